@@ -1,0 +1,1205 @@
+/*
+ * config.c - defaults, the config file, command-line flags, validation.
+ *
+ * Loading happens in three passes: flags are parsed into a scratch
+ * config (so -c is known and flag errors come first), the file is read
+ * into the real one, then the flags that were given are moved over it.
+ * Every setting remembers where it came from, so a problem found only
+ * when settings are compared can still point at a line of the file.
+ *
+ * Nothing stops at the first error.  A value that fails to parse is
+ * marked bad and left out of the cross-checks, so one typo yields one
+ * message instead of a cascade.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "wspushd/config.h"
+#include "wspushd/ini.h"
+#include "wspushd/units.h"
+#include "wspushd/url.h"
+
+#define MS(n)		((uint64_t)(n))
+#define SECS(n)		((uint64_t)(n) * 1000)
+#define MINS(n)		((uint64_t)(n) * 60 * 1000)
+#define HOURS(n)	((uint64_t)(n) * 60 * 60 * 1000)
+#define KIB(n)	((uint64_t)(n) << 10)
+#define MIB(n)	((uint64_t)(n) << 20)
+#define GIB(n)	((uint64_t)(n) << 30)
+#define TIB(n)	((uint64_t)(n) << 40)
+
+#define DEFAULT_REDIS_URL "redis://127.0.0.1:6379"
+#define ERRLEN 256
+#define QUOTE_MAX 64
+
+enum kind {
+	KIND_DURATION,		/* uint64_t milliseconds */
+	KIND_SIZE,		/* size_t bytes */
+	KIND_COUNT,		/* size_t */
+	KIND_WS_URL,
+	KIND_REDIS_URL,
+	KIND_HEADER,
+	KIND_CHANNEL,
+	KIND_PATTERN,
+	KIND_SUBPROTOCOL,
+	KIND_MESSAGE_TYPE,
+	KIND_OVERFLOW,
+	KIND_LOG_LEVEL,
+};
+
+enum key_id {
+	UP_URL,
+	UP_HEADER,
+	UP_SUBPROTOCOL,
+	UP_CONNECT_TIMEOUT,
+	UP_BACKOFF_MIN,
+	UP_BACKOFF_MAX,
+	UP_BACKOFF_RESET,
+	UP_CLOSE_TIMEOUT,
+	UP_MESSAGE_TYPE,
+	UP_MAX_MESSAGE_SIZE,
+	RD_URL,
+	RD_CHANNEL,
+	RD_PATTERN,
+	RD_CONNECT_TIMEOUT,
+	RD_BACKOFF_MIN,
+	RD_BACKOFF_MAX,
+	Q_MAX_MESSAGES,
+	Q_MAX_BYTES,
+	Q_OVERFLOW,
+	D_DRAIN_TIMEOUT,
+	D_LOG_LEVEL,
+	KEY_COUNT
+};
+
+struct key_def {
+	const char *section;
+	const char *name;
+	const char *flag;	/* command-line spelling, NULL if none */
+	enum kind kind;
+	bool repeatable;
+	size_t offset;		/* of the value in struct config */
+	uint64_t min, max;	/* ms, bytes or count */
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+/*
+ * Ranges are generous but catch unit slips: "connect_timeout = 3000"
+ * is 50 minutes, not 3 seconds, and the 1h ceiling says so.
+ */
+static const struct key_def keys[KEY_COUNT] = {
+	[UP_URL] = { "upstream", "url", "--url", KIND_WS_URL, false,
+		     0, 0, 0 },
+	[UP_HEADER] = { "upstream", "header", NULL, KIND_HEADER, true,
+			OFF(headers), 0, 0 },
+	[UP_SUBPROTOCOL] = { "upstream", "subprotocol", NULL,
+			     KIND_SUBPROTOCOL, false, 0, 0, 0 },
+	[UP_CONNECT_TIMEOUT] = { "upstream", "connect_timeout", NULL,
+				 KIND_DURATION, false,
+				 OFF(connect_timeout_ms), MS(1), HOURS(1) },
+	[UP_BACKOFF_MIN] = { "upstream", "backoff_min", NULL, KIND_DURATION,
+			     false, OFF(backoff_min_ms), MS(1), HOURS(1) },
+	[UP_BACKOFF_MAX] = { "upstream", "backoff_max", NULL, KIND_DURATION,
+			     false, OFF(backoff_max_ms), MS(1), HOURS(1) },
+	[UP_BACKOFF_RESET] = { "upstream", "backoff_reset", NULL,
+			       KIND_DURATION, false, OFF(backoff_reset_ms),
+			       0, HOURS(1) },
+	[UP_CLOSE_TIMEOUT] = { "upstream", "close_timeout", NULL,
+			       KIND_DURATION, false, OFF(close_timeout_ms),
+			       MS(1), MINS(10) },
+	[UP_MESSAGE_TYPE] = { "upstream", "message_type", NULL,
+			      KIND_MESSAGE_TYPE, false, 0, 0, 0 },
+	[UP_MAX_MESSAGE_SIZE] = { "upstream", "max_message_size", NULL,
+				  KIND_SIZE, false, OFF(max_message_bytes),
+				  1, GIB(1) },
+	[RD_URL] = { "redis", "url", "--redis", KIND_REDIS_URL, false,
+		     0, 0, 0 },
+	[RD_CHANNEL] = { "redis", "channel", "--channel", KIND_CHANNEL, true,
+			 OFF(channels), 0, 0 },
+	[RD_PATTERN] = { "redis", "pattern", "--pattern", KIND_PATTERN, true,
+			 OFF(patterns), 0, 0 },
+	[RD_CONNECT_TIMEOUT] = { "redis", "connect_timeout", NULL,
+				 KIND_DURATION, false,
+				 OFF(redis_connect_timeout_ms), MS(1),
+				 HOURS(1) },
+	[RD_BACKOFF_MIN] = { "redis", "backoff_min", NULL, KIND_DURATION,
+			     false, OFF(redis_backoff_min_ms), MS(1),
+			     HOURS(1) },
+	[RD_BACKOFF_MAX] = { "redis", "backoff_max", NULL, KIND_DURATION,
+			     false, OFF(redis_backoff_max_ms), MS(1),
+			     HOURS(1) },
+	[Q_MAX_MESSAGES] = { "queue", "max_messages", NULL, KIND_COUNT,
+			     false, OFF(queue_max_messages), 1, 100000000 },
+	[Q_MAX_BYTES] = { "queue", "max_bytes", NULL, KIND_SIZE, false,
+			  OFF(queue_max_bytes), 1, TIB(1) },
+	[Q_OVERFLOW] = { "queue", "overflow", NULL, KIND_OVERFLOW, false,
+			 0, 0, 0 },
+	[D_DRAIN_TIMEOUT] = { "daemon", "drain_timeout", NULL, KIND_DURATION,
+			      false, OFF(drain_timeout_ms), 0, HOURS(1) },
+	[D_LOG_LEVEL] = { "daemon", "log_level", "--log-level",
+			  KIND_LOG_LEVEL, false, 0, 0, 0 },
+};
+
+static const char *const sections[] = { "upstream", "redis", "queue",
+					"daemon" };
+
+struct enum_name {
+	const char *name;
+	int value;
+};
+
+static const struct enum_name message_types[] = {
+	{ "auto", MESSAGE_AUTO },
+	{ "text", MESSAGE_TEXT },
+	{ "binary", MESSAGE_BINARY },
+	{ NULL, 0 },
+};
+
+static const struct enum_name overflows[] = {
+	{ "drop-oldest", OVERFLOW_DROP_OLDEST },
+	{ "drop-newest", OVERFLOW_DROP_NEWEST },
+	{ NULL, 0 },
+};
+
+static const struct enum_name log_levels[] = {
+	{ "error", LOG_ERR },
+	{ "warn", LOG_WARNING },
+	{ "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+	{ NULL, 0 },
+};
+
+/*
+ * Headers libwebsockets writes itself during the upgrade; a second copy
+ * would make the handshake invalid or ambiguous.
+ */
+static const char *const reserved_headers[] = {
+	"Host", "Upgrade", "Connection", "Sec-WebSocket-Key",
+	"Sec-WebSocket-Version", "Sec-WebSocket-Extensions",
+	"Sec-WebSocket-Accept", "Content-Length", "Transfer-Encoding",
+	NULL,
+};
+
+struct loader {
+	struct config *cfg;	/* the file's settings, then the result */
+	struct config cli;	/* settings given as flags */
+	struct diag *d;
+	const char *path;
+	int errors;
+	bool in_unknown_section;
+	bool unreadable;	/* the -c file could not be opened */
+	unsigned line[KEY_COUNT];	/* where the file set it; 0 = not */
+	bool from_cli[KEY_COUNT];
+	bool bad[KEY_COUNT];		/* a value was given but rejected */
+};
+
+static void
+oom(void)
+{
+	fputs("wspushd: out of memory\n", stderr);
+	abort();
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+/* ---- diag and strlist ---------------------------------------------- */
+
+static void __attribute__((format(printf, 2, 0)))
+diag_vadd(struct diag *d, const char *fmt, va_list ap)
+{
+	char **lines, *line;
+
+	if (d == NULL)
+		return;
+	if (vasprintf(&line, fmt, ap) < 0)
+		oom();
+	lines = realloc(d->lines, (d->count + 1) * sizeof(*lines));
+	if (lines == NULL)
+		oom();
+	lines[d->count++] = line;
+	d->lines = lines;
+}
+
+void
+diag_add(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_free(struct diag *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->count; i++)
+		free(d->lines[i]);
+	free(d->lines);
+	d->lines = NULL;
+	d->count = 0;
+}
+
+void
+strlist_add(struct strlist *l, const char *s)
+{
+	char **items;
+
+	items = realloc(l->items, (l->count + 1) * sizeof(*items));
+	if (items == NULL)
+		oom();
+	items[l->count++] = xstrdup(s);
+	l->items = items;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->count; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->count = 0;
+}
+
+static bool
+strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Hand src's items over to dst, dropping dst's. */
+static void
+strlist_move(struct strlist *dst, struct strlist *src)
+{
+	strlist_free(dst);
+	*dst = *src;
+	src->items = NULL;
+	src->count = 0;
+}
+
+/* ---- defaults ------------------------------------------------------ */
+
+static void
+wipe(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+}
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->connect_timeout_ms = SECS(3);
+	cfg->backoff_min_ms = MS(250);
+	cfg->backoff_max_ms = SECS(30);
+	cfg->backoff_reset_ms = SECS(10);
+	cfg->close_timeout_ms = SECS(5);
+	cfg->message_type = MESSAGE_AUTO;
+	cfg->max_message_bytes = MIB(1);
+	cfg->redis_connect_timeout_ms = SECS(3);
+	cfg->redis_backoff_min_ms = MS(250);
+	cfg->redis_backoff_max_ms = SECS(30);
+	cfg->queue_max_messages = 100000;
+	cfg->queue_max_bytes = MIB(64);
+	cfg->overflow = OVERFLOW_DROP_OLDEST;
+	cfg->drain_timeout_ms = SECS(5);
+	cfg->log_level = LOG_INFO;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->url_text);
+	ws_url_free(&cfg->url);
+	/* Headers and the Redis URL carry credentials: leave no copies. */
+	for (size_t i = 0; i < cfg->headers.count; i++)
+		wipe(cfg->headers.items[i]);
+	strlist_free(&cfg->headers);
+	free(cfg->subprotocol);
+	wipe(cfg->redis_url_text);
+	free(cfg->redis_url_text);
+	redis_url_free(&cfg->redis);
+	strlist_free(&cfg->channels);
+	strlist_free(&cfg->patterns);
+	config_init(cfg);
+}
+
+/* ---- messages ------------------------------------------------------ */
+
+static void __attribute__((format(printf, 2, 3)))
+fail(struct loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+
+	ld->errors++;
+	va_start(ap, fmt);
+	diag_vadd(ld->d, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+quote(char *buf, size_t buflen, const char *text)
+{
+	if (strlen(text) > QUOTE_MAX)
+		snprintf(buf, buflen, "'%.*s...'", QUOTE_MAX, text);
+	else
+		snprintf(buf, buflen, "'%s'", text);
+	return buf;
+}
+
+/* The shortest exact spelling: 90000 -> "90s", 1500 -> "1500ms". */
+static const char *
+fmt_duration(char *buf, size_t buflen, uint64_t ms)
+{
+	unsigned long long v = ms;
+
+	if (v != 0 && v % HOURS(1) == 0)
+		snprintf(buf, buflen, "%lluh", v / HOURS(1));
+	else if (v != 0 && v % MINS(1) == 0)
+		snprintf(buf, buflen, "%llum", v / MINS(1));
+	else if (v % SECS(1) == 0)
+		snprintf(buf, buflen, "%llus", v / SECS(1));
+	else
+		snprintf(buf, buflen, "%llums", v);
+	return buf;
+}
+
+static const char *
+fmt_size(char *buf, size_t buflen, uint64_t bytes)
+{
+	unsigned long long v = bytes;
+
+	if (v != 0 && v % TIB(1) == 0)
+		snprintf(buf, buflen, "%lluTiB", v / TIB(1));
+	else if (v != 0 && v % GIB(1) == 0)
+		snprintf(buf, buflen, "%lluGiB", v / GIB(1));
+	else if (v != 0 && v % MIB(1) == 0)
+		snprintf(buf, buflen, "%lluMiB", v / MIB(1));
+	else if (v != 0 && v % KIB(1) == 0)
+		snprintf(buf, buflen, "%lluKiB", v / KIB(1));
+	else
+		snprintf(buf, buflen, "%llu", v);
+	return buf;
+}
+
+static const char *
+fmt_value(char *buf, size_t buflen, const struct key_def *k, uint64_t v)
+{
+	if (k->kind == KIND_DURATION)
+		return fmt_duration(buf, buflen, v);
+	if (k->kind == KIND_SIZE)
+		return fmt_size(buf, buflen, v);
+	snprintf(buf, buflen, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/*
+ * Where a setting came from, as a message prefix: "file:12" or
+ * "command line: --url".  Settings still at their defaults have no
+ * place of their own; the file as a whole (or the command line, when
+ * there is no file) stands in.
+ */
+static const char *
+origin(const struct loader *ld, enum key_id id, char *buf, size_t buflen)
+{
+	if (ld->from_cli[id] && keys[id].flag != NULL)
+		snprintf(buf, buflen, "command line: %s", keys[id].flag);
+	else if (ld->line[id] != 0)
+		snprintf(buf, buflen, "%s:%u", ld->path, ld->line[id]);
+	else if (ld->path != NULL)
+		snprintf(buf, buflen, "%s", ld->path);
+	else
+		snprintf(buf, buflen, "command line");
+	return buf;
+}
+
+static bool
+is_set(const struct loader *ld, enum key_id id)
+{
+	return ld->line[id] != 0 || ld->from_cli[id];
+}
+
+/* ---- values -------------------------------------------------------- */
+
+static void *
+field(struct config *cfg, const struct key_def *k)
+{
+	return (char *)cfg + k->offset;
+}
+
+static int
+set_number(struct loader *ld, struct config *cfg, const struct key_def *k,
+	   const char *where, const char *value)
+{
+	char err[ERRLEN], lo[32], hi[32], q[QUOTE_MAX + 8];
+	uint64_t v;
+	size_t sz;
+	int rc;
+
+	switch (k->kind) {
+	case KIND_DURATION:
+		rc = parse_duration_ms(value, &v, err, sizeof(err));
+		break;
+	case KIND_SIZE:
+		rc = parse_size(value, &sz, err, sizeof(err));
+		v = sz;
+		break;
+	default:
+		/* Says "out of range (expected MIN..MAX)" by itself. */
+		rc = parse_uint(value, k->min, k->max, &v, err, sizeof(err));
+		break;
+	}
+	if (rc < 0) {
+		fail(ld, "%s: %s", where, err);
+		return -1;
+	}
+	if (v < k->min || v > k->max) {
+		fail(ld, "%s: %s %s is out of range (expected %s..%s)", where,
+		     k->kind == KIND_DURATION ? "duration" : "size",
+		     quote(q, sizeof(q), value),
+		     fmt_value(lo, sizeof(lo), k, k->min),
+		     fmt_value(hi, sizeof(hi), k, k->max));
+		return -1;
+	}
+	if (k->kind == KIND_DURATION)
+		*(uint64_t *)field(cfg, k) = v;
+	else
+		*(size_t *)field(cfg, k) = (size_t)v;
+	return 0;
+}
+
+static int
+set_enum(struct loader *ld, const char *where, const struct enum_name *names,
+	 const char *value, int *out)
+{
+	char expect[128] = "", q[QUOTE_MAX + 8];
+	size_t n = 0;
+
+	for (const struct enum_name *e = names; e->name != NULL; e++) {
+		if (strcmp(e->name, value) == 0) {
+			*out = e->value;
+			return 0;
+		}
+	}
+	for (const struct enum_name *e = names; e->name != NULL; e++) {
+		n += (size_t)snprintf(expect + n, sizeof(expect) - n, "%s%s",
+				      e == names ? "" :
+				      e[1].name == NULL ? " or " : ", ",
+				      e->name);
+		if (n >= sizeof(expect))
+			break;
+	}
+	fail(ld, "%s: invalid value %s (expected %s)", where,
+	     quote(q, sizeof(q), value), expect);
+	return -1;
+}
+
+/* RFC 7230 tchar: the characters allowed in a header name. */
+static bool
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
+						      c) != NULL);
+}
+
+static bool
+is_token(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+/*
+ * "Name: value", stored back as "Name: value" with exactly one space so
+ * the connection code can split it without re-validating.  The value
+ * is never echoed: it is usually a credential.
+ */
+static int
+set_header(struct loader *ld, struct config *cfg, const char *where,
+	   const char *value)
+{
+	const char *colon = strchr(value, ':'), *v;
+	char name[QUOTE_MAX + 1], *line;
+	size_t nlen;
+
+	if (colon == NULL) {
+		fail(ld, "%s: header without ':' (expected 'Name: value')",
+		     where);
+		return -1;
+	}
+	nlen = (size_t)(colon - value);
+	snprintf(name, sizeof(name), "%.*s", (int)nlen, value);
+	if (nlen == 0) {
+		fail(ld, "%s: header has no name (expected 'Name: value')",
+		     where);
+		return -1;
+	}
+	if (!is_token(value, nlen)) {
+		fail(ld, "%s: invalid header name '%s' (letters, digits and "
+		     "!#$%%&'*+-.^_`|~ only, no spaces before ':')", where,
+		     name);
+		return -1;
+	}
+	for (const char *const *r = reserved_headers; *r != NULL; r++) {
+		if (strlen(*r) == nlen && strncasecmp(*r, value, nlen) == 0) {
+			fail(ld, "%s: header '%s' is set by wspushd itself",
+			     where, name);
+			return -1;
+		}
+	}
+	if (nlen == strlen("Sec-WebSocket-Protocol") &&
+	    strncasecmp(value, "Sec-WebSocket-Protocol", nlen) == 0) {
+		fail(ld, "%s: header '%s' is set by wspushd itself (use "
+		     "subprotocol = ... instead)", where, name);
+		return -1;
+	}
+	v = colon + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '\0') {
+		fail(ld, "%s: header '%s' has an empty value", where, name);
+		return -1;
+	}
+	for (const char *p = v; *p != '\0'; p++) {
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			fail(ld, "%s: header '%s': value contains control "
+			     "characters", where, name);
+			return -1;
+		}
+	}
+	if (asprintf(&line, "%.*s: %s", (int)nlen, value, v) < 0)
+		oom();
+	strlist_add(&cfg->headers, line);
+	wipe(line);
+	free(line);
+	return 0;
+}
+
+/*
+ * Sec-WebSocket-Protocol: one or more comma-separated tokens.  Stored
+ * as "a, b": libwebsockets matches the server's choice against this
+ * list skipping only spaces after each comma, so "a ,b" would never
+ * match "a".
+ */
+static int
+set_subprotocol(struct loader *ld, struct config *cfg, const char *where,
+		const char *value)
+{
+	const char *p = value;
+	char q[QUOTE_MAX + 8], *list = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	fp = open_memstream(&list, &len);
+	if (fp == NULL)
+		oom();
+	for (;;) {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, ", \t");
+		if (!is_token(p, n))
+			goto bad;
+		fprintf(fp, "%s%.*s", len > 0 ? ", " : "", (int)n, p);
+		fflush(fp);
+		p += n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			goto bad;
+	}
+	if (fclose(fp) != 0)
+		oom();
+	free(cfg->subprotocol);
+	cfg->subprotocol = list;
+	return 0;
+
+bad:
+	fclose(fp);
+	free(list);
+	fail(ld, "%s: invalid subprotocol %s (expected a token such as "
+	     "'chat.v1', or several separated by commas)", where,
+	     quote(q, sizeof(q), value));
+	return -1;
+}
+
+static int
+set_name(struct loader *ld, struct config *cfg, const struct key_def *k,
+	 const char *where, const char *value)
+{
+	struct strlist *l = field(cfg, k);
+	const char *what = k->kind == KIND_CHANNEL ? "channel" : "pattern";
+	char q[QUOTE_MAX + 8];
+
+	if (*value == '\0') {
+		fail(ld, "%s: empty %s name", where, what);
+		return -1;
+	}
+	/*
+	 * Subscribing twice gets two confirmations for one subscription,
+	 * which would throw off anyone counting them; it is also never
+	 * what was meant.
+	 */
+	if (strlist_has(l, value)) {
+		fail(ld, "%s: %s %s is listed more than once", where, what,
+		     quote(q, sizeof(q), value));
+		return -1;
+	}
+	strlist_add(l, value);
+	return 0;
+}
+
+static int
+set_ws_url(struct loader *ld, struct config *cfg, const char *where,
+	   const char *value)
+{
+	char err[ERRLEN];
+	struct ws_url u;
+
+	if (ws_url_parse(value, &u, err, sizeof(err)) < 0) {
+		fail(ld, "%s: %s", where, err);
+		return -1;
+	}
+	ws_url_free(&cfg->url);
+	free(cfg->url_text);
+	cfg->url = u;
+	cfg->url_text = xstrdup(value);
+	return 0;
+}
+
+static int
+set_redis_url(struct loader *ld, struct config *cfg, const char *where,
+	      const char *value)
+{
+	char err[ERRLEN];
+	struct redis_url u;
+
+	if (redis_url_parse(value, &u, err, sizeof(err)) < 0) {
+		fail(ld, "%s: %s", where, err);
+		return -1;
+	}
+	redis_url_free(&cfg->redis);
+	wipe(cfg->redis_url_text);
+	free(cfg->redis_url_text);
+	cfg->redis = u;
+	cfg->redis_url_text = xstrdup(value);
+	return 0;
+}
+
+/*
+ * Parse one value into cfg.  where is the message prefix, already
+ * naming the key ("file:3: connect_timeout") or flag ("command line:
+ * --url").
+ */
+static int
+set_value(struct loader *ld, struct config *cfg, enum key_id id,
+	  const char *where, const char *value)
+{
+	const struct key_def *k = &keys[id];
+	int v, rc;
+
+	switch (k->kind) {
+	case KIND_DURATION:
+	case KIND_SIZE:
+	case KIND_COUNT:
+		return set_number(ld, cfg, k, where, value);
+	case KIND_WS_URL:
+		return set_ws_url(ld, cfg, where, value);
+	case KIND_REDIS_URL:
+		return set_redis_url(ld, cfg, where, value);
+	case KIND_HEADER:
+		return set_header(ld, cfg, where, value);
+	case KIND_CHANNEL:
+	case KIND_PATTERN:
+		return set_name(ld, cfg, k, where, value);
+	case KIND_SUBPROTOCOL:
+		return set_subprotocol(ld, cfg, where, value);
+	case KIND_MESSAGE_TYPE:
+		rc = set_enum(ld, where, message_types, value, &v);
+		if (rc == 0)
+			cfg->message_type = (enum message_type)v;
+		return rc;
+	case KIND_OVERFLOW:
+		rc = set_enum(ld, where, overflows, value, &v);
+		if (rc == 0)
+			cfg->overflow = (enum overflow_policy)v;
+		return rc;
+	case KIND_LOG_LEVEL:
+		rc = set_enum(ld, where, log_levels, value, &v);
+		if (rc == 0)
+			cfg->log_level = v;
+		return rc;
+	}
+	return -1;
+}
+
+/* ---- the file ------------------------------------------------------ */
+
+static bool
+known_section(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strcmp(sections[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int
+find_key(const char *section, const char *name)
+{
+	for (int i = 0; i < KEY_COUNT; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* "channel" under [upstream] is a misplaced key, not a typo. */
+static const char *
+section_of(const char *name)
+{
+	for (int i = 0; i < KEY_COUNT; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return keys[i].section;
+	return NULL;
+}
+
+static int
+unknown_key(struct loader *ld, const char *section, const char *key,
+	    unsigned line)
+{
+	const char *home = section_of(key);
+	char q[QUOTE_MAX + 8];
+
+	quote(q, sizeof(q), key);
+	if (*section == '\0' && home != NULL)
+		fail(ld, "%s:%u: key %s is outside any section (put it "
+		     "under [%s])", ld->path, line, q, home);
+	else if (*section == '\0')
+		fail(ld, "%s:%u: unknown key %s outside any section",
+		     ld->path, line, q);
+	else if (home != NULL)
+		fail(ld, "%s:%u: unknown key %s in [%s] (it belongs in "
+		     "[%s])", ld->path, line, q, section, home);
+	else
+		fail(ld, "%s:%u: unknown key %s in [%s]", ld->path, line, q,
+		     section);
+	return -1;
+}
+
+static int
+on_ini(void *user, const char *section, const char *key, const char *value,
+       unsigned line)
+{
+	struct loader *ld = user;
+	char where[512];
+	int id;
+
+	if (key == NULL) {
+		ld->in_unknown_section = !known_section(section);
+		if (ld->in_unknown_section) {
+			fail(ld, "%s:%u: unknown section [%s] (expected "
+			     "[upstream], [redis], [queue] or [daemon])",
+			     ld->path, line, section);
+			return -1;
+		}
+		return 0;
+	}
+	/* Reported once at the header; its keys would only repeat it. */
+	if (*section != '\0' && ld->in_unknown_section)
+		return 0;
+	id = find_key(section, key);
+	if (id < 0)
+		return unknown_key(ld, section, key, line);
+	if (!keys[id].repeatable && ld->line[id] != 0) {
+		fail(ld, "%s:%u: duplicate key '%s' in [%s] (already set at "
+		     "line %u)", ld->path, line, key, section, ld->line[id]);
+		return -1;
+	}
+	ld->line[id] = line;
+	snprintf(where, sizeof(where), "%s:%u: %s", ld->path, line, key);
+	if (set_value(ld, ld->cfg, (enum key_id)id, where, value) < 0) {
+		ld->bad[id] = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the command line ---------------------------------------------- */
+
+enum {
+	OPT_URL = 256,
+	OPT_REDIS,
+	OPT_CHANNEL,
+	OPT_PATTERN,
+	OPT_CHECK_CONFIG,
+	OPT_LOG_LEVEL,
+};
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "url", required_argument, NULL, OPT_URL },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "pattern", required_argument, NULL, OPT_PATTERN },
+	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+option_key(int c)
+{
+	switch (c) {
+	case OPT_URL:
+		return UP_URL;
+	case OPT_REDIS:
+		return RD_URL;
+	case OPT_CHANNEL:
+		return RD_CHANNEL;
+	case OPT_PATTERN:
+		return RD_PATTERN;
+	case OPT_LOG_LEVEL:
+		return D_LOG_LEVEL;
+	}
+	return -1;
+}
+
+/* getopt_long takes unique prefixes; say so when one is not unique. */
+static bool
+ambiguous(const char *arg)
+{
+	size_t n = strcspn(arg + 2, "=");
+	int matches = 0;
+
+	for (const struct option *o = long_options; o->name != NULL; o++)
+		if (strncmp(o->name, arg + 2, n) == 0)
+			matches++;
+	return n > 0 && matches > 1;
+}
+
+static void
+bad_option(struct loader *ld, char **argv, int c)
+{
+	const char *arg = argv[optind - 1];
+	bool islong = strncmp(arg, "--", 2) == 0;
+
+	if (c == ':' && islong)
+		fail(ld, "command line: option '%.*s' requires an argument",
+		     (int)strcspn(arg, "="), arg);
+	else if (c == ':')
+		fail(ld, "command line: option '-%c' requires an argument",
+		     optopt);
+	else if (islong && optopt != 0)
+		fail(ld, "command line: option '%.*s' doesn't allow an "
+		     "argument", (int)strcspn(arg, "="), arg);
+	else if (islong && ambiguous(arg))
+		fail(ld, "command line: option '%s' is ambiguous", arg);
+	else if (islong)
+		fail(ld, "command line: unrecognized option '%s'", arg);
+	else
+		fail(ld, "command line: unrecognized option '-%c'", optopt);
+}
+
+/* Returns the -c argument (pointing into argv), NULL if none. */
+static const char *
+parse_flags(struct loader *ld, int argc, char **argv, enum cli_action *action)
+{
+	const char *path = NULL;
+	bool help = false, version = false, check = false;
+	char where[64];
+	int c, id;
+
+	/* 0, not 1: glibc then also resets its internal state. */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:hV", long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			help = true;
+			break;
+		case 'V':
+			version = true;
+			break;
+		case OPT_CHECK_CONFIG:
+			check = true;
+			break;
+		case '?':
+		case ':':
+			bad_option(ld, argv, c);
+			break;
+		default:
+			id = option_key(c);
+			if (id < 0)
+				break;
+			snprintf(where, sizeof(where), "command line: %s",
+				 keys[id].flag);
+			ld->from_cli[id] = true;
+			if (set_value(ld, &ld->cli, (enum key_id)id, where,
+				      optarg) < 0)
+				ld->bad[id] = true;
+			break;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		fail(ld, "command line: unexpected argument '%s' (settings "
+		     "are given as --flags or in the -c file)", argv[i]);
+
+	if (help)
+		*action = CLI_HELP;
+	else if (version)
+		*action = CLI_VERSION;
+	else if (check)
+		*action = CLI_CHECK_CONFIG;
+	else
+		*action = CLI_RUN;
+	return path;
+}
+
+/* Flags win over the file; repeatable flags replace the file's list. */
+static void
+apply_flags(struct loader *ld)
+{
+	struct config *cfg = ld->cfg, *cli = &ld->cli;
+
+	if (cli->url_text != NULL) {
+		ws_url_free(&cfg->url);
+		free(cfg->url_text);
+		cfg->url = cli->url;
+		cfg->url_text = cli->url_text;
+		memset(&cli->url, 0, sizeof(cli->url));
+		cli->url_text = NULL;
+	}
+	if (cli->redis_url_text != NULL) {
+		redis_url_free(&cfg->redis);
+		wipe(cfg->redis_url_text);
+		free(cfg->redis_url_text);
+		cfg->redis = cli->redis;
+		cfg->redis_url_text = cli->redis_url_text;
+		memset(&cli->redis, 0, sizeof(cli->redis));
+		cli->redis_url_text = NULL;
+	}
+	if (cli->channels.count > 0)
+		strlist_move(&cfg->channels, &cli->channels);
+	if (cli->patterns.count > 0)
+		strlist_move(&cfg->patterns, &cli->patterns);
+	if (ld->from_cli[D_LOG_LEVEL] && !ld->bad[D_LOG_LEVEL])
+		cfg->log_level = cli->log_level;
+}
+
+/* ---- cross-checks -------------------------------------------------- */
+
+static const char *
+anywhere(const struct loader *ld)
+{
+	return ld->path != NULL ? ld->path : "command line";
+}
+
+/*
+ * min <= max, reported where the operator most likely made the change:
+ * at the max if it was set, else at the min.
+ */
+static void
+check_order(struct loader *ld, enum key_id lo, enum key_id hi)
+{
+	uint64_t vlo = *(uint64_t *)field(ld->cfg, &keys[lo]);
+	uint64_t vhi = *(uint64_t *)field(ld->cfg, &keys[hi]);
+	char where[512], a[32], b[32];
+
+	if (ld->bad[lo] || ld->bad[hi] || vlo <= vhi)
+		return;
+	fmt_duration(a, sizeof(a), vlo);
+	fmt_duration(b, sizeof(b), vhi);
+	if (is_set(ld, hi))
+		fail(ld, "%s: %s (%s) is smaller than %s (%s%s)",
+		     origin(ld, hi, where, sizeof(where)), keys[hi].name, b,
+		     keys[lo].name, a, is_set(ld, lo) ? "" : ", the default");
+	else
+		fail(ld, "%s: %s (%s) is larger than %s (%s, the default)",
+		     origin(ld, lo, where, sizeof(where)), keys[lo].name, a,
+		     keys[hi].name, b);
+}
+
+static void
+check_sizes(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	char where[512], a[32], b[32];
+
+	if (ld->bad[UP_MAX_MESSAGE_SIZE] || ld->bad[Q_MAX_BYTES] ||
+	    cfg->max_message_bytes <= cfg->queue_max_bytes)
+		return;
+	fmt_size(a, sizeof(a), cfg->max_message_bytes);
+	fmt_size(b, sizeof(b), cfg->queue_max_bytes);
+	if (is_set(ld, UP_MAX_MESSAGE_SIZE) || !is_set(ld, Q_MAX_BYTES))
+		fail(ld, "%s: max_message_size (%s) is larger than [queue] "
+		     "max_bytes (%s%s), so such a message could never be "
+		     "queued", origin(ld, UP_MAX_MESSAGE_SIZE, where,
+				      sizeof(where)), a, b,
+		     is_set(ld, Q_MAX_BYTES) ? "" : ", the default");
+	else
+		fail(ld, "%s: max_bytes (%s) is smaller than [upstream] "
+		     "max_message_size (%s%s), so such a message could "
+		     "never be queued", origin(ld, Q_MAX_BYTES, where,
+					       sizeof(where)), b, a,
+		     is_set(ld, UP_MAX_MESSAGE_SIZE) ? "" : ", the default");
+}
+
+static void
+validate(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	char err[ERRLEN];
+
+	if (cfg->url_text == NULL && !ld->bad[UP_URL] && !ld->unreadable)
+		fail(ld, "%s: no upstream URL: set url in [upstream] or pass "
+		     "--url", anywhere(ld));
+	if (cfg->channels.count == 0 && cfg->patterns.count == 0 &&
+	    !ld->bad[RD_CHANNEL] && !ld->bad[RD_PATTERN] && !ld->unreadable)
+		fail(ld, "%s: nothing to subscribe to: set channel or "
+		     "pattern in [redis] or pass --channel or --pattern",
+		     anywhere(ld));
+	check_order(ld, UP_BACKOFF_MIN, UP_BACKOFF_MAX);
+	check_order(ld, RD_BACKOFF_MIN, RD_BACKOFF_MAX);
+	check_sizes(ld);
+
+	/* Not in config_init: it owns nothing, and this allocates. */
+	if (cfg->redis_url_text == NULL && !ld->bad[RD_URL]) {
+		if (redis_url_parse(DEFAULT_REDIS_URL, &cfg->redis, err,
+				    sizeof(err)) < 0)
+			fail(ld, "internal error: default Redis URL: %s", err);
+		else
+			cfg->redis_url_text = xstrdup(DEFAULT_REDIS_URL);
+	}
+}
+
+/* ---- entry points -------------------------------------------------- */
+
+static void
+read_file(struct loader *ld, const char *path)
+{
+	FILE *fp;
+
+	if (*path == '\0') {
+		fail(ld, "command line: --config: empty file name");
+		return;
+	}
+	ld->cfg->path = xstrdup(path);
+	ld->path = ld->cfg->path;
+	fp = fopen(path, "re");
+	if (fp == NULL) {
+		fail(ld, "%s: cannot open: %s", path, strerror(errno));
+		/* Everything would be "missing"; that is not news. */
+		ld->unreadable = true;
+		return;
+	}
+	/* Syntax errors are counted by the reader alone. */
+	if (ini_parse_stream(fp, path, on_ini, ld, ld->d) < 0 &&
+	    ld->errors == 0)
+		ld->errors++;
+	fclose(fp);
+}
+
+int
+config_load(int argc, char **argv, struct config *cfg,
+	    enum cli_action *action, struct diag *d)
+{
+	struct loader ld;
+	const char *path;
+
+	config_init(cfg);
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.d = d;
+	config_init(&ld.cli);
+
+	path = parse_flags(&ld, argc, argv, action);
+	/* --help and --version must work whatever state the file is in. */
+	if (*action == CLI_HELP || *action == CLI_VERSION)
+		goto out;
+
+	if (path != NULL)
+		read_file(&ld, path);
+	apply_flags(&ld);
+	validate(&ld);
+out:
+	config_free(&ld.cli);
+	return ld.errors == 0 ? 0 : -1;
+}
+
+void
+config_usage(void *stream)
+{
+	fputs(
+"Usage: wspushd [OPTION]...\n"
+"Relay Redis Pub/Sub messages to one upstream WebSocket connection.\n"
+"\n"
+"  -c, --config FILE      read settings from FILE, an INI file; every key\n"
+"                         is described in the example installed as\n"
+"                         /etc/wspushd/wspushd.conf\n"
+"      --url URL          upstream WebSocket URL, ws://HOST[:PORT][/PATH]\n"
+"                         or wss://...  ([upstream] url)\n"
+"      --redis URL        Redis server ([redis] url), one of\n"
+"                           redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]\n"
+"                           unix:///PATH/redis.sock[?db=N]\n"
+"                         default redis://127.0.0.1:6379; a password here\n"
+"                         is visible to other local users, prefer the file\n"
+"      --channel NAME     SUBSCRIBE to NAME; repeatable; replaces every\n"
+"                         channel from the file  ([redis] channel)\n"
+"      --pattern GLOB     PSUBSCRIBE to GLOB; repeatable; replaces every\n"
+"                         pattern from the file  ([redis] pattern)\n"
+"      --log-level LEVEL  error, warn, info or debug (default info)\n"
+"                         ([daemon] log_level)\n"
+"      --check-config     check the configuration, report every problem\n"
+"                         found, and exit\n"
+"  -V, --version          print the version and exit\n"
+"  -h, --help             print this help and exit\n"
+"\n"
+"Options given on the command line override the file.  Without -c no file\n"
+"is read, so at least --url and one --channel or --pattern are needed.\n"
+"Durations take ms, s, m or h (a bare number is seconds); sizes take\n"
+"KiB, MiB, GiB (powers of 1024) or kB, MB, GB (powers of 1000).\n",
+	      (FILE *)stream);
+}

@@ -1,0 +1,641 @@
+/*
+ * conn.c - the upstream WebSocket connection: libwebsockets glue around
+ * the pure state machine in fsm.c.  See conn.h.
+ *
+ * Library callbacks and timers never change state themselves; they post
+ * an event.  Events are processed one at a time, in order, by
+ * conn_event(); if an action re-enters libwebsockets and a callback
+ * posts a new event meanwhile, that event waits in a small ring until
+ * the current one is finished.  This is what makes the fsm the only
+ * place that decides anything.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/random.h>
+
+#include <libwebsockets.h>
+
+#include "wspushd/backoff.h"
+#include "wspushd/config.h"
+#include "wspushd/conn.h"
+#include "wspushd/fsm.h"
+#include "wspushd/log.h"
+#include "wspushd/queue.h"
+#include "wspushd/utf8.h"
+
+/* Frames written per WRITEABLE callback, so Redis input is not starved. */
+#define WRITE_BATCH 64
+#define EVENT_RING 16
+
+struct pending_event {
+	enum fsm_event ev;
+	char reason[160];
+};
+
+struct conn {
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	const struct config *cfg;
+
+	struct fsm fsm;
+	struct lws *wsi;		/* the one socket, or NULL */
+	bool socket_live;		/* between OPEN_SOCKET and SOCKET_GONE */
+	bool in_callback;		/* inside a callback of c->wsi */
+	bool close_pending;		/* send a Close at the next WRITEABLE */
+	bool close_sent;
+	uint16_t close_code;
+
+	struct queue queue;
+	struct conn_stats stats;
+	struct rng rng;
+
+	lws_sorted_usec_list_t retry_sul, connect_sul, stable_sul;
+	lws_sorted_usec_list_t close_sul, drain_sul;
+
+	struct pending_event ring[EVENT_RING];
+	unsigned ring_head, ring_len;
+	bool dispatching;
+
+	/* Upgrade headers, split once: "authorization:" and its value. */
+	char **hdr_names;
+	const char **hdr_values;
+	size_t hdr_count;
+
+	char endpoint[300];		/* ws://host:port/path, for logs */
+	struct log_repeat err_log;	/* connect failures */
+	struct log_repeat drop_log;	/* lost messages */
+
+	void (*on_exit)(void *);
+	void *exit_arg;
+};
+
+static void run_actions(struct conn *c, const struct fsm_output *out,
+			const char *reason);
+
+/* ---- events ---------------------------------------------------------- */
+
+static void
+conn_event(struct conn *c, enum fsm_event ev, const char *reason)
+{
+	struct pending_event *pe;
+
+	if (c->ring_len == EVENT_RING) {
+		/* Cannot happen with one socket; if it does, say so loudly. */
+		log_err("upstream: event ring full, dropping '%s'",
+			fsm_event_name(ev));
+		return;
+	}
+	pe = &c->ring[(c->ring_head + c->ring_len) % EVENT_RING];
+	pe->ev = ev;
+	snprintf(pe->reason, sizeof(pe->reason), "%s",
+		 reason != NULL ? reason : fsm_event_name(ev));
+	c->ring_len++;
+	if (c->dispatching)
+		return;
+
+	c->dispatching = true;
+	while (c->ring_len > 0) {
+		struct pending_event cur = c->ring[c->ring_head];
+		struct fsm_output out;
+
+		c->ring_head = (c->ring_head + 1) % EVENT_RING;
+		c->ring_len--;
+		out = fsm_step(&c->fsm, cur.ev);
+		if (out.old_state != out.new_state) {
+			/*
+			 * While the upstream keeps failing, the cycle of state
+			 * changes is the same every time: log it at debug and
+			 * let the repeat-suppressed error line speak for it.
+			 */
+			int prio = c->fsm.failures > 1 &&
+				   out.new_state != FSM_OPEN &&
+				   out.old_state != FSM_OPEN ? LOG_DEBUG : LOG_INFO;
+
+			log_msg(prio, "upstream: %s -> %s (%s)",
+				fsm_state_name(out.old_state),
+				fsm_state_name(out.new_state), cur.reason);
+		}
+		run_actions(c, &out, cur.reason);
+	}
+	c->dispatching = false;
+}
+
+/* ---- timers ---------------------------------------------------------- */
+
+#define SUL_TO_CONN(sul, member) lws_container_of(sul, struct conn, member)
+
+static void
+retry_fired(lws_sorted_usec_list_t *sul)
+{
+	conn_event(SUL_TO_CONN(sul, retry_sul), EV_CONNECT, "retry timer");
+}
+
+static void
+connect_timer_fired(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = SUL_TO_CONN(sul, connect_sul);
+	char why[64];
+
+	snprintf(why, sizeof(why), "no handshake within %llums",
+		 (unsigned long long)c->cfg->connect_timeout_ms);
+	log_repeated(&c->err_log, LOG_WARNING, "upstream: connect to %s failed: %s",
+		     c->endpoint, why);
+	conn_event(c, EV_CONNECT_TIMEOUT, why);
+}
+
+static void
+stable_fired(lws_sorted_usec_list_t *sul)
+{
+	conn_event(SUL_TO_CONN(sul, stable_sul), EV_STABLE, NULL);
+}
+
+static void
+close_timer_fired(lws_sorted_usec_list_t *sul)
+{
+	conn_event(SUL_TO_CONN(sul, close_sul), EV_CLOSE_TIMEOUT,
+		   "close handshake timed out");
+}
+
+static void
+drain_fired(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = SUL_TO_CONN(sul, drain_sul);
+
+	if (c->queue.count > 0)
+		log_warnx("upstream: drain time over with %zu message(s) undelivered",
+			  c->queue.count);
+	conn_event(c, EV_DRAIN_TIMEOUT, "drain time over");
+}
+
+static void
+arm(struct conn *c, lws_sorted_usec_list_t *sul, sul_cb_t cb, uint64_t ms)
+{
+	lws_sul_schedule(c->ctx, 0, sul, cb, (lws_usec_t)ms * LWS_US_PER_MS);
+}
+
+/* ---- actions --------------------------------------------------------- */
+
+static void
+open_socket(struct conn *c)
+{
+	const struct ws_url *u = &c->cfg->url;
+	struct lws_client_connect_info i = { 0 };
+	/* lws' own ping/hang-up policy stays off: liveness is ours to decide. */
+	static const lws_retry_bo_t no_idle_policy = { 0 };
+	struct lws *w;
+
+	i.context = c->ctx;
+	i.vhost = c->vh;
+	i.address = u->host;
+	i.port = u->port;
+	i.path = u->path;
+	i.host = u->host;
+	i.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0;
+	i.protocol = c->cfg->subprotocol;
+	i.local_protocol_name = CONN_PROTOCOL_NAME;
+	i.ietf_version_or_minus_one = -1;
+	i.opaque_user_data = c;
+	i.retry_and_idle_policy = &no_idle_policy;
+	i.pwsi = &c->wsi;
+
+	c->socket_live = true;
+	c->close_pending = false;
+	c->close_sent = false;
+	c->stats.attempts++;
+	log_debug("upstream: connecting to %s (attempt %llu)", c->endpoint,
+		  (unsigned long long)c->stats.attempts);
+	w = lws_client_connect_via_info(&i);
+	if (w == NULL && c->socket_live) {
+		/*
+		 * Failed before any socket existed (e.g. the name did not
+		 * resolve) and lws did not report WSI_DESTROY: there is no
+		 * socket to wait for.
+		 */
+		c->wsi = NULL;
+		c->socket_live = false;
+		log_repeated(&c->err_log, LOG_WARNING,
+			     "upstream: connect to %s failed", c->endpoint);
+		conn_event(c, EV_CONNECT_FAILED, "connect failed");
+		conn_event(c, EV_SOCKET_GONE, "connect failed");
+	}
+}
+
+static void
+abort_socket(struct conn *c)
+{
+	if (c->wsi == NULL) {
+		if (c->socket_live) {
+			c->socket_live = false;
+			conn_event(c, EV_SOCKET_GONE, "socket already gone");
+		}
+		return;
+	}
+	/*
+	 * Killing synchronously closes the descriptor now, which is what a
+	 * timeout promises; inside one of this socket's own callbacks that
+	 * would pull the wsi out from under lws, so it waits a turn there.
+	 */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+			c->in_callback ? LWS_TO_KILL_ASYNC : LWS_TO_KILL_SYNC);
+}
+
+static void
+schedule_retry(struct conn *c, uint32_t attempt)
+{
+	uint64_t ms = backoff_delay_ms(c->cfg->backoff_min_ms,
+				       c->cfg->backoff_max_ms, attempt,
+				       rng_next(&c->rng));
+
+	log_debug("upstream: next attempt in %llu.%03llus (failure %u)",
+		  (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+		  attempt);
+	arm(c, &c->retry_sul, retry_fired, ms);
+}
+
+static void
+run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
+{
+	unsigned a = out->actions;
+	const struct config *cfg = c->cfg;
+
+	if (a & ACT_CANCEL_RETRY_TIMER)
+		lws_sul_cancel(&c->retry_sul);
+	if (a & ACT_CANCEL_CONNECT_TIMER)
+		lws_sul_cancel(&c->connect_sul);
+	if (a & ACT_CANCEL_STABLE_TIMER)
+		lws_sul_cancel(&c->stable_sul);
+	if (a & ACT_CANCEL_CLOSE_TIMER)
+		lws_sul_cancel(&c->close_sul);
+	if (a & ACT_RESET_BACKOFF)
+		log_debug("upstream: connection stable, backoff reset");
+	if (a & ACT_OPEN_SOCKET)
+		open_socket(c);
+	if (a & ACT_ARM_CONNECT_TIMER)
+		arm(c, &c->connect_sul, connect_timer_fired, cfg->connect_timeout_ms);
+	if (a & ACT_ARM_STABLE_TIMER)
+		arm(c, &c->stable_sul, stable_fired, cfg->backoff_reset_ms);
+	if (a & ACT_START_SENDING) {
+		c->stats.connects++;
+		log_repeat_reset(&c->err_log, LOG_WARNING);
+		if (c->queue.count > 0 && c->wsi != NULL)
+			lws_callback_on_writable(c->wsi);
+		else if (c->fsm.stopping)
+			conn_event(c, EV_QUEUE_DRAINED, "queue empty");
+	}
+	if (a & ACT_ARM_DRAIN_TIMER)
+		arm(c, &c->drain_sul, drain_fired, cfg->drain_timeout_ms);
+	if (a & ACT_SEND_CLOSE) {
+		c->close_pending = true;
+		c->close_code = out->close_code;
+		if (c->wsi != NULL)
+			lws_callback_on_writable(c->wsi);
+	}
+	if (a & ACT_ABORT_SOCKET)
+		abort_socket(c);
+	if (a & ACT_ARM_CLOSE_TIMER)
+		arm(c, &c->close_sul, close_timer_fired, cfg->close_timeout_ms);
+	if (a & ACT_ARM_RETRY_TIMER)
+		schedule_retry(c, out->attempt);
+	if (a & ACT_REFUSED)
+		log_debug("upstream: '%s' refused while %s", reason,
+			  fsm_state_name(out->new_state));
+	if (a & ACT_EXIT) {
+		lws_sul_cancel(&c->drain_sul);
+		lws_sul_cancel(&c->retry_sul);
+		c->on_exit(c->exit_arg);
+	}
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static int
+write_queued(struct conn *c, struct lws *wsi)
+{
+	struct queue_msg *m;
+	int n = 0;
+
+	while (n < WRITE_BATCH && (m = queue_peek(&c->queue)) != NULL &&
+	       !lws_send_pipe_choked(wsi)) {
+		int r = lws_write(wsi, queue_payload(&c->queue, m), m->len,
+				  m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+
+		if (r < 0 || (size_t)r < m->len) {
+			/* The socket is broken; the message stays queued. */
+			log_warnx("upstream: write failed, closing");
+			return -1;
+		}
+		queue_pop(&c->queue);
+		c->stats.sent++;
+		n++;
+	}
+	if (c->queue.count > 0)
+		lws_callback_on_writable(wsi);
+	else if (c->fsm.stopping)
+		conn_event(c, EV_QUEUE_DRAINED, "queue empty");
+	return 0;
+}
+
+static int
+on_writeable(struct conn *c, struct lws *wsi)
+{
+	if (c->close_pending) {
+		static const char reason[] = "going away";
+
+		/*
+		 * Returning -1 makes lws send the Close; a second -1 would
+		 * reset the socket instead, so this happens exactly once.
+		 */
+		if (c->close_sent)
+			return 0;
+		c->close_sent = true;
+		lws_close_reason(wsi, c->close_code,
+				 (unsigned char *)reason, sizeof(reason) - 1);
+		log_info("upstream: sending close %u", c->close_code);
+		return -1;
+	}
+	if (c->fsm.state != FSM_OPEN)
+		return 0;
+	return write_queued(c, wsi);
+}
+
+/* ---- callbacks ------------------------------------------------------- */
+
+static int
+append_headers(struct conn *c, struct lws *wsi, void *in, size_t len)
+{
+	unsigned char **p = in, *end = *p + len;
+
+	for (size_t k = 0; k < c->hdr_count; k++) {
+		if (lws_add_http_header_by_name(wsi,
+				(const unsigned char *)c->hdr_names[k],
+				(const unsigned char *)c->hdr_values[k],
+				(int)strlen(c->hdr_values[k]), p, end)) {
+			log_err("upstream: request headers exceed the buffer");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+log_peer_close(const void *in, size_t len)
+{
+	const unsigned char *b = in;
+	unsigned code = 0;
+
+	if (len >= 2)
+		code = (unsigned)b[0] << 8 | b[1];
+	log_info("upstream: server sent close %u%s%.*s", code,
+		 len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
+		 len > 2 ? (const char *)b + 2 : "");
+}
+
+static int
+dispatch_callback(struct conn *c, struct lws *wsi,
+		  enum lws_callback_reasons reason, void *in, size_t len)
+{
+	char why[200];
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return append_headers(c, wsi, in, len);
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		snprintf(why, sizeof(why), "%s",
+			 in != NULL ? (const char *)in : "connection error");
+		log_repeated(&c->err_log, LOG_WARNING,
+			     "upstream: connect to %s failed: %s", c->endpoint, why);
+		conn_event(c, EV_CONNECT_FAILED, why);
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		log_info("upstream: connected to %s", c->endpoint);
+		conn_event(c, EV_ESTABLISHED, "handshake complete");
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return on_writeable(c, wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		log_debug("upstream: ignoring %zu byte(s) from the server", len);
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		log_peer_close(in, len);
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		conn_event(c, EV_PEER_CLOSED, "connection closed");
+		break;
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		conn_event(c, EV_PEER_CLOSED, "closed during handshake");
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		c->wsi = NULL;
+		if (c->socket_live) {
+			c->socket_live = false;
+			conn_event(c, EV_SOCKET_GONE, "socket closed");
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int
+conn_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		       void *user, void *in, size_t len)
+{
+	struct conn *c = wsi != NULL ? lws_get_opaque_user_data(wsi) : NULL;
+	bool outer;
+	int r;
+
+	if (c == NULL)
+		return 0;
+	/*
+	 * There is only ever one socket, but lws can still call back for a
+	 * wsi we already consider gone; such calls mean nothing to us.
+	 */
+	if (c->wsi != NULL && wsi != c->wsi) {
+		log_debug("upstream: callback %d for a stale socket ignored", reason);
+		return 0;
+	}
+	outer = !c->in_callback;
+	c->in_callback = true;
+	r = dispatch_callback(c, wsi, reason, in, len);
+	if (outer)
+		c->in_callback = false;
+	return r;
+}
+
+/* ---- input ----------------------------------------------------------- */
+
+static void
+count_drop(struct conn *c, uint64_t *counter, size_t n, const char *why)
+{
+	*counter += n;
+	log_repeated(&c->drop_log, LOG_WARNING, "upstream: dropping messages: %s", why);
+}
+
+void
+conn_submit(struct conn *c, const void *data, size_t len)
+{
+	bool binary = false;
+	size_t evicted;
+	char why[96];
+
+	c->stats.received++;
+	if (len > c->cfg->max_message_bytes) {
+		snprintf(why, sizeof(why), "larger than max_message_size (%zu bytes)",
+			 c->cfg->max_message_bytes);
+		count_drop(c, &c->stats.dropped_oversize, 1, why);
+		return;
+	}
+	switch (c->cfg->message_type) {
+	case MESSAGE_AUTO:
+		binary = !utf8_valid(data, len);
+		break;
+	case MESSAGE_TEXT:
+		if (!utf8_valid(data, len)) {
+			count_drop(c, &c->stats.dropped_invalid, 1,
+				   "not valid UTF-8 (message_type = text)");
+			return;
+		}
+		break;
+	case MESSAGE_BINARY:
+		binary = true;
+		break;
+	}
+	switch (queue_push(&c->queue, data, len, binary, &evicted)) {
+	case QUEUE_OK:
+		break;
+	case QUEUE_EVICTED:
+		count_drop(c, &c->stats.dropped_overflow, evicted,
+			   "queue full, oldest dropped");
+		break;
+	case QUEUE_REJECTED:
+		count_drop(c, &c->stats.dropped_overflow, 1,
+			   "queue full, newest dropped");
+		return;
+	case QUEUE_TOO_LARGE:
+		count_drop(c, &c->stats.dropped_oversize, 1,
+			   "larger than the queue's max_bytes");
+		return;
+	case QUEUE_NOMEM:
+		count_drop(c, &c->stats.dropped_overflow, 1, "out of memory");
+		return;
+	}
+	if (c->fsm.state == FSM_OPEN && !c->close_pending && c->wsi != NULL)
+		lws_callback_on_writable(c->wsi);
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+static int
+split_headers(struct conn *c, const struct strlist *h)
+{
+	c->hdr_names = calloc(h->count + 1, sizeof(*c->hdr_names));
+	c->hdr_values = calloc(h->count + 1, sizeof(*c->hdr_values));
+	if (c->hdr_names == NULL || c->hdr_values == NULL)
+		return -1;
+	for (size_t k = 0; k < h->count; k++) {
+		const char *line = h->items[k], *colon = strchr(line, ':');
+		size_t n = colon != NULL ? (size_t)(colon - line) : strlen(line);
+		const char *v = colon != NULL ? colon + 1 : "";
+		char *name = malloc(n + 2);
+
+		if (name == NULL)
+			return -1;
+		/* lws wants the name as it goes on the wire, colon included. */
+		for (size_t j = 0; j < n; j++)
+			name[j] = (char)tolower((unsigned char)line[j]);
+		name[n] = ':';
+		name[n + 1] = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		c->hdr_names[k] = name;
+		c->hdr_values[k] = v;
+		c->hdr_count++;
+	}
+	return 0;
+}
+
+struct conn *
+conn_new(struct lws_context *ctx, struct lws_vhost *vh, const struct config *cfg,
+	 void (*on_exit)(void *), void *arg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	uint64_t seed = 0;
+	const struct ws_url *u = &cfg->url;
+
+	if (c == NULL)
+		return NULL;
+	c->ctx = ctx;
+	c->vh = vh;
+	c->cfg = cfg;
+	c->on_exit = on_exit;
+	c->exit_arg = arg;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)monotonic_ms() ^ (uint64_t)(uintptr_t)c;
+	rng_seed(&c->rng, seed);
+	queue_init(&c->queue, cfg->queue_max_messages, cfg->queue_max_bytes,
+		   cfg->overflow, LWS_PRE);
+	c->drop_log.interval_ms = 10000;
+	snprintf(c->endpoint, sizeof(c->endpoint), "%s://%s%s%s:%u%s",
+		 u->tls ? "wss" : "ws", strchr(u->host, ':') ? "[" : "", u->host,
+		 strchr(u->host, ':') ? "]" : "", u->port, u->path);
+	if (split_headers(c, &cfg->headers) < 0) {
+		conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	lws_sul_cancel(&c->retry_sul);
+	lws_sul_cancel(&c->connect_sul);
+	lws_sul_cancel(&c->stable_sul);
+	lws_sul_cancel(&c->close_sul);
+	lws_sul_cancel(&c->drain_sul);
+	if (c->queue.count > 0) {
+		c->stats.dropped_shutdown += c->queue.count;
+		log_warnx("upstream: %zu queued message(s) discarded at exit",
+			  c->queue.count);
+	}
+	queue_free(&c->queue);
+	for (size_t k = 0; k < c->hdr_count; k++)
+		free(c->hdr_names[k]);
+	free(c->hdr_names);
+	free(c->hdr_values);
+	free(c);
+}
+
+void
+conn_start(struct conn *c)
+{
+	conn_event(c, EV_CONNECT, "start");
+}
+
+void
+conn_shutdown(struct conn *c)
+{
+	conn_event(c, EV_SHUTDOWN, "shutdown requested");
+	if (c->queue.count == 0)
+		conn_event(c, EV_QUEUE_DRAINED, "queue empty");
+	else
+		log_info("upstream: draining %zu queued message(s)", c->queue.count);
+}
+
+const struct conn_stats *
+conn_get_stats(const struct conn *c)
+{
+	return &c->stats;
+}
+
+size_t
+conn_queued(const struct conn *c)
+{
+	return c->queue.count;
+}

@@ -1,0 +1,245 @@
+/*
+ * main.c - wiring: configuration, the one event loop, the Redis input,
+ * the upstream connection, signals, and an orderly exit.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <libwebsockets.h>
+
+#include "wspushd/config.h"
+#include "wspushd/conn.h"
+#include "wspushd/log.h"
+#include "wspushd/redis_sub.h"
+#include "wspushd/signals.h"
+#include "wspushd/watch.h"
+
+/* Debian's CA bundle; lws 4.1 as packaged has no usable default. */
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+struct daemon {
+	struct config cfg;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct conn *conn;
+	struct redis_sub *redis;
+	struct signals *signals;
+	bool stopping;
+	bool done;
+};
+
+static const struct lws_protocols protocols[] = {
+	{ CONN_PROTOCOL_NAME, conn_protocol_callback, 0, 0, 0, NULL, 0 },
+	{ WATCH_PROTOCOL_NAME, watch_protocol_callback, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* lws' own lines, through our logger, at our priorities. */
+static void
+lws_log_emit(int level, const char *line)
+{
+	int prio = level & LLL_ERR ? LOG_ERR :
+		   level & LLL_WARN ? LOG_WARNING :
+		   level & LLL_NOTICE ? LOG_NOTICE : LOG_DEBUG;
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_msg(prio, "lws: %.*s", (int)n, line);
+}
+
+static int
+lws_mask_for(int level)
+{
+	/* lws' notices are chatty (banners, vhost setup): debug only. */
+	if (level >= LOG_DEBUG)
+		return LLL_ERR | LLL_WARN | LLL_NOTICE;
+	if (level >= LOG_WARNING)
+		return LLL_ERR | LLL_WARN;
+	return LLL_ERR;
+}
+
+static void
+on_conn_exit(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->done = true;
+	lws_cancel_service(d->ctx);
+}
+
+static void
+on_redis_message(void *arg, const char *data, size_t len)
+{
+	struct daemon *d = arg;
+
+	conn_submit(d->conn, data, len);
+}
+
+static void
+begin_shutdown(struct daemon *d, const char *why)
+{
+	if (d->stopping) {
+		log_info("already stopping");
+		return;
+	}
+	d->stopping = true;
+	log_info("%s: stopping", why);
+	/* First stop the input, so the queue can only shrink. */
+	redis_sub_stop(d->redis);
+	conn_shutdown(d->conn);
+}
+
+static void
+on_signal(void *arg, int signo)
+{
+	struct daemon *d = arg;
+
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		begin_shutdown(d, strsignal(signo));
+		break;
+	case SIGHUP:
+		log_notice("SIGHUP: configuration reload is not supported; ignored");
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+create_loop(struct daemon *d)
+{
+	struct lws_context_creation_info info = { 0 };
+
+	lws_set_log_level(lws_mask_for(d->cfg.log_level), lws_log_emit);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.gid = -1;
+	info.uid = -1;
+	/* A handful of descriptors; keeps lws' per-fd tables small. */
+	info.fd_limit_per_thread = 256;
+	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0)
+		info.client_ssl_ca_filepath = SYSTEM_CA_BUNDLE;
+	d->ctx = lws_create_context(&info);
+	if (d->ctx == NULL) {
+		log_err("cannot create the event loop");
+		return -1;
+	}
+	d->vh = lws_get_vhost_by_name(d->ctx, "default");
+	if (d->vh == NULL) {
+		log_err("cannot find the default vhost");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run(struct daemon *d)
+{
+	char url[512];
+
+	if (signals_block() < 0) {
+		log_warn("cannot block signals");
+		return WSPUSHD_EX_SOFTWARE;
+	}
+	if (create_loop(d) < 0)
+		return WSPUSHD_EX_SOFTWARE;
+	d->signals = signals_watch(d->vh, on_signal, d);
+	d->conn = conn_new(d->ctx, d->vh, &d->cfg, on_conn_exit, d);
+	d->redis = redis_sub_new(d->ctx, d->vh, &d->cfg, on_redis_message, d);
+	if (d->signals == NULL || d->conn == NULL || d->redis == NULL) {
+		log_warn("cannot start");
+		return WSPUSHD_EX_SOFTWARE;
+	}
+	url_redact(d->cfg.url_text, url, sizeof(url));
+	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
+	conn_start(d->conn);
+	redis_sub_start(d->redis);
+
+	while (!d->done) {
+		if (lws_service(d->ctx, 0) < 0) {
+			log_err("event loop failed");
+			return WSPUSHD_EX_SOFTWARE;
+		}
+	}
+	return WSPUSHD_EX_OK;
+}
+
+static void
+teardown(struct daemon *d)
+{
+	const struct conn_stats *st;
+
+	if (d->conn != NULL) {
+		st = conn_get_stats(d->conn);
+		log_info("stopped: %llu sent, %llu dropped, %zu undelivered",
+			 (unsigned long long)st->sent,
+			 (unsigned long long)(st->dropped_overflow +
+					      st->dropped_oversize +
+					      st->dropped_invalid),
+			 conn_queued(d->conn));
+	}
+	redis_sub_free(d->redis);
+	signals_free(d->signals);
+	/* Destroying the context may still call back into conn. */
+	if (d->ctx != NULL)
+		lws_context_destroy(d->ctx);
+	conn_free(d->conn);
+	config_free(&d->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	struct diag diag = { 0 };
+	enum cli_action action = CLI_RUN;
+	int rc;
+
+	config_init(&d.cfg);
+	rc = config_load(argc, argv, &d.cfg, &action, &diag);
+	switch (action) {
+	case CLI_HELP:
+		config_usage(stdout);
+		rc = WSPUSHD_EX_OK;
+		goto out;
+	case CLI_VERSION:
+		printf("wspushd %s (libwebsockets %s, hiredis %d.%d.%d)\n",
+		       WSPUSHD_VERSION, lws_get_library_version(),
+		       HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+		rc = WSPUSHD_EX_OK;
+		goto out;
+	default:
+		break;
+	}
+	if (rc < 0) {
+		for (size_t k = 0; k < diag.count; k++)
+			fprintf(stderr, "%s\n", diag.lines[k]);
+		fprintf(stderr, "wspushd: %zu error(s) in the configuration\n",
+			diag.count);
+		rc = WSPUSHD_EX_CONFIG;
+		goto out;
+	}
+	if (action == CLI_CHECK_CONFIG) {
+		printf("configuration OK\n");
+		rc = WSPUSHD_EX_OK;
+		goto out;
+	}
+	log_set_level(d.cfg.log_level);
+	rc = run(&d);
+	teardown(&d);
+	diag_free(&diag);
+	return rc;
+out:
+	diag_free(&diag);
+	config_free(&d.cfg);
+	return rc;
+}

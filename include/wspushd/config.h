@@ -1,0 +1,114 @@
+/*
+ * config.h - every setting wspushd has, and how it is loaded.
+ *
+ * Settings come from an INI file (-c FILE) and are then overridden by
+ * command-line flags.  Loading never stops at the first problem: every
+ * error is collected as "file:line: what is wrong" (or "command line:
+ * --flag: what is wrong") so an operator fixes them all in one pass.
+ */
+#ifndef WSPUSHD_CONFIG_H
+#define WSPUSHD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wspushd/url.h"
+
+/* sysexits.h values, spelled out so callers need not include it. */
+#define WSPUSHD_EX_OK 0
+#define WSPUSHD_EX_USAGE 64
+#define WSPUSHD_EX_SOFTWARE 70
+#define WSPUSHD_EX_CONFIG 78
+
+/* What to do with a new message when the queue is full. */
+enum overflow_policy {
+	OVERFLOW_DROP_OLDEST,	/* evict from the head, keep the newest (default) */
+	OVERFLOW_DROP_NEWEST,	/* refuse the incoming message */
+};
+
+/* How a Redis payload is framed upstream. */
+enum message_type {
+	MESSAGE_AUTO,	/* text frame if valid UTF-8, else binary (default) */
+	MESSAGE_TEXT,	/* always text; invalid UTF-8 is dropped and counted */
+	MESSAGE_BINARY,	/* always binary */
+};
+
+/* A growable list of owned strings (channels, patterns, headers). */
+struct strlist {
+	char **items;
+	size_t count;
+};
+
+/* Error collector: every message is one line, already prefixed. */
+struct diag {
+	char **lines;
+	size_t count;
+};
+
+struct config {
+	char *path;			/* config file, NULL if none */
+
+	/* [upstream] */
+	char *url_text;			/* as written (never holds credentials) */
+	struct ws_url url;
+	struct strlist headers;		/* "Name: value", sent on the upgrade */
+	char *subprotocol;		/* Sec-WebSocket-Protocol, NULL if none */
+	uint64_t connect_timeout_ms;	/* default 3 s */
+	uint64_t backoff_min_ms;	/* default 250 ms */
+	uint64_t backoff_max_ms;	/* default 30 s */
+	uint64_t backoff_reset_ms;	/* open this long = backoff resets; 10 s */
+	uint64_t close_timeout_ms;	/* wait for the server's Close; 5 s */
+	enum message_type message_type;
+	size_t max_message_bytes;	/* larger messages are dropped; 1 MiB */
+
+	/* [redis] */
+	char *redis_url_text;		/* as written; may hold a password: redact */
+	struct redis_url redis;		/* config_load defaults it to redis://127.0.0.1:6379 */
+	struct strlist channels;	/* SUBSCRIBE */
+	struct strlist patterns;	/* PSUBSCRIBE */
+	uint64_t redis_connect_timeout_ms;	/* default 3 s */
+	uint64_t redis_backoff_min_ms;		/* default 250 ms */
+	uint64_t redis_backoff_max_ms;		/* default 30 s */
+
+	/* [queue] */
+	size_t queue_max_messages;	/* default 100000 */
+	size_t queue_max_bytes;		/* default 64 MiB */
+	enum overflow_policy overflow;
+
+	/* [daemon] */
+	uint64_t drain_timeout_ms;	/* default 5 s */
+	int log_level;			/* syslog priority: LOG_ERR..LOG_DEBUG; default LOG_INFO */
+};
+
+/* What main() should do once the command line is parsed. */
+enum cli_action {
+	CLI_RUN,
+	CLI_CHECK_CONFIG,	/* --check-config */
+	CLI_VERSION,		/* --version */
+	CLI_HELP,		/* --help */
+};
+
+void config_init(struct config *cfg);	/* all defaults, nothing owned */
+void config_free(struct config *cfg);
+
+/*
+ * Parse argv (flags, then the file named by -c/--config, flags winning),
+ * fill cfg, validate the result.  Every problem is appended to d.
+ * Returns 0 when the configuration is valid, -1 otherwise.
+ * *action is set even on error (so --help works with a bad file).
+ */
+int config_load(int argc, char **argv, struct config *cfg,
+		enum cli_action *action, struct diag *d);
+
+/* Print the --help text to the given stream. */
+void config_usage(void *stream /* FILE * */);
+
+void diag_add(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void diag_free(struct diag *d);
+
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * conn.h - the one WebSocket connection to the upstream.
+ *
+ * conn.c is glue: it turns libwebsockets callbacks and timers into
+ * fsm events and carries out the actions the fsm returns.  It owns the
+ * queue: every message is queued, and the queue is flushed whenever the
+ * connection is open and writable, so order is the queue's order.
+ */
+#ifndef WSPUSHD_CONN_H
+#define WSPUSHD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+struct config;
+struct conn;
+
+/* Counters, for logs now and for status reporting. */
+struct conn_stats {
+	uint64_t received;	/* messages handed to conn_submit */
+	uint64_t sent;		/* frames written upstream */
+	uint64_t dropped_overflow;	/* evicted or refused by the queue bound */
+	uint64_t dropped_oversize;	/* larger than max_message_size */
+	uint64_t dropped_invalid;	/* not UTF-8 with message_type = text */
+	uint64_t dropped_shutdown;	/* still queued when we exited */
+	uint64_t attempts;	/* connection attempts started */
+	uint64_t connects;	/* attempts that reached open */
+};
+
+/* Name of the lws protocol the vhost must carry for the connection. */
+#define CONN_PROTOCOL_NAME "wspushd-upstream"
+
+/*
+ * on_exit runs (on the loop) once shutdown is complete.
+ * Returns NULL on allocation failure.
+ */
+struct conn *conn_new(struct lws_context *ctx, struct lws_vhost *vh,
+		      const struct config *cfg,
+		      void (*on_exit)(void *arg), void *arg);
+void conn_free(struct conn *c);
+
+void conn_start(struct conn *c);	/* first connect */
+void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */
+
+/* Queue one message for the upstream (copies it). */
+void conn_submit(struct conn *c, const void *data, size_t len);
+
+const struct conn_stats *conn_get_stats(const struct conn *c);
+size_t conn_queued(const struct conn *c);
+
+/* The callback of the CONN_PROTOCOL_NAME protocol. */
+int conn_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			   void *user, void *in, size_t len);
+
+#endif

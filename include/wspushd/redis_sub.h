@@ -1,0 +1,31 @@
+/*
+ * redis_sub.h - the Redis side: one subscribed hiredis connection on the
+ * lws loop, rebuilt with backoff whenever it fails.
+ *
+ * hiredis 0.14 has no connect timeout, so every attempt is bounded by a
+ * timer of ours that runs until the last SUBSCRIBE/PSUBSCRIBE is
+ * confirmed: a Redis that accepts TCP and never answers is treated like
+ * one that refuses.
+ */
+#ifndef WSPUSHD_REDIS_SUB_H
+#define WSPUSHD_REDIS_SUB_H
+
+#include <stddef.h>
+
+#include <libwebsockets.h>
+
+struct config;
+struct redis_sub;
+
+/* Called for every message, with the bytes valid only during the call. */
+typedef void (*redis_message_fn)(void *arg, const char *data, size_t len);
+
+struct redis_sub *redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
+				const struct config *cfg,
+				redis_message_fn on_message, void *arg);
+void redis_sub_start(struct redis_sub *rs);
+/* Stop taking messages: unsubscribe by closing; no more callbacks. */
+void redis_sub_stop(struct redis_sub *rs);
+void redis_sub_free(struct redis_sub *rs);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * watch.h - put a foreign descriptor (the hiredis socket, the signalfd)
+ * on the libwebsockets poll loop, so the daemon has exactly one loop.
+ *
+ * lws adopts the descriptor itself (no dup(), so lsof shows each socket
+ * once) and closes it when the watch ends: after watch_remove(), or on
+ * its own when the descriptor hangs up, which closed() reports.  Either
+ * way the owner must then forget the number.  A watch outlives watch_remove() until lws has finished with it, and
+ * after watch_remove() none of its callbacks runs again, so an owner
+ * may remove its watch from inside one of those callbacks.
+ */
+#ifndef WSPUSHD_WATCH_H
+#define WSPUSHD_WATCH_H
+
+#include <stdbool.h>
+
+#include <libwebsockets.h>
+
+struct watch;
+
+struct watch_ops {
+	void (*readable)(void *arg);
+	void (*writable)(void *arg);	/* once per watch_want_write() */
+	void (*closed)(void *arg);	/* lws dropped the descriptor */
+};
+
+/* Name of the lws protocol the vhost must carry for watches. */
+#define WATCH_PROTOCOL_NAME "wspushd-fd"
+
+/* Takes fd on success; on failure returns NULL and fd stays the caller's. */
+struct watch *watch_add(struct lws_vhost *vh, int fd,
+			const struct watch_ops *ops, void *arg);
+void watch_want_read(struct watch *w, bool on);
+void watch_want_write(struct watch *w);
+void watch_remove(struct watch *w);
+
+/* The callback of the WATCH_PROTOCOL_NAME protocol. */
+int watch_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			    void *user, void *in, size_t len);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite: unit tests and the
+# integration scenarios against a real redis-server and a real
+# WebSocket server.  Warnings are errors.
+#
+#   scripts/test.sh              normal build in build/
+#   scripts/test.sh --sanitize   AddressSanitizer + UBSan build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=build
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSPUSHD_WERROR=ON)
+if [ "${1:-}" = "--sanitize" ]; then
+	build=build-asan
+	flags=(-DCMAKE_BUILD_TYPE=Debug -DWSPUSHD_WERROR=ON -DWSPUSHD_SANITIZE=ON)
+	# Leaks are errors; the event libraries' one-time globals are not ours.
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+scripts/deps.sh
+cmake -S . -B "$build" "${flags[@]}"
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure -j2 --timeout 300

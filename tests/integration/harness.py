@@ -1,0 +1,824 @@
+"""harness.py - shared code for wspushd's integration tests.
+
+Every test is a plain script run by ctest as
+
+    /usr/bin/python3 tests/integration/test_X.py /path/to/wspushd
+
+and uses only real things: a redis-server started here on a free loopback
+port in its own temp dir, the WebSocket recorder in tests/servers/
+(Debian's python3-websockets 10.4), the daemon binary under test, and a
+small RESP client below (no python3-redis needed).  No mocks.
+
+Rules the helpers enforce:
+  * every wait polls a condition until a deadline (wait_until), never a
+    bare sleep before an assertion; every loop is bounded in count and time;
+  * every process runs in its own process group and is killed, and every
+    temp dir removed, in Context.cleanup(), which main() always calls;
+  * WSPUSHD_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99
+    --leak-check=full") is put in front of the daemon command; it scales
+    every timeout by 5 (override with WSPUSHD_TEST_TIMEOUT_SCALE).  The
+    daemon's exit status must be 0 whenever a test stops it with SIGTERM;
+  * WSPUSHD_TEST_KEEP=1 keeps the temp dirs (and prints where they are).
+"""
+
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+RECORDER = os.path.join(ROOT, "tests", "servers", "ws_recorder.py")
+PYTHON = "/usr/bin/python3"    # Debian's: the one with python3-websockets
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+WRAPPER = shlex.split(os.environ.get("WSPUSHD_TEST_WRAPPER", ""))
+SCALE = float(os.environ.get("WSPUSHD_TEST_TIMEOUT_SCALE") or (5 if WRAPPER else 1))
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def log(msg):
+    print("[%8.3f] %s" % (time.monotonic() % 100000, msg), flush=True)
+
+
+def scaled(seconds):
+    """A time budget, stretched when the daemon runs under a wrapper."""
+    return seconds * SCALE
+
+
+def ms(seconds):
+    """Seconds as a config duration string, e.g. 0.25 -> '250ms'."""
+    return "%dms" % int(round(seconds * 1000))
+
+
+def wait_until(cond, timeout, what, interval=0.02):
+    """Poll cond() until it returns something truthy; return that value.
+
+    timeout is in unscaled seconds (SCALE is applied here).  Raises
+    TestFailure naming `what` (a string or a callable giving one, so it can
+    describe the last state seen) when the deadline passes.
+    """
+    deadline = time.monotonic() + scaled(timeout)
+    max_polls = int(scaled(timeout) / interval) + 10
+    last_exc = None
+    for _ in range(max_polls):
+        try:
+            v = cond()
+            last_exc = None
+        except (OSError, RedisError, ValueError) as e:
+            v, last_exc = None, e
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(interval)
+    desc = what() if callable(what) else what
+    if last_exc is not None:
+        desc += " (last error: %r)" % (last_exc,)
+    raise TestFailure("timed out after %.1fs waiting for: %s" % (scaled(timeout), desc))
+
+
+def sample_for(duration, fn, interval=0.02):
+    """Call fn() repeatedly for `duration` (unscaled) seconds; return the
+    list of results.  Bounded in time and count.  This is for observing a
+    property over a period (e.g. 'never more than one socket'), not for
+    waiting."""
+    out = []
+    deadline = time.monotonic() + scaled(duration)
+    for _ in range(int(scaled(duration) / interval) + 10):
+        out.append(fn())
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(interval)
+    return out
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------
+# A small RESP (Redis protocol) client.
+
+class RedisError(Exception):
+    pass
+
+
+def _enc(a):
+    if isinstance(a, bytes):
+        return a
+    if isinstance(a, str):
+        return a.encode("utf-8")
+    return str(a).encode("ascii")
+
+
+class Resp:
+    def __init__(self, port, host="127.0.0.1", timeout=5.0):
+        self.sock = socket.create_connection((host, port), timeout=scaled(timeout))
+        self.buf = b""
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @staticmethod
+    def encode(args):
+        parts = [b"*%d\r\n" % len(args)]
+        for a in args:
+            b = _enc(a)
+            parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
+        return b"".join(parts)
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise RedisError("connection closed by redis")
+        self.buf += chunk
+
+    def _line(self):
+        for _ in range(100000):
+            i = self.buf.find(b"\r\n")
+            if i >= 0:
+                line, self.buf = self.buf[:i], self.buf[i + 2:]
+                return line
+            self._fill()
+        raise RedisError("reply line too long")
+
+    def _exact(self, n):
+        for _ in range(1000000):
+            if len(self.buf) >= n + 2:
+                data, self.buf = self.buf[:n], self.buf[n + 2:]
+                return data
+            self._fill()
+        raise RedisError("bulk reply too long")
+
+    def reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise RedisError(rest.decode(errors="replace"))
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self._exact(n)
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.reply() for _ in range(n)]
+        raise RedisError("bad reply %r" % line[:50])
+
+    def call(self, *args):
+        self.sock.sendall(self.encode(args))
+        return self.reply()
+
+    def pipeline(self, commands):
+        """Send many commands in one write, then read every reply."""
+        self.sock.sendall(b"".join(self.encode(c) for c in commands))
+        return [self.reply() for _ in commands]
+
+
+# --------------------------------------------------------------------------
+# /proc inspection: which TCP sockets does a process hold?
+
+TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+              5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
+              9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV"}
+
+
+def _descendants(pid):
+    """pid and every process below it (a wrapper might fork)."""
+    children = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return [pid]
+    for e in entries:
+        if not e.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % e) as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(e))
+    out, todo = [], [pid]
+    for _ in range(10000):
+        if not todo:
+            break
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def _socket_inodes(pid):
+    inodes = set()
+    for p in _descendants(pid):
+        d = "/proc/%d/fd" % p
+        try:
+            fds = os.listdir(d)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(os.path.join(d, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(int(link[8:-1]))
+    return inodes
+
+
+def _tcp_table(pid):
+    rows = []
+    for name in ("tcp", "tcp6"):
+        try:
+            with open("/proc/%d/net/%s" % (pid, name)) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            p = line.split()
+            if len(p) < 10:
+                continue
+            tx, rx = p[4].split(":")
+            rows.append({
+                "local_port": int(p[1].rsplit(":", 1)[1], 16),
+                "remote_port": int(p[2].rsplit(":", 1)[1], 16),
+                "state": TCP_STATES.get(int(p[3], 16), p[3]),
+                "tx_queue": int(tx, 16),
+                "rx_queue": int(rx, 16),
+                "inode": int(p[9]),
+                "proto": name,
+            })
+    return rows
+
+
+def tcp_sockets(pid, remote_port):
+    """The TCP sockets that process `pid` (or a descendant) has open whose
+    remote end is `remote_port` on this machine, any state."""
+    inodes = _socket_inodes(pid)
+    if not inodes:
+        return []
+    return [r for r in _tcp_table(pid)
+            if r["inode"] in inodes and r["remote_port"] == remote_port]
+
+
+def count_tcp(pid, remote_port):
+    return len(tcp_sockets(pid, remote_port))
+
+
+# --------------------------------------------------------------------------
+# Processes
+
+class Proc:
+    """A child in its own process group (so killing it kills its children)."""
+
+    def __init__(self, name, argv, stdout, stderr, env=None):
+        self.name = name
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
+                                  stderr=stderr, start_new_session=True, env=env)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def wait(self, timeout):
+        """Wait (unscaled timeout) for exit; return the status or None."""
+        try:
+            return self.p.wait(timeout=scaled(timeout))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self):
+        """SIGKILL the whole group and reap."""
+        self.signal(signal.SIGKILL)
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        # Children of the group that were reparented are gone with the group.
+
+
+class EventLog:
+    """Follows the recorder's JSON-lines file, parsing only what is new."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+        self.all = []
+        self.lock = threading.Lock()
+
+    def refresh(self):
+        with self.lock:
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(self.offset)
+                    data = f.read()
+            except FileNotFoundError:
+                return self.all
+            self.offset += len(data)
+            data = self.partial + data
+            lines = data.split(b"\n")
+            self.partial = lines.pop()       # incomplete last line, if any
+            for line in lines:
+                if line.strip():
+                    self.all.append(json.loads(line))
+            return self.all
+
+    def events(self, ev=None):
+        evs = self.refresh()
+        return [e for e in evs if ev is None or e["ev"] == ev]
+
+    def messages(self):
+        return self.events("msg")
+
+    def opens(self):
+        return self.events("open")
+
+    def closes(self):
+        return self.events("close")
+
+    def open_connections(self):
+        closed = {e["conn"] for e in self.closes()}
+        return [e for e in self.opens() if e["conn"] not in closed]
+
+
+def payload_matches(ev, kind, payload):
+    if ev["type"] != kind or ev["len"] != len(payload):
+        return False
+    if "hex" in ev:
+        return bytes.fromhex(ev["hex"]) == payload
+    return ev["sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+def describe(ev):
+    if ev is None:
+        return "nothing"
+    if "hex" in ev and ev["len"] <= 64:
+        return "%s %r (conn %s)" % (ev["type"], bytes.fromhex(ev["hex"]), ev["conn"])
+    return "%s of %d bytes sha256 %s.. (conn %s)" % (
+        ev["type"], ev["len"], ev["sha256"][:12], ev["conn"])
+
+
+def check_sequence(received, expected, what="messages"):
+    """received: recorder msg events; expected: list of (kind, bytes).
+    Fails with the first difference, saying what was expected and seen."""
+    for i, (kind, payload) in enumerate(expected):
+        if i >= len(received):
+            raise TestFailure("%s: only %d of %d received; first missing #%d %s %r"
+                              % (what, len(received), len(expected), i, kind, payload[:64]))
+        if not payload_matches(received[i], kind, payload):
+            raise TestFailure("%s: #%d expected %s %r, got %s"
+                              % (what, i, kind, payload[:64], describe(received[i])))
+    if len(received) > len(expected):
+        raise TestFailure("%s: %d extra message(s) received, first: %s"
+                          % (what, len(received) - len(expected), describe(received[len(expected)])))
+
+
+def utf8_kind(payload):
+    try:
+        payload.decode("utf-8")
+        return "text"
+    except UnicodeDecodeError:
+        return "binary"
+
+
+class RedisServer:
+    def __init__(self, ctx, name="redis", port=None):
+        self.ctx = ctx
+        self.name = name
+        self.port = port
+        self.dir = ctx.mkdir(name)
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        """Start (or restart on the same port) and wait until it answers."""
+        fixed = self.port is not None
+        for attempt in range(5):
+            if not fixed:
+                self.port = free_port()
+            self.starts += 1
+            logfile = os.path.join(self.dir, "redis-%d.log" % self.starts)
+            argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", self.dir,
+                    "--daemonize", "no", "--logfile", logfile,
+                    "--databases", "16"]
+            self.proc = self.ctx.spawn(self.name, argv)
+            try:
+                wait_until(lambda: self.ping() or not self.proc.alive(), 10,
+                           "redis-server on port %d to answer PING" % self.port)
+            except TestFailure:
+                self.proc.kill()
+                raise
+            if self.proc.alive():
+                log("%s listening on 127.0.0.1:%d (pid %d)" % (self.name, self.port, self.proc.pid))
+                return self
+            # died: probably the port was taken between free_port() and bind
+            log("%s exited at start (status %s); log:\n%s"
+                % (self.name, self.proc.p.returncode, tail(logfile, 20)))
+            if fixed:
+                # The same port is required (a restart): retry after a pause.
+                time.sleep(0.2)
+        raise TestFailure("could not start redis-server (port %s)" % self.port)
+
+    def ping(self):
+        try:
+            with Resp(self.port, timeout=1) as r:
+                return r.call("PING") == "PONG"
+        except (OSError, RedisError):
+            return False
+
+    def kill(self):
+        """Kill -9, like a crash; wait until the port refuses connections."""
+        self.proc.kill()
+        log("%s killed" % self.name)
+
+    def call(self, *args):
+        with Resp(self.port) as r:
+            return r.call(*args)
+
+    def numsub(self, channel):
+        return self.call("PUBSUB", "NUMSUB", channel)[1]
+
+    def numpat(self):
+        return self.call("PUBSUB", "NUMPAT")
+
+    def subscribed(self, channels, patterns):
+        """True when every channel has a subscriber and there are at least
+        len(patterns) patterns (the daemon is the only subscriber here)."""
+        try:
+            with Resp(self.port, timeout=1) as r:
+                for ch in channels:
+                    if r.call("PUBSUB", "NUMSUB", ch)[1] < 1:
+                        return False
+                return r.call("PUBSUB", "NUMPAT") >= len(patterns)
+        except (OSError, RedisError):
+            return False
+
+    def publish_many(self, items):
+        """items: list of (channel, payload).  One pipelined write.  Returns
+        the receiver counts PUBLISH reported."""
+        with Resp(self.port) as r:
+            return r.pipeline([("PUBLISH", ch, data) for ch, data in items])
+
+    def pubsub_clients(self):
+        """CLIENT LIST entries (as dicts) of clients with subscriptions."""
+        out = []
+        text = self.call("CLIENT", "LIST").decode()
+        for line in text.splitlines():
+            kv = dict(f.split("=", 1) for f in line.split(" ") if "=" in f)
+            if int(kv.get("sub", 0)) + int(kv.get("psub", 0)) > 0:
+                out.append(kv)
+        return out
+
+
+class WsServer:
+    """The recorder WebSocket server (tests/servers/ws_recorder.py)."""
+
+    def __init__(self, ctx, name="ws", port=None, pause_file=None, max_hex=None):
+        self.ctx = ctx
+        self.name = name
+        self.port = port
+        self.pause_file = pause_file
+        self.max_hex = max_hex
+        self.out = os.path.join(ctx.mkdir(name), "events.jsonl")
+        self.log = EventLog(self.out)
+        self.proc = None
+        self.starts = 0
+
+    def url(self, path="/ingest"):
+        return "ws://127.0.0.1:%d%s" % (self.port, path)
+
+    def start(self):
+        fixed = self.port is not None
+        for attempt in range(5):
+            if not fixed:
+                self.port = free_port()
+            self.starts += 1
+            argv = [PYTHON, RECORDER, "--host", "127.0.0.1", "--port", str(self.port),
+                    "--out", self.out]
+            if self.pause_file:
+                argv += ["--pause-file", self.pause_file]
+            if self.max_hex is not None:
+                argv += ["--max-hex", str(self.max_hex)]
+            self.proc = self.ctx.spawn("%s#%d" % (self.name, self.starts), argv)
+            pid = self.proc.pid
+            wait_until(lambda: any(e.get("pid") == pid for e in self.log.events("listening"))
+                       or not self.proc.alive(), 15,
+                       "ws recorder to listen on port %d" % self.port)
+            if self.proc.alive():
+                log("%s listening on 127.0.0.1:%d (pid %d)" % (self.name, self.port, pid))
+                return self
+            log("%s exited at start (status %s): %s" % (
+                self.name, self.proc.p.returncode, tail(self.ctx.stderr_path(self.proc), 5)))
+            if fixed:
+                time.sleep(0.2)
+        raise TestFailure("could not start the ws recorder (port %s)" % self.port)
+
+    def kill(self):
+        self.proc.kill()
+        log("%s killed" % self.name)
+
+    def stop(self):
+        self.proc.signal(signal.SIGTERM)
+        rc = self.proc.wait(10)
+        check(rc == 0, "ws recorder did not exit 0 on SIGTERM (status %r)" % rc)
+
+    def messages(self):
+        return self.log.messages()
+
+
+class Daemon:
+    def __init__(self, ctx, binary, config, args=(), name="wspushd"):
+        self.ctx = ctx
+        self.binary = binary
+        self.name = name
+        d = ctx.mkdir(name)
+        self.config_path = os.path.join(d, "wspushd.conf")
+        with open(self.config_path, "w") as f:
+            f.write(config)
+        self.args = list(args)
+        self.proc = None
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def start(self):
+        argv = WRAPPER + [self.binary, "-c", self.config_path] + self.args
+        self.proc = self.ctx.spawn(self.name, argv)
+        log("%s started (pid %d): %s" % (self.name, self.pid, " ".join(map(shlex.quote, argv))))
+        return self
+
+    def alive(self):
+        return self.proc.alive()
+
+    def log_text(self):
+        try:
+            with open(self.ctx.stderr_path(self.proc), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def upstream_sockets(self, ws):
+        return count_tcp(self.pid, ws.port)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Signal, wait (bounded) for exit, require status 0; returns the
+        elapsed time in seconds."""
+        t0 = time.monotonic()
+        self.proc.signal(sig)
+        return self.wait_exit(t0, sig, timeout)
+
+    def wait_exit(self, t0, sig, timeout):
+        """After `sig` was sent at monotonic time t0: wait until t0 +
+        timeout (unscaled) for the exit, require status 0, return the
+        elapsed seconds since t0."""
+        remaining = max(0.0, scaled(timeout) - (time.monotonic() - t0))
+        rc = self.proc.wait(remaining / SCALE)
+        elapsed = time.monotonic() - t0
+        if rc is None:
+            self.proc.kill()
+            raise TestFailure("%s did not exit within %.1fs of %s"
+                              % (self.name, scaled(timeout), signal.Signals(sig).name))
+        check(rc == 0, "%s exited with status %d after %s (expected 0)%s" % (
+            self.name, rc, signal.Signals(sig).name,
+            "; 99 is valgrind's error exit" if rc == 99 and WRAPPER else ""))
+        log("%s exited 0 after %s in %.2fs" % (self.name, signal.Signals(sig).name, elapsed))
+        return elapsed
+
+
+def tail(path, n):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return "(%s)" % e
+
+
+def config_text(ws_url, redis_port, upstream=None, redis=None, queue=None, daemon=None):
+    """A daemon config file with fast backoffs suitable for tests; each
+    dict overrides/extends the keys of its section."""
+    sections = [
+        ("upstream", {"url": ws_url, "connect_timeout": ms(scaled(3)),
+                      "backoff_min": "100ms", "backoff_max": "500ms",
+                      "close_timeout": ms(scaled(3))}, upstream),
+        ("redis", {"url": "redis://127.0.0.1:%d" % redis_port,
+                   "connect_timeout": ms(scaled(3)),
+                   "backoff_min": "100ms", "backoff_max": "500ms"}, redis),
+        ("queue", {}, queue),
+        ("daemon", {"drain_timeout": ms(scaled(5)), "log_level": "info"}, daemon),
+    ]
+    out = ["# generated by tests/integration/harness.py"]
+    for name, base, extra in sections:
+        base = dict(base)
+        base.update(extra or {})
+        if not base:
+            continue
+        out.append("[%s]" % name)
+        for k, v in base.items():
+            out.append("%s = %s" % (k, v))
+        out.append("")
+    return "\n".join(out)
+
+
+class Context:
+    """Owns every temp dir and process of one test; cleanup() removes all."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.root = tempfile.mkdtemp(prefix="wspushd-it-")
+        self.procs = []
+        self.stderr_paths = {}
+        self.daemons = []
+        self.redises = []
+        self.wss = []
+        self._n = 0
+
+    def mkdir(self, name):
+        self._n += 1
+        d = os.path.join(self.root, "%02d-%s" % (self._n, name))
+        os.makedirs(d)
+        return d
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def spawn(self, name, argv):
+        self._n += 1
+        base = os.path.join(self.root, "%02d-%s" % (self._n, name.replace("#", "-")))
+        out = open(base + ".stdout", "wb")
+        err = open(base + ".stderr", "wb")
+        try:
+            p = Proc(name, argv, out, err)
+        finally:
+            out.close()
+            err.close()
+        self.procs.append(p)
+        self.stderr_paths[p] = base + ".stderr"
+        return p
+
+    def stderr_path(self, proc):
+        return self.stderr_paths[proc]
+
+    def stdout_path(self, proc):
+        return self.stderr_paths[proc][:-len(".stderr")] + ".stdout"
+
+    # convenient constructors ------------------------------------------------
+    def redis(self, **kw):
+        r = RedisServer(self, name="redis%d" % (len(self.redises) + 1), **kw)
+        self.redises.append(r)
+        return r
+
+    def ws(self, **kw):
+        w = WsServer(self, name="ws%d" % (len(self.wss) + 1), **kw)
+        self.wss.append(w)
+        return w
+
+    def daemon(self, config, args=()):
+        d = Daemon(self, self.binary, config, args, name="wspushd%d" % (len(self.daemons) + 1))
+        self.daemons.append(d)
+        return d
+
+    def run_daemon(self, args, timeout=10):
+        """Run the binary to completion (for --check-config etc.):
+        returns (status, stdout, stderr)."""
+        argv = WRAPPER + [self.binary] + list(args)
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=scaled(timeout), start_new_session=True)
+        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+    def dump(self):
+        """Everything useful for a post-mortem, printed on failure."""
+        for d in self.daemons:
+            if d.proc is None:
+                continue
+            print("----- %s stderr (pid %d, last 150 lines) -----" % (d.name, d.pid))
+            print(tail(self.stderr_path(d.proc), 150), end="")
+        for w in self.wss:
+            evs = w.log.events()
+            print("----- %s: %d events: %d open, %d close, %d msg -----" % (
+                w.name, len(evs), len(w.log.opens()), len(w.log.closes()), len(w.log.messages())))
+            for e in [e for e in evs if e["ev"] != "msg"][-20:]:
+                print("  %s" % json.dumps(e)[:300])
+            for p in self.procs:
+                if p.name.startswith(w.name + "#"):
+                    t = tail(self.stderr_path(p), 10)
+                    if t.strip():
+                        print("  %s stderr:\n%s" % (p.name, t))
+        for r in self.redises:
+            logs = sorted(f for f in os.listdir(r.dir) if f.endswith(".log"))
+            for lf in logs[-2:]:
+                print("----- %s %s (last 10 lines) -----" % (r.name, lf))
+                print(tail(os.path.join(r.dir, lf), 10), end="")
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            if p.alive():
+                p.signal(signal.SIGTERM)
+        for p in reversed(self.procs):
+            if p.alive() and p.wait(2) is None:
+                p.kill()
+            # the group may hold children even if the leader is gone
+            p.signal(signal.SIGKILL)
+        if os.environ.get("WSPUSHD_TEST_KEEP"):
+            print("kept temp dir %s" % self.root)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def bring_up(ctx, channels=("events",), patterns=(), upstream=None, redis=None,
+             queue=None, daemon=None, ws_kw=None, extra_args=()):
+    """Redis + recorder + daemon, waiting until the daemon is connected
+    upstream (the recorder saw an open) and subscribed in Redis."""
+    r = ctx.redis().start()
+    w = ctx.ws(**(ws_kw or {})).start()
+    args = []
+    for ch in channels:
+        args += ["--channel", ch]
+    for p in patterns:
+        args += ["--pattern", p]
+    args += list(extra_args)
+    d = ctx.daemon(config_text(w.url(), r.port, upstream, redis, queue, daemon), args).start()
+    wait_connected(d, w)
+    wait_until(lambda: r.subscribed(channels, patterns), 15,
+               "daemon to subscribe to %s / psubscribe to %s" % (list(channels), list(patterns)))
+    return r, w, d
+
+
+def wait_connected(d, w, n_opens=1, timeout=15):
+    """Wait until the recorder has seen n_opens connections and one is open."""
+    def ok():
+        check(d.alive(), "%s exited (status %s)" % (d.name, d.proc.p.returncode))
+        return len(w.log.opens()) >= n_opens and w.log.open_connections()
+    wait_until(ok, timeout, "daemon to open WebSocket connection #%d to %s" % (n_opens, w.url()))
+
+
+def main(test_fn):
+    """Entry point of every test script: argv[1] is the daemon binary."""
+    if len(sys.argv) < 2:
+        print("usage: %s /path/to/wspushd" % sys.argv[0], file=sys.stderr)
+        sys.exit(2)
+    binary = os.path.abspath(sys.argv[1])
+    name = os.path.basename(sys.argv[0])
+    if not os.access(binary, os.X_OK):
+        print("FAIL %s: daemon binary %s is missing or not executable" % (name, binary))
+        sys.exit(1)
+    ctx = Context(binary)
+    rc = 1
+    try:
+        if WRAPPER:
+            log("daemon wrapper: %s (timeouts x%g)" % (" ".join(WRAPPER), SCALE))
+        test_fn(ctx)
+        rc = 0
+    except BaseException:
+        traceback.print_exc(file=sys.stdout)
+        try:
+            ctx.dump()
+        except Exception:
+            traceback.print_exc(file=sys.stdout)
+    finally:
+        ctx.cleanup()
+    print("%s %s" % ("PASS" if rc == 0 else "FAIL", name), flush=True)
+    sys.exit(rc)

@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Redis is killed and started again on the same port: the daemon
+resubscribes by itself (PUBSUB NUMSUB / NUMPAT show it again) and forwards
+what is published afterwards.  The upstream WebSocket connection is not
+disturbed: still one connection, still one socket.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (bring_up, check, check_sequence, log, main, sample_for,
+                     tcp_sockets, wait_until)
+
+
+def test(ctx):
+    r, w, d = bring_up(ctx, channels=["events", "more"], patterns=["alerts.*"])
+
+    first = [("events", b"one"), ("more", b"two"), ("alerts.x", b"three")]
+    check(r.publish_many(first) == [1, 1, 1], "not subscribed")
+    wait_until(lambda: len(w.messages()) >= 3, 15, "the first 3 messages")
+
+    r.kill()
+    # While Redis is down the daemon must keep running, and keep at most one
+    # socket to the Redis port (reconnect attempts do not pile up).
+    down = sample_for(1.0, lambda: (d.alive(), len(tcp_sockets(d.pid, r.port)),
+                                    len(tcp_sockets(d.pid, w.port))))
+    check(all(a for a, _, _ in down), "daemon exited while Redis was down")
+    check(max(n for _, n, _ in down) <= 1, "daemon held several sockets to the Redis port")
+    check(all(u == 1 for _, _, u in down), "the upstream socket should stay, saw %r"
+          % sorted({u for _, _, u in down}))
+
+    r.start()   # same port, empty server: nothing subscribed until the daemon does
+    wait_until(lambda: r.numsub("events") == 1 and r.numsub("more") == 1 and r.numpat() == 1,
+               15, lambda: "resubscription (NUMSUB events=%s more=%s, NUMPAT=%s)"
+               % (r.numsub("events"), r.numsub("more"), r.numpat()))
+    log("daemon resubscribed")
+
+    second = [("events", b"four"), ("alerts.y", b"five"), ("more", b"six"),
+              ("events", b"\xfe\xffseven")]
+    check(r.publish_many(second) == [1, 1, 1, 1], "not subscribed after restart")
+    wait_until(lambda: len(w.messages()) >= 7, 15,
+               lambda: "7 messages in all (have %d)" % len(w.messages()))
+    check_sequence(w.messages(), [("text", b"one"), ("text", b"two"), ("text", b"three"),
+                                  ("text", b"four"), ("text", b"five"), ("text", b"six"),
+                                  ("binary", b"\xfe\xffseven")])
+    check(len(w.log.opens()) == 1, "a Redis restart should not reconnect upstream "
+          "(saw %d WebSocket connections)" % len(w.log.opens()))
+    socks = tcp_sockets(d.pid, w.port)
+    check(len(socks) == 1, "expected one upstream socket, the daemon holds %r" % socks)
+    socks = tcp_sockets(d.pid, r.port)
+    check(len(socks) == 1, "expected one socket to Redis (the old one closed), "
+          "the daemon holds %r" % socks)
+
+    d.stop()
+
+
+if __name__ == "__main__":
+    main(test)

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""ws_recorder.py - a WebSocket server that records everything it receives.
+
+Built on Debian's python3-websockets (10.4, the asyncio "legacy" server API,
+websockets.serve).  It is the upstream end of wspushd's integration tests and
+of scripts/demo.sh: it accepts any number of connections (the tests assert
+how many there were) and appends one JSON object per line to --out, flushed
+line by line, so another process can follow the file while it grows:
+
+  {"ev": "listening", "pid": 123, "host": "127.0.0.1", "port": 8080, "t": ...}
+  {"ev": "open", "conn": "123-1", "path": "/ingest", "subprotocol": null,
+   "headers": {"user-agent": "..."}, "peer": ["127.0.0.1", 50000], "t": ...}
+  {"ev": "msg", "conn": "123-1", "seq": 0, "type": "text"|"binary",
+   "len": 5, "sha256": "...", "hex": "68656c6c6f", "t": ...}
+  {"ev": "close", "conn": "123-1", "code": 1001, "reason": "", "t": ...}
+  {"ev": "stopped", "pid": 123, "t": ...}
+
+"hex" is left out for payloads longer than --max-hex bytes (sha256 and len
+are always there).  "conn" is "<server pid>-<n>", so connections stay
+distinct when the server is restarted on the same port and appends to the
+same file.
+
+--pause-file PATH: while PATH exists, the handlers stop reading from their
+connections (TCP back-pressure then builds up in the client), which lets a
+test hold messages inside the client's queue.
+
+SIGTERM or SIGINT: stop listening, close open connections with 1001 (the
+websockets library does that), write "stopped", exit 0.
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+
+import websockets
+
+
+class Recorder:
+    def __init__(self, path, max_hex, pause_file):
+        self.f = open(path, "a", encoding="ascii")
+        self.max_hex = max_hex
+        self.pause_file = pause_file
+        self.nconn = 0
+
+    def write(self, **obj):
+        obj["t"] = time.time()
+        self.f.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self.f.flush()
+
+    async def paused(self):
+        if not self.pause_file:
+            return
+        while os.path.exists(self.pause_file):
+            await asyncio.sleep(0.02)
+
+    async def handler(self, ws):
+        self.nconn += 1
+        conn = "%d-%d" % (os.getpid(), self.nconn)
+        interesting = ("user-agent", "sec-websocket-protocol", "origin",
+                       "authorization", "x-test")
+        headers = {k.lower(): v for k, v in ws.request_headers.raw_items()
+                   if k.lower() in interesting or k.lower().startswith("x-")}
+        self.write(ev="open", conn=conn, path=ws.path,
+                   subprotocol=ws.subprotocol, headers=headers,
+                   peer=list(ws.remote_address[:2]) if ws.remote_address else None)
+        seq = 0
+        try:
+            while True:
+                await self.paused()
+                try:
+                    data = await ws.recv()
+                except websockets.ConnectionClosed:
+                    break
+                if isinstance(data, str):
+                    kind, raw = "text", data.encode("utf-8")
+                else:
+                    kind, raw = "binary", bytes(data)
+                rec = {"conn": conn, "seq": seq, "type": kind, "len": len(raw),
+                       "sha256": hashlib.sha256(raw).hexdigest()}
+                if len(raw) <= self.max_hex:
+                    rec["hex"] = raw.hex()
+                self.write(ev="msg", **rec)
+                seq += 1
+        finally:
+            # wait_closed() returns once the closing handshake (or the TCP
+            # teardown) is complete; close_code is then the client's code,
+            # or 1006 if the connection was lost without a Close frame.
+            try:
+                await asyncio.wait_for(ws.wait_closed(), 10)
+            except Exception:
+                pass
+            self.write(ev="close", conn=conn, code=ws.close_code,
+                       reason=ws.close_reason)
+
+
+async def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--out", required=True, help="JSON-lines file to append to")
+    ap.add_argument("--max-hex", type=int, default=1 << 20,
+                    help="record the payload as hex up to this many bytes")
+    ap.add_argument("--pause-file", default=None)
+    args = ap.parse_args()
+
+    rec = Recorder(args.out, args.max_hex, args.pause_file)
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+
+    async with websockets.serve(rec.handler, args.host, args.port,
+                                max_size=None, max_queue=32,
+                                reuse_address=True):
+        rec.write(ev="listening", pid=os.getpid(), host=args.host, port=args.port)
+        await stop
+    rec.write(ev="stopped", pid=os.getpid())
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except OSError as e:  # e.g. address in use: say so, exit non-zero
+        print("ws_recorder: %s" % e, file=sys.stderr)
+        sys.exit(2)
