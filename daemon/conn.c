@@ -110,7 +110,7 @@ conn_event(struct conn *c, enum fsm_event ev, const char *reason)
 			 * changes is the same every time: log it at debug and
 			 * let the repeat-suppressed error line speak for it.
 			 */
-			int prio = c->fsm.failures > 1 &&
+			int prio = c->fsm.failures > 0 &&
 				   out.new_state != FSM_OPEN &&
 				   out.old_state != FSM_OPEN ? LOG_DEBUG : LOG_INFO;
 
@@ -331,9 +331,13 @@ write_queued(struct conn *c, struct lws *wsi)
 		c->stats.sent++;
 		n++;
 	}
-	if (c->queue.count > 0)
+	if (c->queue.count > 0) {
 		lws_callback_on_writable(wsi);
-	else if (c->fsm.stopping)
+		return 0;
+	}
+	/* The backlog is gone: report drops that were only counted. */
+	log_repeat_reset(&c->drop_log, LOG_WARNING);
+	if (c->fsm.stopping)
 		conn_event(c, EV_QUEUE_DRAINED, "queue empty");
 	return 0;
 }
@@ -599,6 +603,7 @@ conn_free(struct conn *c)
 	lws_sul_cancel(&c->stable_sul);
 	lws_sul_cancel(&c->close_sul);
 	lws_sul_cancel(&c->drain_sul);
+	log_repeat_reset(&c->drop_log, LOG_WARNING);
 	if (c->queue.count > 0) {
 		c->stats.dropped_shutdown += c->queue.count;
 		log_warnx("upstream: %zu queued message(s) discarded at exit",

@@ -39,10 +39,15 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-/* lws' own lines, through our logger, at our priorities. */
+/*
+ * lws' own lines, through our logger, at our priorities.  lws repeats
+ * the same complaint on every failed attempt (a TLS verification error,
+ * say), so its lines go through repeat suppression like ours.
+ */
 static void
 lws_log_emit(int level, const char *line)
 {
+	static struct log_repeat lws_repeat;
 	int prio = level & LLL_ERR ? LOG_ERR :
 		   level & LLL_WARN ? LOG_WARNING :
 		   level & LLL_NOTICE ? LOG_NOTICE : LOG_DEBUG;
@@ -50,7 +55,7 @@ lws_log_emit(int level, const char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	log_msg(prio, "lws: %.*s", (int)n, line);
+	log_repeated(&lws_repeat, prio, "lws: %.*s", (int)n, line);
 }
 
 static int
@@ -125,7 +130,7 @@ create_loop(struct daemon *d)
 	info.gid = -1;
 	info.uid = -1;
 	/* A handful of descriptors; keeps lws' per-fd tables small. */
-	info.fd_limit_per_thread = 256;
+	info.fd_limit_per_thread = 1024;
 	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0)
 		info.client_ssl_ca_filepath = SYSTEM_CA_BUNDLE;
 	d->ctx = lws_create_context(&info);

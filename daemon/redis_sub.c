@@ -65,7 +65,7 @@ set_state(struct redis_sub *rs, enum rs_state s, const char *why)
 {
 	if (rs->state == s)
 		return;
-	log_msg(rs->failures > 1 && s != RS_SUBSCRIBED ? LOG_DEBUG : LOG_INFO,
+	log_msg(rs->failures > 0 && s != RS_SUBSCRIBED ? LOG_DEBUG : LOG_INFO,
 		"redis: %s -> %s (%s)", rs_state_names[rs->state],
 		rs_state_names[s], why);
 	rs->state = s;

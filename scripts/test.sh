@@ -5,12 +5,18 @@
 #
 #   scripts/test.sh              normal build in build/
 #   scripts/test.sh --sanitize   AddressSanitizer + UBSan build in build-asan/
+#   scripts/test.sh --valgrind   the integration scenarios under valgrind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSPUSHD_WERROR=ON)
-if [ "${1:-}" = "--sanitize" ]; then
+labels=()
+if [ "${1:-}" = "--valgrind" ]; then
+	# Any error, or a leak of ours, makes the daemon exit 99 and the test fail.
+	export WSPUSHD_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+	labels=(-L integration)
+elif [ "${1:-}" = "--sanitize" ]; then
 	build=build-asan
 	flags=(-DCMAKE_BUILD_TYPE=Debug -DWSPUSHD_WERROR=ON -DWSPUSHD_SANITIZE=ON)
 	# Leaks are errors; the event libraries' one-time globals are not ours.
@@ -22,4 +28,4 @@ scripts/deps.sh
 cmake -S . -B "$build" "${flags[@]}"
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
-ctest --output-on-failure -j2 --timeout 300
+ctest --output-on-failure -j2 --timeout 300 "${labels[@]}"

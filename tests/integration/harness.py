@@ -805,6 +805,11 @@ def main(test_fn):
     if not os.access(binary, os.X_OK):
         print("FAIL %s: daemon binary %s is missing or not executable" % (name, binary))
         sys.exit(1)
+    # If ctest (or a person) stops this script, still run the cleanup.
+    def interrupted(signo, frame):
+        raise TestFailure("interrupted by signal %d" % signo)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)
     ctx = Context(binary)
     rc = 1
     try:
