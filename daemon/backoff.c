@@ -1,6 +1,9 @@
 /*
  * backoff.c - see backoff.h.
  */
+#include <sys/random.h>
+#include <time.h>
+
 #include "wspushd/backoff.h"
 
 uint64_t
@@ -46,4 +49,20 @@ rng_next(struct rng *r)
 	r->s ^= r->s << 25;
 	r->s ^= r->s >> 27;
 	return r->s * 0x2545f4914f6cdd1dull;
+}
+
+void
+rng_seed_random(struct rng *r)
+{
+	uint64_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
+		struct timespec ts;
+
+		/* Early boot without entropy: any per-process value will do. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^
+		       (uint64_t)(uintptr_t)r;
+	}
+	rng_seed(r, seed);
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/random.h>
 
 #include <libwebsockets.h>
 
@@ -567,7 +566,6 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, const struct config *cfg
 	 void (*on_exit)(void *), void *arg)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	uint64_t seed = 0;
 	const struct ws_url *u = &cfg->url;
 
 	if (c == NULL)
@@ -577,9 +575,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, const struct config *cfg
 	c->cfg = cfg;
 	c->on_exit = on_exit;
 	c->exit_arg = arg;
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint64_t)monotonic_ms() ^ (uint64_t)(uintptr_t)c;
-	rng_seed(&c->rng, seed);
+	rng_seed_random(&c->rng);
 	queue_init(&c->queue, cfg->queue_max_messages, cfg->queue_max_bytes,
 		   cfg->overflow, LWS_PRE);
 	c->drop_log.interval_ms = 10000;

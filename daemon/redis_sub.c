@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -440,7 +439,6 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
 	      const struct config *cfg, redis_message_fn on_message, void *arg)
 {
 	struct redis_sub *rs = calloc(1, sizeof(*rs));
-	uint64_t seed = 0;
 
 	if (rs == NULL)
 		return NULL;
@@ -449,9 +447,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
 	rs->cfg = cfg;
 	rs->on_message = on_message;
 	rs->arg = arg;
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = monotonic_ms() ^ (uint64_t)(uintptr_t)rs;
-	rng_seed(&rs->rng, seed);
+	rng_seed_random(&rs->rng);
 	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
 	return rs;
 }

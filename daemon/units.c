@@ -173,112 +173,98 @@ find_unit(const struct unit *units, const char *suffix)
 	return NULL;
 }
 
-int
-parse_duration_ms(const char *text, uint64_t *out_ms, char *err, size_t errlen)
+/* What differs between a duration and a size: words and units. */
+struct quantity {
+	const char *noun;		/* "duration" */
+	const char *example;		/* "250ms, 3s, 1m" */
+	const char *unit_hint;		/* said when the unit is unknown */
+	const char *base;		/* "milliseconds" */
+	const struct unit *units;
+};
+
+static const struct quantity duration = {
+	"duration", "250ms, 3s, 1m",
+	"expected ms, s, m or h; a bare number is seconds",
+	"milliseconds", duration_units,
+};
+
+/*
+ * "64K" or "16M" could mean either a power of two or of ten; guessing
+ * wrong silently is worse than asking.
+ */
+static const struct quantity size = {
+	"size", "512, 64KiB, 16MiB",
+	"use KiB, MiB, GiB for powers of 1024 or kB, MB, GB for powers of 1000",
+	"bytes", size_units,
+};
+
+static int
+parse_quantity(const struct quantity *k, const char *text, uint64_t *out,
+	       char *err, size_t errlen)
 {
 	const struct unit *u;
 	struct number num;
 	char q[QUOTE_MAX + 8];
-	uint64_t v;
 	int rc;
 
 	if (text == NULL || *text == '\0') {
-		snprintf(err, errlen,
-			 "empty duration (expected e.g. 250ms, 3s, 1m)");
+		snprintf(err, errlen, "empty %s (expected e.g. %s)", k->noun,
+			 k->example);
 		return -1;
 	}
 	quote(q, sizeof(q), text);
 	rc = scan_number(text, &num);
 	if (rc == -3) {
-		snprintf(err, errlen, "duration %s has too many decimal "
-			 "places", q);
+		snprintf(err, errlen, "%s %s has too many decimal places",
+			 k->noun, q);
 		return -1;
 	}
 	if (rc == -1) {
-		snprintf(err, errlen, "invalid duration %s "
-			 "(expected e.g. 250ms, 3s, 1m)", q);
+		snprintf(err, errlen, "invalid %s %s (expected e.g. %s)",
+			 k->noun, q, k->example);
 		return -1;
 	}
-	u = find_unit(duration_units, num.end);
+	u = find_unit(k->units, num.end);
 	if (u == NULL) {
-		snprintf(err, errlen, "invalid duration %s: unknown unit "
-			 "(expected ms, s, m or h; a bare number is seconds)",
-			 q);
+		snprintf(err, errlen, "invalid %s %s: unknown unit (%s)",
+			 k->noun, q, k->unit_hint);
 		return -1;
 	}
-	if (rc == -2)
-		goto too_large;
-	rc = scale(&num, u->mult, &v);
-	if (rc == -1)
-		goto too_large;
+	if (rc == 0)
+		rc = scale(&num, u->mult, out);
+	else
+		rc = -1;	/* the digits alone overflowed */
+	if (rc == -1) {
+		snprintf(err, errlen, "%s %s is too large", k->noun, q);
+		return -1;
+	}
 	if (rc == -2) {
-		snprintf(err, errlen, "duration %s is not a whole number "
-			 "of milliseconds", q);
+		snprintf(err, errlen, "%s %s is not a whole number of %s",
+			 k->noun, q, k->base);
 		return -1;
 	}
-	*out_ms = v;
 	return 0;
+}
 
-too_large:
-	snprintf(err, errlen, "duration %s is too large", q);
-	return -1;
+int
+parse_duration_ms(const char *text, uint64_t *out_ms, char *err, size_t errlen)
+{
+	return parse_quantity(&duration, text, out_ms, err, errlen);
 }
 
 int
 parse_size(const char *text, size_t *out, char *err, size_t errlen)
 {
-	const struct unit *u;
-	struct number num;
-	char q[QUOTE_MAX + 8];
 	uint64_t v;
-	int rc;
 
-	if (text == NULL || *text == '\0') {
-		snprintf(err, errlen,
-			 "empty size (expected e.g. 512, 64KiB, 16MiB)");
+	if (parse_quantity(&size, text, &v, err, errlen) < 0)
+		return -1;
+	if (v > SIZE_MAX) {
+		snprintf(err, errlen, "size '%s' is too large", text);
 		return -1;
 	}
-	quote(q, sizeof(q), text);
-	rc = scan_number(text, &num);
-	if (rc == -3) {
-		snprintf(err, errlen, "size %s has too many decimal places",
-			 q);
-		return -1;
-	}
-	if (rc == -1) {
-		snprintf(err, errlen, "invalid size %s "
-			 "(expected e.g. 512, 64KiB, 16MiB)", q);
-		return -1;
-	}
-	u = find_unit(size_units, num.end);
-	if (u == NULL) {
-		/*
-		 * "64K" or "16M" could mean either power of two or of ten;
-		 * guessing wrong silently is worse than asking.
-		 */
-		snprintf(err, errlen, "invalid size %s: unknown unit (use "
-			 "KiB, MiB, GiB for powers of 1024 or kB, MB, GB for "
-			 "powers of 1000)", q);
-		return -1;
-	}
-	if (rc == -2)
-		goto too_large;
-	rc = scale(&num, u->mult, &v);
-	if (rc == -1)
-		goto too_large;
-	if (rc == -2) {
-		snprintf(err, errlen, "size %s is not a whole number of "
-			 "bytes", q);
-		return -1;
-	}
-	if (v > SIZE_MAX)
-		goto too_large;
 	*out = (size_t)v;
 	return 0;
-
-too_large:
-	snprintf(err, errlen, "size %s is too large", q);
-	return -1;
 }
 
 int

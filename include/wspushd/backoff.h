@@ -22,6 +22,8 @@ uint64_t backoff_cap_ms(uint64_t min_ms, uint64_t max_ms, uint32_t attempt);
 /* A small, fast generator (xorshift64*); never seeded with 0. */
 struct rng { uint64_t s; };
 void rng_seed(struct rng *r, uint64_t seed);
+/* Seed from the kernel, so daemons started together do not retry in step. */
+void rng_seed_random(struct rng *r);
 uint64_t rng_next(struct rng *r);
 
 #endif

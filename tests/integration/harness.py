@@ -38,6 +38,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RECORDER = os.path.join(ROOT, "tests", "servers", "ws_recorder.py")
+SILENT = os.path.join(ROOT, "tests", "servers", "silent_tcp.py")
 PYTHON = "/usr/bin/python3"    # Debian's: the one with python3-websockets
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -299,6 +300,31 @@ def count_tcp(pid, remote_port):
     return len(tcp_sockets(pid, remote_port))
 
 
+def open_fds(pid):
+    """{fd number: readlink target} of process `pid` right now (targets of
+    descriptors closed while listing are left out)."""
+    out = {}
+    d = "/proc/%d/fd" % pid
+    for fd in os.listdir(d):
+        try:
+            out[int(fd)] = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+    return out
+
+
+O_CLOEXEC_FDINFO = 0o2000000     # O_CLOEXEC as /proc/PID/fdinfo/N shows it
+
+
+def fd_flags(pid, fd):
+    """The octal "flags:" value of /proc/PID/fdinfo/FD, as an int."""
+    with open("/proc/%d/fdinfo/%d" % (pid, fd)) as f:
+        for line in f:
+            if line.startswith("flags:"):
+                return int(line.split()[1], 8)
+    raise ValueError("no flags: line in /proc/%d/fdinfo/%d" % (pid, fd))
+
+
 # --------------------------------------------------------------------------
 # Processes
 
@@ -309,7 +335,8 @@ class Proc:
         self.name = name
         self.argv = argv
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
-                                  stderr=stderr, start_new_session=True, env=env)
+                                  stderr=stderr, start_new_session=True, env=env,
+                                  close_fds=True)   # no descriptor of ours leaks in
         self.pid = self.p.pid
 
     def alive(self):
@@ -513,6 +540,80 @@ class RedisServer:
         return out
 
 
+def daemon_read_everything(r, d):
+    """Redis has written everything it had for the daemon (its only Pub/Sub
+    client), and the daemon has read all of it from its Redis socket: every
+    published message is inside the daemon."""
+    clients = r.pubsub_clients()
+    if len(clients) != 1:
+        return False
+    c = clients[0]
+    if int(c["obl"]) or int(c["oll"]) or int(c["omem"]):
+        return False
+    socks = tcp_sockets(d.pid, r.port)
+    return len(socks) == 1 and socks[0]["rx_queue"] == 0
+
+
+class SilentServer:
+    """tests/servers/silent_tcp.py: accepts TCP connections and never
+    answers nor closes them first; records accepts and the client's closes."""
+
+    def __init__(self, ctx, name="silent", port=None):
+        self.ctx = ctx
+        self.name = name
+        self.port = port
+        self.out = os.path.join(ctx.mkdir(name), "events.jsonl")
+        self.log = EventLog(self.out)
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        fixed = self.port is not None
+        for attempt in range(5):
+            if not fixed:
+                self.port = free_port()
+            self.starts += 1
+            argv = [PYTHON, SILENT, "--host", "127.0.0.1", "--port", str(self.port),
+                    "--out", self.out]
+            self.proc = self.ctx.spawn("%s#%d" % (self.name, self.starts), argv)
+            pid = self.proc.pid
+            wait_until(lambda: any(e.get("pid") == pid for e in self.log.events("listening"))
+                       or not self.proc.alive(), 15,
+                       "silent server to listen on port %d" % self.port)
+            if self.proc.alive():
+                log("%s listening on 127.0.0.1:%d (pid %d)" % (self.name, self.port, pid))
+                return self
+            log("%s exited at start (status %s): %s" % (
+                self.name, self.proc.p.returncode, tail(self.ctx.stderr_path(self.proc), 5)))
+            if fixed:
+                time.sleep(0.2)
+        raise TestFailure("could not start the silent server (port %s)" % self.port)
+
+    def stop(self):
+        """SIGTERM: it stops listening, closes what is open, exits 0."""
+        self.proc.signal(signal.SIGTERM)
+        rc = self.proc.wait(10)
+        check(rc == 0, "silent server did not exit 0 on SIGTERM (status %r)" % rc)
+        log("%s stopped" % self.name)
+
+    def accepts(self):
+        return self.log.events("accept")
+
+    def closes(self):
+        """Connections the client closed (EOF or reset), in order."""
+        return self.log.events("closed")
+
+    def open_conns(self):
+        done = {e["conn"] for e in self.log.events() if e["ev"] in ("closed", "dropped")}
+        return [e for e in self.accepts() if e["conn"] not in done]
+
+    def received(self, conn):
+        """Every byte the client sent on connection `conn` (hex-limited
+        per chunk, see silent_tcp.py)."""
+        return b"".join(bytes.fromhex(e["hex"]) for e in self.log.events("data")
+                        if e["conn"] == conn)
+
+
 class WsServer:
     """The recorder WebSocket server (tests/servers/ws_recorder.py)."""
 
@@ -674,6 +775,7 @@ class Context:
         self.daemons = []
         self.redises = []
         self.wss = []
+        self.silents = []
         self._n = 0
 
     def mkdir(self, name):
@@ -716,6 +818,11 @@ class Context:
         self.wss.append(w)
         return w
 
+    def silent(self, **kw):
+        s = SilentServer(self, name="silent%d" % (len(self.silents) + 1), **kw)
+        self.silents.append(s)
+        return s
+
     def daemon(self, config, args=()):
         d = Daemon(self, self.binary, config, args, name="wspushd%d" % (len(self.daemons) + 1))
         self.daemons.append(d)
@@ -747,6 +854,12 @@ class Context:
                     t = tail(self.stderr_path(p), 10)
                     if t.strip():
                         print("  %s stderr:\n%s" % (p.name, t))
+        for s in self.silents:
+            evs = s.log.events()
+            print("----- %s: %d accepts, %d closed by the client -----" % (
+                s.name, len(s.accepts()), len(s.closes())))
+            for e in [e for e in evs if e["ev"] != "data"][-30:]:
+                print("  %s" % json.dumps(e)[:300])
         for r in self.redises:
             logs = sorted(f for f in os.listdir(r.dir) if f.endswith(".log"))
             for lf in logs[-2:]:
