@@ -11,6 +11,7 @@
  * marked bad and left out of the cross-checks, so one typo yields one
  * message instead of a cascade.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <netinet/in.h>
 
 #include "wspushd/config.h"
 #include "wspushd/ini.h"
@@ -38,13 +40,19 @@
 #define TIB(n)	((uint64_t)(n) << 40)
 
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379"
+#define DEFAULT_DNS_PORT 53
 #define ERRLEN 256
 #define QUOTE_MAX 64
+#define CLOSE_CODES_MAX \
+	(sizeof(((struct close_code_set *)0)->ranges) / \
+	 sizeof(((struct close_code_set *)0)->ranges[0]))
 
 enum kind {
 	KIND_DURATION,		/* uint64_t milliseconds */
+	KIND_SECONDS,		/* uint64_t milliseconds, whole seconds only */
 	KIND_SIZE,		/* size_t bytes */
 	KIND_COUNT,		/* size_t */
+	KIND_UINT,		/* unsigned */
 	KIND_WS_URL,
 	KIND_REDIS_URL,
 	KIND_HEADER,
@@ -54,6 +62,9 @@ enum kind {
 	KIND_MESSAGE_TYPE,
 	KIND_OVERFLOW,
 	KIND_LOG_LEVEL,
+	KIND_LIVENESS,
+	KIND_CLOSE_CODES,	/* struct close_code_set, codes min..max */
+	KIND_DNS_SERVERS,
 };
 
 enum key_id {
@@ -67,17 +78,30 @@ enum key_id {
 	UP_CLOSE_TIMEOUT,
 	UP_MESSAGE_TYPE,
 	UP_MAX_MESSAGE_SIZE,
+	UP_PING_INTERVAL,
+	UP_PONG_TIMEOUT,
+	UP_LIVENESS,
+	UP_SLOW_RETRY_CODES,
+	UP_FIN_TIMEOUT,
 	RD_URL,
 	RD_CHANNEL,
 	RD_PATTERN,
 	RD_CONNECT_TIMEOUT,
 	RD_BACKOFF_MIN,
 	RD_BACKOFF_MAX,
+	RD_PING_INTERVAL,
+	RD_PING_TIMEOUT,
 	Q_MAX_MESSAGES,
 	Q_MAX_BYTES,
 	Q_OVERFLOW,
 	D_DRAIN_TIMEOUT,
 	D_LOG_LEVEL,
+	D_DNS_TIMEOUT,
+	D_DNS_SERVERS,
+	D_TCP_KEEPALIVE_IDLE,
+	D_TCP_KEEPALIVE_INTERVAL,
+	D_TCP_KEEPALIVE_PROBES,
+	D_TCP_USER_TIMEOUT,
 	KEY_COUNT
 };
 
@@ -88,7 +112,7 @@ struct key_def {
 	enum kind kind;
 	bool repeatable;
 	size_t offset;		/* of the value in struct config */
-	uint64_t min, max;	/* ms, bytes or count */
+	uint64_t min, max;	/* ms, bytes, count or close code */
 };
 
 #define OFF(f) offsetof(struct config, f)
@@ -104,8 +128,8 @@ static const struct key_def keys[KEY_COUNT] = {
 			OFF(headers), 0, 0 },
 	[UP_SUBPROTOCOL] = { "upstream", "subprotocol", NULL,
 			     KIND_SUBPROTOCOL, false, 0, 0, 0 },
-	[UP_CONNECT_TIMEOUT] = { "upstream", "connect_timeout", NULL,
-				 KIND_DURATION, false,
+	[UP_CONNECT_TIMEOUT] = { "upstream", "connect_timeout",
+				 "--connect-timeout", KIND_DURATION, false,
 				 OFF(connect_timeout_ms), MS(1), HOURS(1) },
 	[UP_BACKOFF_MIN] = { "upstream", "backoff_min", NULL, KIND_DURATION,
 			     false, OFF(backoff_min_ms), MS(1), HOURS(1) },
@@ -122,6 +146,19 @@ static const struct key_def keys[KEY_COUNT] = {
 	[UP_MAX_MESSAGE_SIZE] = { "upstream", "max_message_size", NULL,
 				  KIND_SIZE, false, OFF(max_message_bytes),
 				  1, GIB(1) },
+	[UP_PING_INTERVAL] = { "upstream", "ping_interval", "--ping-interval",
+			       KIND_DURATION, false, OFF(ping_interval_ms),
+			       0, HOURS(1) },
+	[UP_PONG_TIMEOUT] = { "upstream", "pong_timeout", "--pong-timeout",
+			      KIND_DURATION, false, OFF(pong_timeout_ms),
+			      MS(1), HOURS(1) },
+	[UP_LIVENESS] = { "upstream", "liveness", NULL, KIND_LIVENESS, false,
+			  0, 0, 0 },
+	[UP_SLOW_RETRY_CODES] = { "upstream", "slow_retry_codes", NULL,
+				  KIND_CLOSE_CODES, false,
+				  OFF(slow_retry_codes), 1000, 4999 },
+	[UP_FIN_TIMEOUT] = { "upstream", "fin_timeout", NULL, KIND_DURATION,
+			     false, OFF(fin_timeout_ms), 0, MINS(1) },
 	[RD_URL] = { "redis", "url", "--redis", KIND_REDIS_URL, false,
 		     0, 0, 0 },
 	[RD_CHANNEL] = { "redis", "channel", "--channel", KIND_CHANNEL, true,
@@ -138,16 +175,41 @@ static const struct key_def keys[KEY_COUNT] = {
 	[RD_BACKOFF_MAX] = { "redis", "backoff_max", NULL, KIND_DURATION,
 			     false, OFF(redis_backoff_max_ms), MS(1),
 			     HOURS(1) },
+	[RD_PING_INTERVAL] = { "redis", "ping_interval", NULL, KIND_DURATION,
+			       false, OFF(redis_ping_interval_ms), 0,
+			       HOURS(1) },
+	[RD_PING_TIMEOUT] = { "redis", "ping_timeout", NULL, KIND_DURATION,
+			      false, OFF(redis_ping_timeout_ms), MS(1),
+			      HOURS(1) },
 	[Q_MAX_MESSAGES] = { "queue", "max_messages", NULL, KIND_COUNT,
 			     false, OFF(queue_max_messages), 1, 100000000 },
 	[Q_MAX_BYTES] = { "queue", "max_bytes", NULL, KIND_SIZE, false,
 			  OFF(queue_max_bytes), 1, TIB(1) },
 	[Q_OVERFLOW] = { "queue", "overflow", NULL, KIND_OVERFLOW, false,
 			 0, 0, 0 },
-	[D_DRAIN_TIMEOUT] = { "daemon", "drain_timeout", NULL, KIND_DURATION,
-			      false, OFF(drain_timeout_ms), 0, HOURS(1) },
+	[D_DRAIN_TIMEOUT] = { "daemon", "drain_timeout", "--drain-timeout",
+			      KIND_DURATION, false, OFF(drain_timeout_ms), 0,
+			      HOURS(1) },
 	[D_LOG_LEVEL] = { "daemon", "log_level", "--log-level",
 			  KIND_LOG_LEVEL, false, 0, 0, 0 },
+	[D_DNS_TIMEOUT] = { "daemon", "dns_timeout", NULL, KIND_DURATION,
+			    false, OFF(dns_timeout_ms), MS(1), HOURS(1) },
+	[D_DNS_SERVERS] = { "daemon", "dns_servers", NULL, KIND_DNS_SERVERS,
+			    false, 0, 0, 0 },
+	/* The kernel takes keepalive times in seconds: 0 here is "off". */
+	[D_TCP_KEEPALIVE_IDLE] = { "daemon", "tcp_keepalive_idle", NULL,
+				   KIND_SECONDS, false,
+				   OFF(tcp_keepalive_idle_ms), 0, HOURS(2) },
+	[D_TCP_KEEPALIVE_INTERVAL] = { "daemon", "tcp_keepalive_interval",
+				       NULL, KIND_SECONDS, false,
+				       OFF(tcp_keepalive_interval_ms),
+				       SECS(1), HOURS(1) },
+	[D_TCP_KEEPALIVE_PROBES] = { "daemon", "tcp_keepalive_probes", NULL,
+				     KIND_UINT, false,
+				     OFF(tcp_keepalive_probes), 1, 100 },
+	[D_TCP_USER_TIMEOUT] = { "daemon", "tcp_user_timeout", NULL,
+				 KIND_DURATION, false,
+				 OFF(tcp_user_timeout_ms), 0, HOURS(1) },
 };
 
 static const char *const sections[] = { "upstream", "redis", "queue",
@@ -168,6 +230,12 @@ static const struct enum_name message_types[] = {
 static const struct enum_name overflows[] = {
 	{ "drop-oldest", OVERFLOW_DROP_OLDEST },
 	{ "drop-newest", OVERFLOW_DROP_NEWEST },
+	{ NULL, 0 },
+};
+
+static const struct enum_name livenesses[] = {
+	{ "pong", LIVENESS_PONG },
+	{ "any", LIVENESS_ANY },
 	{ NULL, 0 },
 };
 
@@ -201,6 +269,7 @@ struct loader {
 	unsigned line[KEY_COUNT];	/* where the file set it; 0 = not */
 	bool from_cli[KEY_COUNT];
 	bool bad[KEY_COUNT];		/* a value was given but rejected */
+	bool bad_flag[KEY_COUNT];	/* ... and that value was a flag's */
 };
 
 static void
@@ -305,6 +374,17 @@ strlist_move(struct strlist *dst, struct strlist *src)
 
 /* ---- defaults ------------------------------------------------------ */
 
+/*
+ * 1003 (unsupported data) and 1008 (policy violation) are refusals of
+ * what wspushd sends; 4000-4999 is the application's own range, where
+ * servers put "unauthorized", "banned" and the like.  Retrying those at
+ * once only hammers the server with the same request.
+ */
+static const struct close_code_set default_slow_retry_codes = {
+	.ranges = { { 1003, 1003 }, { 1008, 1008 }, { 4000, 4999 } },
+	.count = 3,
+};
+
 static void
 wipe(char *s)
 {
@@ -323,14 +403,27 @@ config_init(struct config *cfg)
 	cfg->close_timeout_ms = SECS(5);
 	cfg->message_type = MESSAGE_AUTO;
 	cfg->max_message_bytes = MIB(1);
+	cfg->ping_interval_ms = SECS(30);
+	cfg->pong_timeout_ms = SECS(10);
+	cfg->liveness = LIVENESS_PONG;
+	cfg->slow_retry_codes = default_slow_retry_codes;
+	cfg->fin_timeout_ms = SECS(1);
 	cfg->redis_connect_timeout_ms = SECS(3);
 	cfg->redis_backoff_min_ms = MS(250);
 	cfg->redis_backoff_max_ms = SECS(30);
+	cfg->redis_ping_interval_ms = SECS(10);
+	cfg->redis_ping_timeout_ms = SECS(5);
 	cfg->queue_max_messages = 100000;
 	cfg->queue_max_bytes = MIB(64);
 	cfg->overflow = OVERFLOW_DROP_OLDEST;
 	cfg->drain_timeout_ms = SECS(5);
 	cfg->log_level = LOG_INFO;
+	cfg->dns_timeout_ms = SECS(5);
+	cfg->dns_servers = NULL;	/* /etc/resolv.conf */
+	cfg->tcp_keepalive_idle_ms = SECS(60);
+	cfg->tcp_keepalive_interval_ms = SECS(5);
+	cfg->tcp_keepalive_probes = 3;
+	cfg->tcp_user_timeout_ms = SECS(30);
 }
 
 void
@@ -351,7 +444,19 @@ config_free(struct config *cfg)
 	redis_url_free(&cfg->redis);
 	strlist_free(&cfg->channels);
 	strlist_free(&cfg->patterns);
+	free(cfg->dns_servers);
 	config_init(cfg);
+}
+
+bool
+close_code_set_has(const struct close_code_set *s, unsigned code)
+{
+	if (s == NULL)
+		return false;
+	for (size_t i = 0; i < s->count && i < CLOSE_CODES_MAX; i++)
+		if (code >= s->ranges[i].lo && code <= s->ranges[i].hi)
+			return true;
+	return false;
 }
 
 /* ---- messages ------------------------------------------------------ */
@@ -367,14 +472,21 @@ fail(struct loader *ld, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The first n bytes of text, quoted and cut short if long. */
+static const char *
+quote_n(char *buf, size_t buflen, const char *text, size_t n)
+{
+	if (n > QUOTE_MAX)
+		snprintf(buf, buflen, "'%.*s...'", QUOTE_MAX, text);
+	else
+		snprintf(buf, buflen, "'%.*s'", (int)n, text);
+	return buf;
+}
+
 static const char *
 quote(char *buf, size_t buflen, const char *text)
 {
-	if (strlen(text) > QUOTE_MAX)
-		snprintf(buf, buflen, "'%.*s...'", QUOTE_MAX, text);
-	else
-		snprintf(buf, buflen, "'%s'", text);
-	return buf;
+	return quote_n(buf, buflen, text, strlen(text));
 }
 
 /* The shortest exact spelling: 90000 -> "90s", 1500 -> "1500ms". */
@@ -415,7 +527,7 @@ fmt_size(char *buf, size_t buflen, uint64_t bytes)
 static const char *
 fmt_value(char *buf, size_t buflen, const struct key_def *k, uint64_t v)
 {
-	if (k->kind == KIND_DURATION)
+	if (k->kind == KIND_DURATION || k->kind == KIND_SECONDS)
 		return fmt_duration(buf, buflen, v);
 	if (k->kind == KIND_SIZE)
 		return fmt_size(buf, buflen, v);
@@ -468,6 +580,7 @@ set_number(struct loader *ld, struct config *cfg, const struct key_def *k,
 
 	switch (k->kind) {
 	case KIND_DURATION:
+	case KIND_SECONDS:
 		rc = parse_duration_ms(value, &v, err, sizeof(err));
 		break;
 	case KIND_SIZE:
@@ -483,18 +596,32 @@ set_number(struct loader *ld, struct config *cfg, const struct key_def *k,
 		fail(ld, "%s: %s", where, err);
 		return -1;
 	}
+	if (k->kind == KIND_SECONDS && v % SECS(1) != 0) {
+		fail(ld, "%s: duration %s is not a whole number of seconds "
+		     "(the kernel takes this setting in seconds)", where,
+		     quote(q, sizeof(q), value));
+		return -1;
+	}
 	if (v < k->min || v > k->max) {
 		fail(ld, "%s: %s %s is out of range (expected %s..%s)", where,
-		     k->kind == KIND_DURATION ? "duration" : "size",
+		     k->kind == KIND_SIZE ? "size" : "duration",
 		     quote(q, sizeof(q), value),
 		     fmt_value(lo, sizeof(lo), k, k->min),
 		     fmt_value(hi, sizeof(hi), k, k->max));
 		return -1;
 	}
-	if (k->kind == KIND_DURATION)
+	switch (k->kind) {
+	case KIND_DURATION:
+	case KIND_SECONDS:
 		*(uint64_t *)field(cfg, k) = v;
-	else
+		break;
+	case KIND_UINT:
+		*(unsigned *)field(cfg, k) = (unsigned)v;
+		break;
+	default:
 		*(size_t *)field(cfg, k) = (size_t)v;
+		break;
+	}
 	return 0;
 }
 
@@ -685,6 +812,329 @@ set_name(struct loader *ld, struct config *cfg, const struct key_def *k,
 	return 0;
 }
 
+static const char *
+skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static const char *
+skip_blanks_until(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* Length of the next comma-separated item at p, trailing blanks cut. */
+static size_t
+item_len(const char *p)
+{
+	size_t n = strcspn(p, ",");
+
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/*
+ * Digits of a close code.  Past six digits nothing more is added, so
+ * a long run reads as "out of range" instead of wrapping around.
+ * Returns the number of digits.
+ */
+static size_t
+scan_code(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	size_t n = 0;
+
+	while (p[n] >= '0' && p[n] <= '9') {
+		if (v < 100000)
+			v = v * 10 + (unsigned)(p[n] - '0');
+		n++;
+	}
+	*out = v;
+	return n;
+}
+
+static const char *
+fmt_code_range(char *buf, size_t buflen, unsigned lo, unsigned hi)
+{
+	if (lo == hi)
+		snprintf(buf, buflen, "'%u'", lo);
+	else
+		snprintf(buf, buflen, "'%u-%u'", lo, hi);
+	return buf;
+}
+
+/*
+ * One item of a close code list: "1008" or "4000-4999", blanks allowed
+ * around the '-'.  Returns 0, or -1 having said what is wrong.
+ */
+static int
+parse_code_item(struct loader *ld, const struct key_def *k, const char *where,
+		const char *item, size_t len, unsigned *lo, unsigned *hi)
+{
+	const char *p = item, *end = item + len, *bad = NULL;
+	char q[QUOTE_MAX + 8];
+	size_t nlo, nhi = 0;
+	const char *lo_text, *hi_text = NULL;
+
+	/*
+	 * A digit run cannot go on past end: the item is followed by a
+	 * blank, ',' or the end of the value, never by a digit.
+	 */
+	lo_text = p;
+	nlo = scan_code(p, lo);
+	p = skip_blanks_until(p + nlo, end);
+	*hi = *lo;
+	if (nlo > 0 && p < end && *p == '-') {
+		p = skip_blanks_until(p + 1, end);
+		hi_text = p;
+		nhi = scan_code(p, hi);
+		p = skip_blanks_until(p + nhi, end);
+	}
+	if (nlo == 0 || (hi_text != NULL && nhi == 0) || p != end) {
+		fail(ld, "%s: invalid close code %s (expected a code such as "
+		     "1008 or a range such as 4000-4999)", where,
+		     quote_n(q, sizeof(q), item, len));
+		return -1;
+	}
+	if (*lo < k->min || *lo > k->max)
+		bad = lo_text;
+	else if (hi_text != NULL && (*hi < k->min || *hi > k->max))
+		bad = hi_text;
+	if (bad != NULL) {
+		fail(ld, "%s: close code %s is out of range (expected "
+		     "%llu..%llu)", where,
+		     quote_n(q, sizeof(q), bad, bad == lo_text ? nlo : nhi),
+		     (unsigned long long)k->min, (unsigned long long)k->max);
+		return -1;
+	}
+	if (*lo > *hi) {
+		fail(ld, "%s: range %s is backwards (expected %u-%u)", where,
+		     quote_n(q, sizeof(q), item, len), *hi, *lo);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "1003, 1008, 4000-4999": codes and inclusive ranges, separated by
+ * commas; an empty value is the empty set.  Overlaps are refused like
+ * a channel listed twice: harmless, but never what was meant.
+ */
+static int
+set_close_codes(struct loader *ld, struct config *cfg,
+		const struct key_def *k, const char *where, const char *value)
+{
+	struct close_code_set set;
+	const char *p = skip_blanks(value);
+	char q[QUOTE_MAX + 8], r[32];
+
+	memset(&set, 0, sizeof(set));
+	if (*p == '\0')
+		goto done;
+	for (;;) {
+		size_t len = item_len(p);
+		unsigned lo, hi;
+
+		/* ",1003", "1003,,1008" and "1003," */
+		if (len == 0) {
+			fail(ld, "%s: empty item in %s (expected codes or "
+			     "ranges separated by commas)", where,
+			     quote(q, sizeof(q), value));
+			return -1;
+		}
+		if (parse_code_item(ld, k, where, p, len, &lo, &hi) < 0)
+			return -1;
+		for (size_t i = 0; i < set.count; i++) {
+			if (lo <= set.ranges[i].hi && hi >= set.ranges[i].lo) {
+				fail(ld, "%s: %s overlaps %s (list each code "
+				     "once)", where,
+				     quote_n(q, sizeof(q), p, len),
+				     fmt_code_range(r, sizeof(r),
+						    set.ranges[i].lo,
+						    set.ranges[i].hi));
+				return -1;
+			}
+		}
+		if (set.count == CLOSE_CODES_MAX) {
+			fail(ld, "%s: more than %zu items (join neighbouring "
+			     "codes into ranges such as 4000-4099)", where,
+			     CLOSE_CODES_MAX);
+			return -1;
+		}
+		set.ranges[set.count].lo = (uint16_t)lo;
+		set.ranges[set.count].hi = (uint16_t)hi;
+		set.count++;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+		p = skip_blanks(p + 1);
+	}
+done:
+	*(struct close_code_set *)field(cfg, k) = set;
+	return 0;
+}
+
+/*
+ * One name server, "192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]"
+ * or "[2001:db8::53]:5353", written to out as inet_ntop spells the
+ * address, with the port always given.  A bare IPv6 address is
+ * refused: in "2001:db8::53:53" nobody can tell where a port begins.
+ */
+static int
+parse_name_server(const char *s, size_t len, char *out, size_t outlen,
+		  char *err, size_t errlen)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char host[INET6_ADDRSTRLEN + 1], canon[INET6_ADDRSTRLEN];
+	char q[QUOTE_MAX + 8], qp[QUOTE_MAX + 8];
+	const char *h = s, *colon = NULL, *port = NULL, *end = s + len;
+	size_t hlen = len;
+	unsigned long pv = DEFAULT_DNS_PORT;
+	bool v6 = false;
+
+	quote_n(q, sizeof(q), s, len);
+	if (*s == '[') {
+		const char *close = memchr(s, ']', len);
+
+		if (close == NULL)
+			goto bad_address;
+		v6 = true;
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		if (close + 1 < end) {
+			if (close[1] != ':')
+				goto bad_address;
+			port = close + 2;
+		}
+	} else {
+		colon = memchr(s, ':', len);
+		if (colon != NULL &&
+		    memchr(colon + 1, ':', (size_t)(end - colon - 1)) != NULL) {
+			if (len < sizeof(host)) {
+				memcpy(host, s, len);
+				host[len] = '\0';
+				if (inet_pton(AF_INET6, host, addr) == 1) {
+					snprintf(err, errlen, "IPv6 address %s "
+						 "must be in brackets: "
+						 "'[%s]' or '[%s]:53'", q,
+						 host, host);
+					return -1;
+				}
+			}
+			goto bad_address;
+		}
+		if (colon != NULL) {
+			hlen = (size_t)(colon - s);
+			port = colon + 1;
+		}
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad_address;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1)
+		goto bad_address;
+	if (port != NULL) {
+		size_t plen = (size_t)(end - port);
+
+		pv = 0;
+		for (size_t i = 0; i < plen && pv <= 65535; i++) {
+			if (port[i] < '0' || port[i] > '9') {
+				pv = 0;
+				break;
+			}
+			pv = pv * 10 + (unsigned long)(port[i] - '0');
+		}
+		if (pv < 1 || pv > 65535) {
+			snprintf(err, errlen, "invalid port %s in %s "
+				 "(expected 1-65535)",
+				 quote_n(qp, sizeof(qp), port, plen), q);
+			return -1;
+		}
+	}
+	if (inet_ntop(v6 ? AF_INET6 : AF_INET, addr, canon,
+		      sizeof(canon)) == NULL)
+		goto bad_address;
+	snprintf(out, outlen, v6 ? "[%s]:%lu" : "%s:%lu", canon, pv);
+	return 0;
+
+bad_address:
+	snprintf(err, errlen, "invalid name server %s (expected an IP "
+		 "address such as 192.0.2.53 or [2001:db8::53], optionally "
+		 "with :PORT)", q);
+	return -1;
+}
+
+/*
+ * Name servers by address, comma-separated; empty means "use
+ * /etc/resolv.conf".  Stored normalised ("192.0.2.53:53,[::1]:5353":
+ * no blanks, every port given) so the resolver can split it without
+ * validating it again.
+ */
+static int
+set_dns_servers(struct loader *ld, struct config *cfg, const char *where,
+		const char *value)
+{
+	struct strlist servers = { 0 };
+	const char *p = skip_blanks(value);
+	char err[ERRLEN], one[INET6_ADDRSTRLEN + 16], q[QUOTE_MAX + 8];
+	char *list = NULL;
+	size_t total = 0;
+
+	if (*p == '\0')
+		goto done;
+	for (;;) {
+		size_t len = item_len(p);
+
+		if (len == 0) {
+			fail(ld, "%s: empty item in %s (expected addresses "
+			     "separated by commas)", where,
+			     quote(q, sizeof(q), value));
+			goto bad;
+		}
+		if (parse_name_server(p, len, one, sizeof(one), err,
+				      sizeof(err)) < 0) {
+			fail(ld, "%s: %s", where, err);
+			goto bad;
+		}
+		if (strlist_has(&servers, one)) {
+			fail(ld, "%s: name server %s is listed more than once",
+			     where, quote(q, sizeof(q), one));
+			goto bad;
+		}
+		strlist_add(&servers, one);
+		total += strlen(one) + 1;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+		p = skip_blanks(p + 1);
+	}
+	list = malloc(total);
+	if (list == NULL)
+		oom();
+	list[0] = '\0';
+	for (size_t i = 0; i < servers.count; i++) {
+		if (i > 0)
+			strcat(list, ",");
+		strcat(list, servers.items[i]);
+	}
+done:
+	strlist_free(&servers);
+	free(cfg->dns_servers);
+	cfg->dns_servers = list;
+	return 0;
+
+bad:
+	strlist_free(&servers);
+	return -1;
+}
+
 static int
 set_ws_url(struct loader *ld, struct config *cfg, const char *where,
 	   const char *value)
@@ -736,8 +1186,10 @@ set_value(struct loader *ld, struct config *cfg, enum key_id id,
 
 	switch (k->kind) {
 	case KIND_DURATION:
+	case KIND_SECONDS:
 	case KIND_SIZE:
 	case KIND_COUNT:
+	case KIND_UINT:
 		return set_number(ld, cfg, k, where, value);
 	case KIND_WS_URL:
 		return set_ws_url(ld, cfg, where, value);
@@ -765,6 +1217,15 @@ set_value(struct loader *ld, struct config *cfg, enum key_id id,
 		if (rc == 0)
 			cfg->log_level = v;
 		return rc;
+	case KIND_LIVENESS:
+		rc = set_enum(ld, where, livenesses, value, &v);
+		if (rc == 0)
+			cfg->liveness = (enum liveness)v;
+		return rc;
+	case KIND_CLOSE_CODES:
+		return set_close_codes(ld, cfg, k, where, value);
+	case KIND_DNS_SERVERS:
+		return set_dns_servers(ld, cfg, where, value);
 	}
 	return -1;
 }
@@ -870,6 +1331,10 @@ enum {
 	OPT_PATTERN,
 	OPT_CHECK_CONFIG,
 	OPT_LOG_LEVEL,
+	OPT_CONNECT_TIMEOUT,
+	OPT_PING_INTERVAL,
+	OPT_PONG_TIMEOUT,
+	OPT_DRAIN_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -880,6 +1345,10 @@ static const struct option long_options[] = {
 	{ "pattern", required_argument, NULL, OPT_PATTERN },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "ping-interval", required_argument, NULL, OPT_PING_INTERVAL },
+	{ "pong-timeout", required_argument, NULL, OPT_PONG_TIMEOUT },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -899,6 +1368,14 @@ option_key(int c)
 		return RD_PATTERN;
 	case OPT_LOG_LEVEL:
 		return D_LOG_LEVEL;
+	case OPT_CONNECT_TIMEOUT:
+		return UP_CONNECT_TIMEOUT;
+	case OPT_PING_INTERVAL:
+		return UP_PING_INTERVAL;
+	case OPT_PONG_TIMEOUT:
+		return UP_PONG_TIMEOUT;
+	case OPT_DRAIN_TIMEOUT:
+		return D_DRAIN_TIMEOUT;
 	}
 	return -1;
 }
@@ -978,8 +1455,10 @@ parse_flags(struct loader *ld, int argc, char **argv, enum cli_action *action)
 				 keys[id].flag);
 			ld->from_cli[id] = true;
 			if (set_value(ld, &ld->cli, (enum key_id)id, where,
-				      optarg) < 0)
+				      optarg) < 0) {
 				ld->bad[id] = true;
+				ld->bad_flag[id] = true;
+			}
 			break;
 		}
 	}
@@ -998,7 +1477,11 @@ parse_flags(struct loader *ld, int argc, char **argv, enum cli_action *action)
 	return path;
 }
 
-/* Flags win over the file; repeatable flags replace the file's list. */
+/*
+ * Flags win over the file; repeatable flags replace the file's list.
+ * A good flag still replaces a bad line of the file (which was
+ * reported): the result is then as near as can be to what was meant.
+ */
 static void
 apply_flags(struct loader *ld)
 {
@@ -1025,8 +1508,16 @@ apply_flags(struct loader *ld)
 		strlist_move(&cfg->channels, &cli->channels);
 	if (cli->patterns.count > 0)
 		strlist_move(&cfg->patterns, &cli->patterns);
-	if (ld->from_cli[D_LOG_LEVEL] && !ld->bad[D_LOG_LEVEL])
+	if (ld->from_cli[D_LOG_LEVEL] && !ld->bad_flag[D_LOG_LEVEL])
 		cfg->log_level = cli->log_level;
+	for (int i = 0; i < KEY_COUNT; i++) {
+		const struct key_def *k = &keys[i];
+
+		if (k->kind == KIND_DURATION && ld->from_cli[i] &&
+		    !ld->bad_flag[i])
+			*(uint64_t *)field(cfg, k) =
+				*(uint64_t *)field(cli, k);
+	}
 }
 
 /* ---- cross-checks -------------------------------------------------- */
@@ -1192,6 +1683,21 @@ config_usage(void *stream)
 "                         pattern from the file  ([redis] pattern)\n"
 "      --log-level LEVEL  error, warn, info or debug (default info)\n"
 "                         ([daemon] log_level)\n"
+"      --connect-timeout DURATION\n"
+"                         give up on an upstream connection attempt (TCP,\n"
+"                         TLS and handshake) after DURATION (default 3s)\n"
+"                         ([upstream] connect_timeout)\n"
+"      --ping-interval DURATION\n"
+"                         send a WebSocket ping upstream this often; 0 sends\n"
+"                         none (default 30s)  ([upstream] ping_interval)\n"
+"      --pong-timeout DURATION\n"
+"                         reconnect when no pong (or, with liveness = any,\n"
+"                         no frame at all) arrives this long after a ping\n"
+"                         (default 10s)  ([upstream] pong_timeout)\n"
+"      --drain-timeout DURATION\n"
+"                         on SIGTERM, keep sending what is queued for up to\n"
+"                         DURATION; 0 exits at once (default 5s)\n"
+"                         ([daemon] drain_timeout)\n"
 "      --check-config     check the configuration, report every problem\n"
 "                         found, and exit\n"
 "  -V, --version          print the version and exit\n"

@@ -10,10 +10,14 @@
  * place that decides anything.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -23,11 +27,15 @@
 #include "wspushd/fsm.h"
 #include "wspushd/log.h"
 #include "wspushd/queue.h"
+#include "wspushd/sockopt.h"
 #include "wspushd/utf8.h"
+#include "wspushd/watch.h"
 
 /* Frames written per WRITEABLE callback, so Redis input is not starved. */
 #define WRITE_BATCH 64
 #define EVENT_RING 16
+/* A Retry-After beyond this is treated as this: we still want to try. */
+#define RETRY_AFTER_CAP_MS (60ull * 60 * 1000)
 
 struct pending_event {
 	enum fsm_event ev;
@@ -46,6 +54,21 @@ struct conn {
 	bool close_pending;		/* send a Close at the next WRITEABLE */
 	bool close_sent;
 	uint16_t close_code;
+	bool headers_sent;		/* upgrade request out: past TCP and TLS */
+	bool peer_close_seen;		/* the server sent a Close frame */
+	bool ping_due;			/* send a ping at the next WRITEABLE */
+	bool pong_armed;		/* a ping awaits its answer */
+	uint64_t retry_floor_ms;	/* next delay at least this, then 0 */
+
+	/*
+	 * After a clean close handshake the socket is kept (as a dup) until
+	 * the server closes TCP first, so that TIME_WAIT lands on its side.
+	 * Meanwhile the socket still counts: SOCKET_GONE waits for it.
+	 */
+	struct watch *linger;
+	int linger_fd;
+	bool linger_ending;
+	bool gone_pending;
 
 	struct queue queue;
 	struct conn_stats stats;
@@ -53,6 +76,7 @@ struct conn {
 
 	lws_sorted_usec_list_t retry_sul, connect_sul, stable_sul;
 	lws_sorted_usec_list_t close_sul, drain_sul;
+	lws_sorted_usec_list_t ping_sul, pong_sul, fin_sul;
 
 	struct pending_event ring[EVENT_RING];
 	unsigned ring_head, ring_len;
@@ -124,6 +148,25 @@ conn_event(struct conn *c, enum fsm_event ev, const char *reason)
 
 /* ---- timers ---------------------------------------------------------- */
 
+/* Which part of an attempt a timeout interrupted, for the log. */
+static const char *
+attempt_phase(const struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	if (c->wsi == NULL)
+		return "connecting";
+	if (c->headers_sent)
+		return "the HTTP upgrade";
+	fd = lws_get_socket_fd(c->wsi);
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return "the TCP connect";
+	return c->cfg->url.tls ? "the TLS handshake" : "the HTTP upgrade";
+}
+
+
 #define SUL_TO_CONN(sul, member) lws_container_of(sul, struct conn, member)
 
 static void
@@ -138,8 +181,8 @@ connect_timer_fired(lws_sorted_usec_list_t *sul)
 	struct conn *c = SUL_TO_CONN(sul, connect_sul);
 	char why[64];
 
-	snprintf(why, sizeof(why), "no handshake within %llums",
-		 (unsigned long long)c->cfg->connect_timeout_ms);
+	snprintf(why, sizeof(why), "timed out after %llums during %s",
+		 (unsigned long long)c->cfg->connect_timeout_ms, attempt_phase(c));
 	log_repeated(&c->err_log, LOG_WARNING, "upstream: connect to %s failed: %s",
 		     c->endpoint, why);
 	conn_event(c, EV_CONNECT_TIMEOUT, why);
@@ -175,6 +218,143 @@ arm(struct conn *c, lws_sorted_usec_list_t *sul, sul_cb_t cb, uint64_t ms)
 	lws_sul_schedule(c->ctx, 0, sul, cb, (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
+static void
+ping_fired(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = SUL_TO_CONN(sul, ping_sul);
+
+	c->ping_due = true;
+	if (c->wsi != NULL)
+		lws_callback_on_writable(c->wsi);
+	arm(c, &c->ping_sul, ping_fired, c->cfg->ping_interval_ms);
+}
+
+static void
+pong_fired(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = SUL_TO_CONN(sul, pong_sul);
+	char why[96];
+
+	c->pong_armed = false;
+	snprintf(why, sizeof(why), "no %s within %llums of a ping",
+		 c->cfg->liveness == LIVENESS_PONG ? "pong" : "frame",
+		 (unsigned long long)c->cfg->pong_timeout_ms);
+	log_warnx("upstream: %s: %s, the connection is dead", c->endpoint, why);
+	conn_event(c, EV_PEER_DEAD, why);
+}
+
+/* Any sign of life the configuration accepts: the pong deadline is off. */
+static void
+peer_alive(struct conn *c)
+{
+	if (c->pong_armed) {
+		c->pong_armed = false;
+		lws_sul_cancel(&c->pong_sul);
+	}
+}
+
+static void
+cancel_ping_timers(struct conn *c)
+{
+	lws_sul_cancel(&c->ping_sul);
+	lws_sul_cancel(&c->pong_sul);
+	c->ping_due = false;
+	c->pong_armed = false;
+}
+
+/* ---- lingering for the server's FIN ----------------------------------- */
+
+static void
+socket_really_gone(struct conn *c, const char *why)
+{
+	if (c->socket_live) {
+		c->socket_live = false;
+		conn_event(c, EV_SOCKET_GONE, why);
+	}
+}
+
+static void
+end_linger(struct conn *c)
+{
+	if (c->linger == NULL || c->linger_ending)
+		return;
+	c->linger_ending = true;
+	lws_sul_cancel(&c->fin_sul);
+	watch_remove_notify(c->linger);
+}
+
+static void
+linger_readable(void *arg)
+{
+	struct conn *c = arg;
+	char buf[512];
+
+	/* Bounded: a server that keeps talking gets the deadline, not us. */
+	for (int i = 0; i < 8; i++) {
+		ssize_t n = read(c->linger_fd, buf, sizeof(buf));
+
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		log_debug("upstream: server closed TCP first");
+		end_linger(c);
+		return;
+	}
+}
+
+static void
+linger_closed(void *arg)
+{
+	struct conn *c = arg;
+
+	/* Either we ended it, or lws saw a hang-up and closed it itself. */
+	if (!c->linger_ending)
+		watch_remove(c->linger);
+	lws_sul_cancel(&c->fin_sul);
+	c->linger = NULL;
+	c->linger_ending = false;
+	if (c->gone_pending) {
+		c->gone_pending = false;
+		socket_really_gone(c, "socket closed");
+	}
+}
+
+static const struct watch_ops linger_ops = {
+	.readable = linger_readable,
+	.closed = linger_closed,
+};
+
+static void
+fin_fired(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = SUL_TO_CONN(sul, fin_sul);
+
+	log_debug("upstream: server did not close TCP within %llums",
+		  (unsigned long long)c->cfg->fin_timeout_ms);
+	end_linger(c);
+}
+
+static void
+start_linger(struct conn *c, struct lws *wsi)
+{
+	int fd = lws_get_socket_fd(wsi), d;
+
+	if (fd < 0 || c->linger != NULL || c->cfg->fin_timeout_ms == 0)
+		return;
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (d < 0)
+		return;
+	c->linger = watch_add(c->vh, d, &linger_ops, c);
+	if (c->linger == NULL) {
+		close(d);
+		return;
+	}
+	c->linger_fd = d;
+	c->linger_ending = false;
+	arm(c, &c->fin_sul, fin_fired, c->cfg->fin_timeout_ms);
+}
+
 /* ---- actions --------------------------------------------------------- */
 
 static void
@@ -203,6 +383,8 @@ open_socket(struct conn *c)
 	c->socket_live = true;
 	c->close_pending = false;
 	c->close_sent = false;
+	c->headers_sent = false;
+	c->peer_close_seen = false;
 	c->stats.attempts++;
 	log_debug("upstream: connecting to %s (attempt %llu)", c->endpoint,
 		  (unsigned long long)c->stats.attempts);
@@ -226,10 +408,10 @@ static void
 abort_socket(struct conn *c)
 {
 	if (c->wsi == NULL) {
-		if (c->socket_live) {
-			c->socket_live = false;
-			conn_event(c, EV_SOCKET_GONE, "socket already gone");
-		}
+		if (c->linger != NULL)
+			end_linger(c);	/* SOCKET_GONE follows its close */
+		else
+			socket_really_gone(c, "socket already gone");
 		return;
 	}
 	/*
@@ -247,6 +429,11 @@ schedule_retry(struct conn *c, uint32_t attempt)
 	uint64_t ms = backoff_delay_ms(c->cfg->backoff_min_ms,
 				       c->cfg->backoff_max_ms, attempt,
 				       rng_next(&c->rng));
+
+	/* The server asked for patience (Retry-After, a close code). */
+	if (ms < c->retry_floor_ms)
+		ms = c->retry_floor_ms;
+	c->retry_floor_ms = 0;
 
 	log_debug("upstream: next attempt in %llu.%03llus (failure %u)",
 		  (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
@@ -268,6 +455,8 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		lws_sul_cancel(&c->stable_sul);
 	if (a & ACT_CANCEL_CLOSE_TIMER)
 		lws_sul_cancel(&c->close_sul);
+	if (a & ACT_CANCEL_PING_TIMERS)
+		cancel_ping_timers(c);
 	if (a & ACT_RESET_BACKOFF)
 		log_debug("upstream: connection stable, backoff reset");
 	if (a & ACT_OPEN_SOCKET)
@@ -276,6 +465,8 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		arm(c, &c->connect_sul, connect_timer_fired, cfg->connect_timeout_ms);
 	if (a & ACT_ARM_STABLE_TIMER)
 		arm(c, &c->stable_sul, stable_fired, cfg->backoff_reset_ms);
+	if ((a & ACT_ARM_PING_TIMER) && cfg->ping_interval_ms > 0)
+		arm(c, &c->ping_sul, ping_fired, cfg->ping_interval_ms);
 	if (a & ACT_START_SENDING) {
 		c->stats.connects++;
 		log_repeat_reset(&c->err_log, LOG_WARNING);
@@ -361,6 +552,18 @@ on_writeable(struct conn *c, struct lws *wsi)
 	}
 	if (c->fsm.state != FSM_OPEN)
 		return 0;
+	if (c->ping_due) {
+		unsigned char ping[LWS_PRE + 8] = { 0 };
+
+		/* Ahead of any queued data, so a backlog cannot hide a dead peer. */
+		c->ping_due = false;
+		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+			return -1;
+		if (!c->pong_armed) {
+			c->pong_armed = true;
+			arm(c, &c->pong_sul, pong_fired, c->cfg->pong_timeout_ms);
+		}
+	}
 	return write_queued(c, wsi);
 }
 
@@ -383,17 +586,69 @@ append_headers(struct conn *c, struct lws *wsi, void *in, size_t len)
 	return 0;
 }
 
+/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
+static uint64_t
+parse_retry_after(const char *v)
+{
+	struct tm tm = { 0 };
+	uint64_t secs = 0;
+	const char *end;
+	time_t when, now;
+
+	if (*v >= '0' && *v <= '9') {
+		for (; *v >= '0' && *v <= '9'; v++)
+			if ((secs = secs * 10 + (uint64_t)(*v - '0')) > RETRY_AFTER_CAP_MS)
+				return RETRY_AFTER_CAP_MS;
+		return *v == '\0' ? secs * 1000 : 0;
+	}
+	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return 0;
+	when = timegm(&tm);
+	now = time(NULL);
+	return when > now ? (uint64_t)(when - now) * 1000 : 0;
+}
+
+/* The upgrade got an HTTP answer other than 101: say which, and heed it. */
 static void
-log_peer_close(const void *in, size_t len)
+describe_http_refusal(struct conn *c, struct lws *wsi, int status,
+		      char *why, size_t whylen)
+{
+	char ra[64];
+	uint64_t floor_ms = 0;
+
+	if ((status == 429 || status == 503) &&
+	    lws_hdr_copy(wsi, ra, sizeof(ra), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
+		floor_ms = parse_retry_after(ra);
+	if (floor_ms > RETRY_AFTER_CAP_MS)
+		floor_ms = RETRY_AFTER_CAP_MS;
+	if (floor_ms > 0) {
+		c->retry_floor_ms = floor_ms;
+		snprintf(why, whylen, "server answered HTTP %d, Retry-After %llus",
+			 status, (unsigned long long)(floor_ms / 1000));
+	} else {
+		snprintf(why, whylen, "server answered HTTP %d", status);
+	}
+}
+
+static void
+on_peer_close(struct conn *c, const void *in, size_t len)
 {
 	const unsigned char *b = in;
 	unsigned code = 0;
+	bool slow;
 
 	if (len >= 2)
 		code = (unsigned)b[0] << 8 | b[1];
-	log_info("upstream: server sent close %u%s%.*s", code,
-		 len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
-		 len > 2 ? (const char *)b + 2 : "");
+	c->peer_close_seen = true;
+	slow = close_code_set_has(&c->cfg->slow_retry_codes, code);
+	if (slow)
+		c->retry_floor_ms = c->cfg->backoff_max_ms;
+	log_msg(code == 1000 || code == 1001 ? LOG_INFO : LOG_WARNING,
+		"upstream: server closed the connection with %u%s%.*s%s", code,
+		len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
+		len > 2 ? (const char *)b + 2 : "",
+		slow ? " (next attempt after backoff_max)" : "");
 }
 
 static int
@@ -401,13 +656,22 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		  enum lws_callback_reasons reason, void *in, size_t len)
 {
 	char why[200];
+	int status;
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		/* TCP (and TLS) are up: the earliest moment to tune the socket. */
+		c->headers_sent = true;
+		if (sockopt_tune_tcp(lws_get_socket_fd(wsi), c->cfg) < 0)
+			log_warn("upstream: cannot set TCP options");
 		return append_headers(c, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		snprintf(why, sizeof(why), "%s",
-			 in != NULL ? (const char *)in : "connection error");
+		status = (int)lws_http_client_http_response(wsi);
+		if (status >= 100 && status != 101)
+			describe_http_refusal(c, wsi, status, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s",
+				 in != NULL ? (const char *)in : "connection error");
 		log_repeated(&c->err_log, LOG_WARNING,
 			     "upstream: connect to %s failed: %s", c->endpoint, why);
 		conn_event(c, EV_CONNECT_FAILED, why);
@@ -418,13 +682,21 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return on_writeable(c, wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		peer_alive(c);
+		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (c->cfg->liveness == LIVENESS_ANY)
+			peer_alive(c);
 		log_debug("upstream: ignoring %zu byte(s) from the server", len);
 		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		log_peer_close(in, len);
+		on_peer_close(c, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
+		/* After a clean close handshake, let the server close TCP first. */
+		if (c->close_sent || c->peer_close_seen)
+			start_linger(c, wsi);
 		conn_event(c, EV_PEER_CLOSED, "connection closed");
 		break;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
@@ -432,10 +704,10 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		c->wsi = NULL;
-		if (c->socket_live) {
-			c->socket_live = false;
-			conn_event(c, EV_SOCKET_GONE, "socket closed");
-		}
+		if (c->linger != NULL)
+			c->gone_pending = true;	/* gone when the linger ends */
+		else
+			socket_really_gone(c, "socket closed");
 		break;
 	default:
 		break;
@@ -599,6 +871,8 @@ conn_free(struct conn *c)
 	lws_sul_cancel(&c->stable_sul);
 	lws_sul_cancel(&c->close_sul);
 	lws_sul_cancel(&c->drain_sul);
+	cancel_ping_timers(c);
+	lws_sul_cancel(&c->fin_sul);
 	log_repeat_reset(&c->drop_log, LOG_WARNING);
 	if (c->queue.count > 0) {
 		c->stats.dropped_shutdown += c->queue.count;

@@ -29,6 +29,7 @@ static const char *const event_names[FSM_EVENT_COUNT] = {
 	[EV_DRAIN_TIMEOUT] = "drain timeout",
 	[EV_CLOSE_TIMEOUT] = "close timeout",
 	[EV_RESTART] = "restart",
+	[EV_PEER_DEAD] = "no sign of life",
 };
 
 const char *
@@ -45,7 +46,10 @@ fsm_event_name(enum fsm_event e)
 
 /* Timers that only make sense while a socket exists. */
 #define SOCKET_TIMERS (ACT_CANCEL_CONNECT_TIMER | ACT_CANCEL_STABLE_TIMER | \
-		       ACT_CANCEL_CLOSE_TIMER)
+		       ACT_CANCEL_CLOSE_TIMER | ACT_CANCEL_PING_TIMERS)
+
+/* Leaving OPEN: the timers that only an open connection needs. */
+#define OPEN_TIMERS (ACT_CANCEL_STABLE_TIMER | ACT_CANCEL_PING_TIMERS)
 
 /*
  * The socket is gone: decide between exiting and trying again.  This is
@@ -93,8 +97,7 @@ finish_draining(struct fsm *m, struct fsm_output *out)
 		break;
 	case FSM_OPEN:
 		out->new_state = FSM_CLOSING;
-		out->actions |= ACT_CANCEL_STABLE_TIMER | ACT_SEND_CLOSE |
-				ACT_ARM_CLOSE_TIMER;
+		out->actions |= OPEN_TIMERS | ACT_SEND_CLOSE | ACT_ARM_CLOSE_TIMER;
 		out->close_code = FSM_CLOSE_GOING_AWAY;
 		break;
 	case FSM_CLOSING:
@@ -137,7 +140,7 @@ step_connecting(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 	case EV_ESTABLISHED:
 		out->new_state = FSM_OPEN;
 		out->actions |= ACT_CANCEL_CONNECT_TIMER | ACT_ARM_STABLE_TIMER |
-				ACT_START_SENDING;
+				ACT_ARM_PING_TIMER | ACT_START_SENDING;
 		break;
 	case EV_CONNECT_FAILED:
 	case EV_PEER_CLOSED:
@@ -173,7 +176,12 @@ step_open(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 	case EV_CONNECT_FAILED:
 	case EV_PEER_CLOSED:
 		out->new_state = FSM_CLOSING;
-		out->actions |= ACT_CANCEL_STABLE_TIMER | ACT_ARM_CLOSE_TIMER;
+		out->actions |= OPEN_TIMERS | ACT_ARM_CLOSE_TIMER;
+		break;
+	case EV_PEER_DEAD:
+		/* A dead peer will not answer a Close: drop the socket. */
+		out->new_state = FSM_CLOSING;
+		out->actions |= OPEN_TIMERS | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER;
 		break;
 	case EV_SOCKET_GONE:
 		socket_gone(m, out);
@@ -181,8 +189,7 @@ step_open(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 	case EV_RESTART:
 		m->restart = true;
 		out->new_state = FSM_CLOSING;
-		out->actions |= ACT_CANCEL_STABLE_TIMER | ACT_SEND_CLOSE |
-				ACT_ARM_CLOSE_TIMER;
+		out->actions |= OPEN_TIMERS | ACT_SEND_CLOSE | ACT_ARM_CLOSE_TIMER;
 		out->close_code = FSM_CLOSE_NORMAL;
 		break;
 	default:

@@ -1,9 +1,12 @@
 /*
  * redis_sub.c - the subscribed Redis connection.  See redis_sub.h.
  *
- * hiredis' async context is driven through the six event hooks it
- * exposes, mapped onto a watch (watch.c) on the lws loop.  The rules of
- * hiredis 0.14 that shape this file:
+ * hiredis' async contexts live on the lws loop through redis_link.c.
+ * A subscribed hiredis 0.14 connection cannot carry a PING, so Redis'
+ * liveness is checked on a second, plain connection (the probe): a Redis
+ * that stops answering (SIGSTOP, a frozen VM) still holds our TCP
+ * connection open, and only an unanswered PING tells.
+ * The rules of hiredis 0.14 that shape this file:
  *   - a refused connect arrives as onConnect(REDIS_ERR) and hiredis then
  *     frees the context itself;
  *   - freeing a context that never connected does not call onDisconnect;
@@ -12,7 +15,6 @@
  * So rs->ac is always cleared *before* a context is freed, and every
  * hiredis callback first checks that it speaks for the current context.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,8 +25,8 @@
 #include "wspushd/backoff.h"
 #include "wspushd/config.h"
 #include "wspushd/log.h"
+#include "wspushd/redis_link.h"
 #include "wspushd/redis_sub.h"
-#include "wspushd/watch.h"
 
 enum rs_state {
 	RS_DOWN,		/* no context; a retry may be scheduled */
@@ -48,11 +50,13 @@ struct redis_sub {
 	void *arg;
 
 	enum rs_state state;
-	redisAsyncContext *ac;		/* the current context, or NULL */
+	redisAsyncContext *ac;		/* the subscribed context, or NULL */
+	redisAsyncContext *probe;	/* a second one, for PING, or NULL */
+	bool pong_armed;		/* a PING awaits its answer */
 	size_t awaiting;		/* subscription confirmations still due */
 	uint32_t failures;
 	struct rng rng;
-	lws_sorted_usec_list_t retry_sul, timeout_sul;
+	lws_sorted_usec_list_t retry_sul, timeout_sul, ping_sul, pong_sul;
 	struct log_repeat err_log;
 	char endpoint[300];		/* redacted, for logs */
 };
@@ -70,99 +74,12 @@ set_state(struct redis_sub *rs, enum rs_state s, const char *why)
 	rs->state = s;
 }
 
-/* ---- hiredis event hooks -------------------------------------------- */
-
-/*
- * One hiredis context on the loop.  lws owns the descriptor (see
- * watch.h), so when hiredis lets go of the context the hook below takes
- * the number away from hiredis before redisFree() could close it twice.
- */
-struct redis_link {
-	struct redis_sub *rs;
-	redisAsyncContext *ac;
-	struct watch *watch;
-};
-
-static void
-hook_add_read(void *p)
-{
-	struct redis_link *l = p;
-
-	watch_want_read(l->watch, true);
-}
-
-static void
-hook_del_read(void *p)
-{
-	struct redis_link *l = p;
-
-	watch_want_read(l->watch, false);
-}
-
-static void
-hook_add_write(void *p)
-{
-	struct redis_link *l = p;
-
-	watch_want_write(l->watch);
-}
-
-static void
-hook_del_write(void *p)
-{
-	/* lws writability is one-shot: nothing to undo. */
-}
-
-static void
-hook_cleanup(void *p)
-{
-	struct redis_link *l = p;
-
-	/* hiredis is freeing the context; lws closes the descriptor. */
-	l->ac->c.fd = -1;
-	l->ac->ev.data = NULL;
-	watch_remove(l->watch);
-	free(l);
-}
-
-static void
-link_readable(void *arg)
-{
-	struct redis_link *l = arg;
-
-	redisAsyncHandleRead(l->ac);
-}
-
-static void
-link_writable(void *arg)
-{
-	struct redis_link *l = arg;
-
-	redisAsyncHandleWrite(l->ac);
-}
-
 static void drop_context(struct redis_sub *rs);
 static void went_down(struct redis_sub *rs, const char *why);
-
-static void
-link_closed(void *arg)
-{
-	struct redis_link *l = arg;
-	struct redis_sub *rs = l->rs;
-
-	/* lws saw the socket hang up and closed it: the context is dead. */
-	l->ac->c.fd = -1;
-	if (l->ac == rs->ac) {
-		drop_context(rs);
-		went_down(rs, "connection closed");
-	}
-}
-
-static const struct watch_ops redis_watch_ops = {
-	.readable = link_readable,
-	.writable = link_writable,
-	.closed = link_closed,
-};
+static void free_probe(struct redis_sub *rs);
+static void stop_liveness(struct redis_sub *rs);
+static void on_hangup(redisAsyncContext *ac);
+static int send_auth(struct redis_sub *rs, redisAsyncContext *ac);
 
 /* ---- failure and retry ---------------------------------------------- */
 
@@ -182,6 +99,7 @@ went_down(struct redis_sub *rs, const char *why)
 	uint64_t ms;
 
 	lws_sul_cancel(&rs->timeout_sul);
+	stop_liveness(rs);
 	if (rs->state == RS_STOPPED)
 		return;
 	log_repeated(&rs->err_log, LOG_WARNING, "redis: %s: %s", rs->endpoint, why);
@@ -221,6 +139,106 @@ timeout_fired(lws_sorted_usec_list_t *sul)
 	went_down(rs, why);
 }
 
+/* ---- liveness: PING on a second connection --------------------------- */
+
+static void
+free_probe(struct redis_sub *rs)
+{
+	redisAsyncContext *p = rs->probe;
+
+	rs->probe = NULL;	/* first: onDisconnect may run inside the free */
+	if (p != NULL)
+		redisAsyncFree(p);
+}
+
+static void
+stop_liveness(struct redis_sub *rs)
+{
+	lws_sul_cancel(&rs->ping_sul);
+	lws_sul_cancel(&rs->pong_sul);
+	rs->pong_armed = false;
+	free_probe(rs);
+}
+
+static void
+pong_fired(lws_sorted_usec_list_t *sul)
+{
+	struct redis_sub *rs = lws_container_of(sul, struct redis_sub, pong_sul);
+	char why[96];
+
+	rs->pong_armed = false;
+	snprintf(why, sizeof(why), "no answer to PING within %llums",
+		 (unsigned long long)rs->cfg->redis_ping_timeout_ms);
+	drop_context(rs);
+	went_down(rs, why);
+}
+
+static void
+on_pong(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct redis_sub *rs = privdata;
+
+	/* NULL: the probe is being freed.  Any reply, even an error, is life. */
+	if (r == NULL || ac != rs->probe || !rs->pong_armed)
+		return;
+	rs->pong_armed = false;
+	lws_sul_cancel(&rs->pong_sul);
+}
+
+static void
+on_probe_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct redis_sub *rs = ac->data;
+
+	/* Not a verdict on Redis: the PING deadline gives that. */
+	if (ac == rs->probe)
+		rs->probe = NULL;
+}
+
+static void
+on_probe_connect(const redisAsyncContext *ac, int status)
+{
+	struct redis_sub *rs = ac->data;
+
+	if (status != REDIS_OK && ac == rs->probe)
+		rs->probe = NULL;	/* hiredis frees it */
+}
+
+static void
+ping_fired(lws_sorted_usec_list_t *sul)
+{
+	struct redis_sub *rs = lws_container_of(sul, struct redis_sub, ping_sul);
+	char err[128];
+
+	if (rs->state != RS_SUBSCRIBED)
+		return;
+	lws_sul_schedule(rs->ctx, 0, &rs->ping_sul, ping_fired,
+			 (lws_usec_t)rs->cfg->redis_ping_interval_ms * LWS_US_PER_MS);
+	if (rs->probe == NULL) {
+		rs->probe = redis_link_connect(rs->vh, rs->cfg, NULL, on_hangup,
+					       err, sizeof(err));
+		if (rs->probe != NULL) {
+			rs->probe->data = rs;
+			redisAsyncSetConnectCallback(rs->probe, on_probe_connect);
+			redisAsyncSetDisconnectCallback(rs->probe, on_probe_disconnect);
+			if (send_auth(rs, rs->probe) < 0)
+				free_probe(rs);
+		} else {
+			log_debug("redis: probe connection: %s", err);
+		}
+	}
+	if (rs->probe != NULL &&
+	    redisAsyncCommand(rs->probe, on_pong, rs, "PING") != REDIS_OK)
+		free_probe(rs);
+	/* One deadline per unanswered PING, not one per tick. */
+	if (!rs->pong_armed) {
+		rs->pong_armed = true;
+		lws_sul_schedule(rs->ctx, 0, &rs->pong_sul, pong_fired,
+				 (lws_usec_t)rs->cfg->redis_ping_timeout_ms *
+				 LWS_US_PER_MS);
+	}
+}
+
 /* ---- hiredis callbacks ---------------------------------------------- */
 
 static void
@@ -258,7 +276,7 @@ on_auth_reply(redisAsyncContext *ac, void *r, void *privdata)
 	struct redis_sub *rs = privdata;
 	redisReply *reply = r;
 
-	if (reply == NULL || ac != rs->ac)
+	if (reply == NULL || (ac != rs->ac && ac != rs->probe))
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		log_err("redis: %s: setup command refused: %s", rs->endpoint,
@@ -279,6 +297,10 @@ subscribed_one(struct redis_sub *rs)
 		log_info("redis: subscribed on %s to %zu channel(s), %zu pattern(s)",
 			 rs->endpoint, rs->cfg->channels.count,
 			 rs->cfg->patterns.count);
+		if (rs->cfg->redis_ping_interval_ms > 0)
+			lws_sul_schedule(rs->ctx, 0, &rs->ping_sul, ping_fired,
+					 (lws_usec_t)rs->cfg->redis_ping_interval_ms *
+					 LWS_US_PER_MS);
 	}
 }
 
@@ -318,8 +340,8 @@ on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 /* ---- connecting ------------------------------------------------------ */
 
 static int
-send_argv(struct redis_sub *rs, redisCallbackFn *fn, const char *cmd,
-	  const struct strlist *args)
+send_argv(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata,
+	  const char *cmd, const struct strlist *args)
 {
 	size_t n = args->count + 1;
 	const char **argv = calloc(n, sizeof(*argv));
@@ -333,7 +355,7 @@ send_argv(struct redis_sub *rs, redisCallbackFn *fn, const char *cmd,
 			argv[k + 1] = args->items[k];
 			lens[k + 1] = strlen(args->items[k]);
 		}
-		r = redisAsyncCommandArgv(rs->ac, fn, rs, (int)n, argv, lens);
+		r = redisAsyncCommandArgv(ac, fn, privdata, (int)n, argv, lens);
 	}
 	free(argv);
 	free(lens);
@@ -345,82 +367,69 @@ send_argv(struct redis_sub *rs, redisCallbackFn *fn, const char *cmd,
  * as the socket connects, so one round trip suffices.
  */
 static int
+send_auth(struct redis_sub *rs, redisAsyncContext *ac)
+{
+	const struct redis_url *u = &rs->cfg->redis;
+	struct strlist a = { 0 };
+	int r;
+
+	if (u->password == NULL)
+		return 0;
+	if (u->user != NULL)
+		strlist_add(&a, u->user);
+	strlist_add(&a, u->password);
+	r = send_argv(ac, on_auth_reply, rs, "AUTH", &a);
+	strlist_free(&a);
+	return r;
+}
+
+static int
 send_handshake(struct redis_sub *rs)
 {
 	const struct redis_url *u = &rs->cfg->redis;
 	const struct config *cfg = rs->cfg;
 
-	if (u->password != NULL) {
-		struct strlist a = { 0 };
-		int r;
-
-		if (u->user != NULL)
-			strlist_add(&a, u->user);
-		strlist_add(&a, u->password);
-		r = send_argv(rs, on_auth_reply, "AUTH", &a);
-		strlist_free(&a);
-		if (r < 0)
-			return -1;
-	}
+	if (send_auth(rs, rs->ac) < 0)
+		return -1;
 	if (u->db != 0 &&
 	    redisAsyncCommand(rs->ac, on_auth_reply, rs, "SELECT %d", u->db) != REDIS_OK)
 		return -1;
 	rs->awaiting = cfg->channels.count + cfg->patterns.count;
 	if (cfg->channels.count > 0 &&
-	    send_argv(rs, on_sub_reply, "SUBSCRIBE", &cfg->channels) < 0)
+	    send_argv(rs->ac, on_sub_reply, rs, "SUBSCRIBE", &cfg->channels) < 0)
 		return -1;
 	if (cfg->patterns.count > 0 &&
-	    send_argv(rs, on_sub_reply, "PSUBSCRIBE", &cfg->patterns) < 0)
+	    send_argv(rs->ac, on_sub_reply, rs, "PSUBSCRIBE", &cfg->patterns) < 0)
 		return -1;
 	return 0;
 }
 
 static void
+on_hangup(redisAsyncContext *ac)
+{
+	struct redis_sub *rs = ac->data;
+
+	if (ac == rs->probe) {
+		free_probe(rs);
+	} else if (ac == rs->ac) {
+		drop_context(rs);
+		went_down(rs, "connection closed");
+	}
+}
+
+static void
 connect_now(struct redis_sub *rs)
 {
-	const struct redis_url *u = &rs->cfg->redis;
-	struct redis_link *link;
 	redisAsyncContext *ac;
+	char err[128];
 
 	set_state(rs, RS_CONNECTING, "connecting");
-	if (u->transport == REDIS_UNIX)
-		ac = redisAsyncConnectUnix(u->socket_path);
-	else
-		ac = redisAsyncConnect(u->host, u->port);
+	ac = redis_link_connect(rs->vh, rs->cfg, NULL, on_hangup, err, sizeof(err));
 	if (ac == NULL) {
-		went_down(rs, "out of memory");
+		went_down(rs, err);
 		return;
 	}
-	if (ac->err) {
-		char why[128];
-
-		snprintf(why, sizeof(why), "%s", ac->errstr);
-		redisAsyncFree(ac);
-		went_down(rs, why);
-		return;
-	}
-	/* hiredis 0.14 does not open its socket close-on-exec. */
-	fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC);
-	if (u->transport == REDIS_TCP)
-		redisEnableKeepAlive(&ac->c);
-	link = calloc(1, sizeof(*link));
-	if (link != NULL)
-		link->watch = watch_add(rs->vh, ac->c.fd, &redis_watch_ops, link);
-	if (link == NULL || link->watch == NULL) {
-		free(link);
-		redisAsyncFree(ac);
-		went_down(rs, "cannot watch the socket");
-		return;
-	}
-	link->rs = rs;
-	link->ac = ac;
 	ac->data = rs;
-	ac->ev.data = link;
-	ac->ev.addRead = hook_add_read;
-	ac->ev.delRead = hook_del_read;
-	ac->ev.addWrite = hook_add_write;
-	ac->ev.delWrite = hook_del_write;
-	ac->ev.cleanup = hook_cleanup;
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	rs->ac = ac;
@@ -467,6 +476,7 @@ redis_sub_stop(struct redis_sub *rs)
 	set_state(rs, RS_STOPPED, "shutdown");
 	lws_sul_cancel(&rs->retry_sul);
 	lws_sul_cancel(&rs->timeout_sul);
+	stop_liveness(rs);
 	drop_context(rs);
 }
 

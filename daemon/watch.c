@@ -18,6 +18,7 @@ struct watch {
 	const struct watch_ops *ops;
 	void *arg;
 	bool removed;			/* the caller let go */
+	bool notify;			/* ...but wants closed() all the same */
 	bool want_write;
 };
 
@@ -81,6 +82,20 @@ watch_remove(struct watch *w)
 	lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+void
+watch_remove_notify(struct watch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->wsi == NULL) {
+		/* Already closed, and closed() already ran. */
+		free(w);
+		return;
+	}
+	w->notify = true;
+	watch_remove(w);
+}
+
 int
 watch_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			void *user, void *in, size_t len)
@@ -105,6 +120,8 @@ watch_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		lws_set_opaque_user_data(wsi, NULL);
 		w->wsi = NULL;
 		if (w->removed) {
+			if (w->notify && w->ops->closed != NULL)
+				w->ops->closed(w->arg);
 			free(w);
 			break;
 		}

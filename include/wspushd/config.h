@@ -34,6 +34,20 @@ enum message_type {
 	MESSAGE_BINARY,	/* always binary */
 };
 
+/* What proves the upstream is alive between pings. */
+enum liveness {
+	LIVENESS_PONG,	/* only a pong (default) */
+	LIVENESS_ANY,	/* any frame from the server */
+};
+
+/* A set of WebSocket close codes (1000..4999), as inclusive ranges. */
+struct close_code_set {
+	struct { uint16_t lo, hi; } ranges[16];
+	size_t count;
+};
+
+bool close_code_set_has(const struct close_code_set *s, unsigned code);
+
 /* A growable list of owned strings (channels, patterns, headers). */
 struct strlist {
 	char **items;
@@ -61,6 +75,14 @@ struct config {
 	uint64_t close_timeout_ms;	/* wait for the server's Close; 5 s */
 	enum message_type message_type;
 	size_t max_message_bytes;	/* larger messages are dropped; 1 MiB */
+	uint64_t ping_interval_ms;	/* WebSocket ping period; 30 s, 0 = off */
+	uint64_t pong_timeout_ms;	/* no sign of life this long = dead; 10 s */
+	enum liveness liveness;		/* what counts as a sign of life */
+	struct close_code_set slow_retry_codes;	/* server Close codes that mean
+						 * "wait backoff_max"; default
+						 * 1003, 1008, 4000-4999 */
+	uint64_t fin_timeout_ms;	/* after the close handshake, wait this long
+					 * for the server's FIN; 1 s */
 
 	/* [redis] */
 	char *redis_url_text;		/* as written; may hold a password: redact */
@@ -70,6 +92,8 @@ struct config {
 	uint64_t redis_connect_timeout_ms;	/* default 3 s */
 	uint64_t redis_backoff_min_ms;		/* default 250 ms */
 	uint64_t redis_backoff_max_ms;		/* default 30 s */
+	uint64_t redis_ping_interval_ms;	/* PING on a second connection; 10 s, 0 = off */
+	uint64_t redis_ping_timeout_ms;		/* no PONG this long = Redis dead; 5 s */
 
 	/* [queue] */
 	size_t queue_max_messages;	/* default 100000 */
@@ -79,6 +103,15 @@ struct config {
 	/* [daemon] */
 	uint64_t drain_timeout_ms;	/* default 5 s */
 	int log_level;			/* syslog priority: LOG_ERR..LOG_DEBUG; default LOG_INFO */
+	uint64_t dns_timeout_ms;	/* one name resolution; 5 s */
+	char *dns_servers;		/* NULL = resolv.conf; else normalised as
+					 * "192.0.2.53:53,[2001:db8::53]:5353":
+					 * inet_ntop spelling, port always
+					 * given, IPv6 in brackets, no blanks */
+	uint64_t tcp_keepalive_idle_ms;	/* 60 s; 0 = no keepalive */
+	uint64_t tcp_keepalive_interval_ms;	/* 5 s */
+	unsigned tcp_keepalive_probes;	/* 3 */
+	uint64_t tcp_user_timeout_ms;	/* unacknowledged data limit; 30 s, 0 = off */
 };
 
 /* What main() should do once the command line is parsed. */

@@ -41,6 +41,7 @@ enum fsm_event {
 	EV_DRAIN_TIMEOUT,	/* while stopping, drain_timeout expired */
 	EV_CLOSE_TIMEOUT,	/* the close handshake took too long */
 	EV_RESTART,		/* close the connection and connect again */
+	EV_PEER_DEAD,		/* no sign of life within pong_timeout */
 	FSM_EVENT_COUNT
 };
 
@@ -50,18 +51,20 @@ enum fsm_action {
 	ACT_CANCEL_CONNECT_TIMER = 1u << 1,
 	ACT_CANCEL_STABLE_TIMER  = 1u << 2,
 	ACT_CANCEL_CLOSE_TIMER   = 1u << 3,
-	ACT_RESET_BACKOFF        = 1u << 4,
-	ACT_OPEN_SOCKET          = 1u << 5,	/* start one connection attempt */
-	ACT_ARM_CONNECT_TIMER    = 1u << 6,
-	ACT_ARM_STABLE_TIMER     = 1u << 7,
-	ACT_START_SENDING        = 1u << 8,	/* flush the queue */
-	ACT_ARM_DRAIN_TIMER      = 1u << 9,
-	ACT_SEND_CLOSE           = 1u << 10,	/* Close frame with out.close_code */
-	ACT_ABORT_SOCKET         = 1u << 11,	/* drop the socket without handshake */
-	ACT_ARM_CLOSE_TIMER      = 1u << 12,
-	ACT_ARM_RETRY_TIMER      = 1u << 13,	/* next attempt after backoff */
-	ACT_EXIT                 = 1u << 14,	/* shutdown complete */
-	ACT_REFUSED              = 1u << 15,	/* event refused in this state */
+	ACT_CANCEL_PING_TIMERS   = 1u << 4,	/* ping period and pong deadline */
+	ACT_RESET_BACKOFF        = 1u << 5,
+	ACT_OPEN_SOCKET          = 1u << 6,	/* start one connection attempt */
+	ACT_ARM_CONNECT_TIMER    = 1u << 7,
+	ACT_ARM_STABLE_TIMER     = 1u << 8,
+	ACT_ARM_PING_TIMER       = 1u << 9,
+	ACT_START_SENDING        = 1u << 10,	/* flush the queue */
+	ACT_ARM_DRAIN_TIMER      = 1u << 11,
+	ACT_SEND_CLOSE           = 1u << 12,	/* Close frame with out.close_code */
+	ACT_ABORT_SOCKET         = 1u << 13,	/* drop the socket without handshake */
+	ACT_ARM_CLOSE_TIMER      = 1u << 14,
+	ACT_ARM_RETRY_TIMER      = 1u << 15,	/* next attempt after backoff */
+	ACT_EXIT                 = 1u << 16,	/* shutdown complete */
+	ACT_REFUSED              = 1u << 17,	/* event refused in this state */
 };
 
 /* The whole machine.  Zero-initialised it is IDLE, not stopping. */

@@ -33,6 +33,11 @@ struct watch *watch_add(struct lws_vhost *vh, int fd,
 void watch_want_read(struct watch *w, bool on);
 void watch_want_write(struct watch *w);
 void watch_remove(struct watch *w);
+/*
+ * Like watch_remove(), but closed() still runs once, when the descriptor
+ * is really closed: for owners that must know the moment it is gone.
+ */
+void watch_remove_notify(struct watch *w);
 
 /* The callback of the WATCH_PROTOCOL_NAME protocol. */
 int watch_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,

@@ -7,13 +7,17 @@ Every test is a plain script run by ctest as
 and uses only real things: a redis-server started here on a free loopback
 port in its own temp dir, the WebSocket recorder in tests/servers/
 (Debian's python3-websockets 10.4), the daemon binary under test, and a
-small RESP client below (no python3-redis needed).  No mocks.
+small RESP client below (no python3-redis needed).  No mocks.  The one
+server of our own, tests/servers/silent_tcp.py (SilentServer), is for the
+one behaviour no real server offers: accepting a connection and never
+answering.
 
 Rules the helpers enforce:
   * every wait polls a condition until a deadline (wait_until), never a
     bare sleep before an assertion; every loop is bounded in count and time;
-  * every process runs in its own process group and is killed, and every
-    temp dir removed, in Context.cleanup(), which main() always calls;
+  * every process runs in its own process group, with no descriptor of the
+    test (close_fds), and is killed, and every temp dir removed, in
+    Context.cleanup(), which main() always calls;
   * WSPUSHD_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99
     --leak-check=full") is put in front of the daemon command; it scales
     every timeout by 5 (override with WSPUSHD_TEST_TIMEOUT_SCALE).  The
@@ -292,8 +296,15 @@ def tcp_sockets(pid, remote_port):
     inodes = _socket_inodes(pid)
     if not inodes:
         return []
-    return [r for r in _tcp_table(pid)
-            if r["inode"] in inodes and r["remote_port"] == remote_port]
+    # The kernel hands /proc/net/tcp out a page per read() and the table may
+    # change in between, so a socket can be listed twice: one row per inode.
+    seen = set()
+    out = []
+    for r in _tcp_table(pid):
+        if r["inode"] in inodes and r["remote_port"] == remote_port and r["inode"] not in seen:
+            seen.add(r["inode"])
+            out.append(r)
+    return out
 
 
 def count_tcp(pid, remote_port):

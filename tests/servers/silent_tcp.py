@@ -15,9 +15,10 @@ follow the file while it grows:
 
   {"ev": "listening", "pid": 123, "host": "127.0.0.1", "port": 8080, ...}
   {"ev": "accept", "conn": "123-1", "peer": ["127.0.0.1", 50000], ...}
-  {"ev": "data", "conn": "123-1", "len": 120, "hex": "474554...", ...}
+  {"ev": "data", "conn": "123-1", "len": 120, "hex": "474554...",
+   "kt": 1700000000.123, ...}
   {"ev": "closed", "conn": "123-1", "how": "eof"|"reset"|"error: ...",
-   "bytes": 120, "held": 0.503, ...}
+   "bytes": 120, "held": 0.503, "since_connect": 0.505, ...}
   {"ev": "dropped", "conn": "123-1", ...}     (still open at SIGTERM)
   {"ev": "stopped", "pid": 123, ...}
 
@@ -25,7 +26,12 @@ Every record has "t" (time.time()) and "mono" (time.monotonic(), which is
 CLOCK_MONOTONIC, the same clock in every process of the machine), so a test
 can compare these times with its own.  "held" is how long the connection
 was open, from accept to the client's close, as seen here.  "hex" holds at
-most the first 512 bytes of each chunk.
+most the first 512 bytes of each chunk.  "kt" is the kernel's receive
+timestamp of the chunk (SO_TIMESTAMPNS, wall clock): unlike the time this
+process got round to accept(), it does not depend on how busy the machine
+is.  "since_connect" is the client's close as seen here minus the earlier of
+the accept and the first chunk's "kt": the best estimate of how long the
+client kept the connection, never shortened by a late accept().
 
 SIGTERM or SIGINT: stop listening, close the connections that are still
 open (recorded as "dropped"), write "stopped", exit 0.
@@ -38,10 +44,12 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import sys
 import time
 
 HEX_MAX = 512
+SO_TIMESTAMPNS = 35          # Linux; not in Python's socket module
 
 
 class Silent:
@@ -72,7 +80,8 @@ class Silent:
             s.setblocking(False)
             self.nconn += 1
             info = {"conn": "%d-%d" % (os.getpid(), self.nconn),
-                    "accepted": now, "bytes": 0}
+                    "accepted": now, "accepted_t": time.time(), "first_kt": None,
+                    "bytes": 0}
             self.conns[s] = info
             sel.register(s, selectors.EVENT_READ)
             self.write(ev="accept", conn=info["conn"], peer=list(peer[:2]))
@@ -81,11 +90,18 @@ class Silent:
         info = self.conns[s]
         how = None
         try:
-            data = s.recv(65536)
+            data, anc, _, _ = s.recvmsg(65536, socket.CMSG_SPACE(16))
             if data:
+                kt = None
+                for level, kind, raw in anc:
+                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(raw) >= 16:
+                        sec, nsec = struct.unpack("qq", raw[:16])
+                        kt = sec + nsec / 1e9
+                if info["first_kt"] is None:
+                    info["first_kt"] = kt
                 info["bytes"] += len(data)
                 self.write(ev="data", conn=info["conn"], len=len(data),
-                           hex=data[:HEX_MAX].hex())
+                           hex=data[:HEX_MAX].hex(), kt=kt)
                 return
             how = "eof"
         except (BlockingIOError, InterruptedError):
@@ -95,9 +111,13 @@ class Silent:
         except OSError as e:
             how = "error: %s" % e
         held = time.monotonic() - info["accepted"]
+        start = info["accepted_t"]
+        if info["first_kt"] is not None:
+            start = min(start, info["first_kt"])
+        since = time.time() - start
         self.forget(sel, s)
         self.write(ev="closed", conn=info["conn"], how=how, bytes=info["bytes"],
-                   held=round(held, 4))
+                   held=round(held, 4), since_connect=round(since, 4))
 
     def forget(self, sel, s):
         sel.unregister(s)
@@ -121,6 +141,9 @@ def main():
 
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit it: every chunk received carries its
+    # arrival time in the kernel.
+    lsock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     try:
         lsock.bind((args.host, args.port))
     except OSError as e:   # e.g. address in use: say so, exit non-zero

@@ -162,17 +162,36 @@ test_defaults(void **state)
 	assert_int_equal(cfg.close_timeout_ms, 5000);
 	assert_int_equal(cfg.message_type, MESSAGE_AUTO);
 	assert_int_equal(cfg.max_message_bytes, 1 << 20);
+	assert_int_equal(cfg.ping_interval_ms, 30000);
+	assert_int_equal(cfg.pong_timeout_ms, 10000);
+	assert_int_equal(cfg.liveness, LIVENESS_PONG);
+	assert_int_equal(cfg.slow_retry_codes.count, 3);
+	assert_int_equal(cfg.slow_retry_codes.ranges[0].lo, 1003);
+	assert_int_equal(cfg.slow_retry_codes.ranges[0].hi, 1003);
+	assert_int_equal(cfg.slow_retry_codes.ranges[1].lo, 1008);
+	assert_int_equal(cfg.slow_retry_codes.ranges[1].hi, 1008);
+	assert_int_equal(cfg.slow_retry_codes.ranges[2].lo, 4000);
+	assert_int_equal(cfg.slow_retry_codes.ranges[2].hi, 4999);
+	assert_int_equal(cfg.fin_timeout_ms, 1000);
 	assert_null(cfg.redis_url_text);
 	assert_int_equal(cfg.channels.count, 0);
 	assert_int_equal(cfg.patterns.count, 0);
 	assert_int_equal(cfg.redis_connect_timeout_ms, 3000);
 	assert_int_equal(cfg.redis_backoff_min_ms, 250);
 	assert_int_equal(cfg.redis_backoff_max_ms, 30000);
+	assert_int_equal(cfg.redis_ping_interval_ms, 10000);
+	assert_int_equal(cfg.redis_ping_timeout_ms, 5000);
 	assert_int_equal(cfg.queue_max_messages, 100000);
 	assert_int_equal(cfg.queue_max_bytes, 64 << 20);
 	assert_int_equal(cfg.overflow, OVERFLOW_DROP_OLDEST);
 	assert_int_equal(cfg.drain_timeout_ms, 5000);
 	assert_int_equal(cfg.log_level, LOG_INFO);
+	assert_int_equal(cfg.dns_timeout_ms, 5000);
+	assert_null(cfg.dns_servers);
+	assert_int_equal(cfg.tcp_keepalive_idle_ms, 60000);
+	assert_int_equal(cfg.tcp_keepalive_interval_ms, 5000);
+	assert_int_equal(cfg.tcp_keepalive_probes, 3);
+	assert_int_equal(cfg.tcp_user_timeout_ms, 30000);
 	config_free(&cfg);
 	config_free(&cfg);	/* harmless twice */
 }
@@ -228,6 +247,11 @@ test_full_file(void **state)
 		"close_timeout = 750ms\n"
 		"message_type = binary\n"
 		"max_message_size = 256KiB\n"
+		"ping_interval = 15s\n"
+		"pong_timeout = 2500ms\n"
+		"liveness = any\n"
+		"slow_retry_codes = 1011, 4400-4499\n"
+		"fin_timeout = 250ms\n"
 		"\n"
 		"[redis]\n"
 		"url = redis://bob:p%40ss@cache:6380/3\n"
@@ -238,6 +262,8 @@ test_full_file(void **state)
 		"connect_timeout = 2\n"
 		"backoff_min = 1s\n"
 		"backoff_max = 1s\n"
+		"ping_interval = 0\n"
+		"ping_timeout = 750ms\n"
 		"\n"
 		"[queue]\n"
 		"max_messages = 1\n"
@@ -246,7 +272,13 @@ test_full_file(void **state)
 		"\n"
 		"[daemon]\n"
 		"drain_timeout = 0\n"
-		"log_level = debug\n");
+		"log_level = debug\n"
+		"dns_timeout = 1500ms\n"
+		"dns_servers = 192.0.2.53, [2001:db8::53]:5353\n"
+		"tcp_keepalive_idle = 2m\n"
+		"tcp_keepalive_interval = 10\n"
+		"tcp_keepalive_probes = 9\n"
+		"tcp_user_timeout = 0\n");
 	load(&r, "-c", path, NULL);
 	assert_string_equal(r.text, "");
 	assert_int_equal(r.rc, 0);
@@ -267,6 +299,15 @@ test_full_file(void **state)
 	assert_int_equal(r.cfg.close_timeout_ms, 750);
 	assert_int_equal(r.cfg.message_type, MESSAGE_BINARY);
 	assert_int_equal(r.cfg.max_message_bytes, 256 * 1024);
+	assert_int_equal(r.cfg.ping_interval_ms, 15000);
+	assert_int_equal(r.cfg.pong_timeout_ms, 2500);
+	assert_int_equal(r.cfg.liveness, LIVENESS_ANY);
+	assert_int_equal(r.cfg.slow_retry_codes.count, 2);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[0].lo, 1011);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[0].hi, 1011);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[1].lo, 4400);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[1].hi, 4499);
+	assert_int_equal(r.cfg.fin_timeout_ms, 250);
 	/* Kept as written: reconnecting needs the password. */
 	assert_string_equal(r.cfg.redis_url_text,
 			    "redis://bob:p%40ss@cache:6380/3");
@@ -283,11 +324,20 @@ test_full_file(void **state)
 	assert_int_equal(r.cfg.redis_connect_timeout_ms, 2000);
 	assert_int_equal(r.cfg.redis_backoff_min_ms, 1000);
 	assert_int_equal(r.cfg.redis_backoff_max_ms, 1000);
+	assert_int_equal(r.cfg.redis_ping_interval_ms, 0);
+	assert_int_equal(r.cfg.redis_ping_timeout_ms, 750);
 	assert_int_equal(r.cfg.queue_max_messages, 1);
 	assert_int_equal(r.cfg.queue_max_bytes, 1000000);
 	assert_int_equal(r.cfg.overflow, OVERFLOW_DROP_NEWEST);
 	assert_int_equal(r.cfg.drain_timeout_ms, 0);
 	assert_int_equal(r.cfg.log_level, LOG_DEBUG);
+	assert_int_equal(r.cfg.dns_timeout_ms, 1500);
+	assert_string_equal(r.cfg.dns_servers,
+			    "192.0.2.53:53,[2001:db8::53]:5353");
+	assert_int_equal(r.cfg.tcp_keepalive_idle_ms, 120000);
+	assert_int_equal(r.cfg.tcp_keepalive_interval_ms, 10000);
+	assert_int_equal(r.cfg.tcp_keepalive_probes, 9);
+	assert_int_equal(r.cfg.tcp_user_timeout_ms, 0);
 	run_free(&r);
 }
 
@@ -365,6 +415,113 @@ test_boundaries(void **state)
 	run_free(&r);
 }
 
+/* Both ends of every range of the liveness, DNS and TCP keys. */
+static void
+test_liveness_dns_tcp_boundaries(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	path = write_file("low.conf",
+		"[upstream]\n"
+		"url = ws://h/\n"
+		"ping_interval = 0\n"
+		"pong_timeout = 1ms\n"
+		"slow_retry_codes = 1000\n"
+		"fin_timeout = 0\n"
+		"[redis]\n"
+		"channel = c\n"
+		"ping_interval = 0ms\n"
+		"ping_timeout = 1ms\n"
+		"[daemon]\n"
+		"dns_timeout = 1ms\n"
+		"dns_servers = 0.0.0.1:1\n"
+		"tcp_keepalive_idle = 0\n"
+		"tcp_keepalive_interval = 1s\n"
+		"tcp_keepalive_probes = 1\n"
+		"tcp_user_timeout = 1ms\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.ping_interval_ms, 0);
+	assert_int_equal(r.cfg.pong_timeout_ms, 1);
+	assert_int_equal(r.cfg.slow_retry_codes.count, 1);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[0].lo, 1000);
+	assert_int_equal(r.cfg.fin_timeout_ms, 0);
+	assert_int_equal(r.cfg.redis_ping_interval_ms, 0);
+	assert_int_equal(r.cfg.redis_ping_timeout_ms, 1);
+	assert_int_equal(r.cfg.dns_timeout_ms, 1);
+	assert_string_equal(r.cfg.dns_servers, "0.0.0.1:1");
+	assert_int_equal(r.cfg.tcp_keepalive_idle_ms, 0);
+	assert_int_equal(r.cfg.tcp_keepalive_interval_ms, 1000);
+	assert_int_equal(r.cfg.tcp_keepalive_probes, 1);
+	assert_int_equal(r.cfg.tcp_user_timeout_ms, 1);
+	run_free(&r);
+
+	path = write_file("high.conf",
+		"[upstream]\n"
+		"url = ws://h/\n"
+		"ping_interval = 1h\n"
+		"pong_timeout = 3600s\n"
+		"slow_retry_codes = 1000-4999\n"
+		"fin_timeout = 1m\n"
+		"[redis]\n"
+		"channel = c\n"
+		"ping_interval = 60m\n"
+		"ping_timeout = 1h\n"
+		"[daemon]\n"
+		"dns_timeout = 1h\n"
+		"dns_servers = [ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]"
+		":65535\n"
+		"tcp_keepalive_idle = 2h\n"
+		"tcp_keepalive_interval = 1h\n"
+		"tcp_keepalive_probes = 100\n"
+		"tcp_user_timeout = 3600000ms\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.ping_interval_ms, 3600000);
+	assert_int_equal(r.cfg.pong_timeout_ms, 3600000);
+	assert_int_equal(r.cfg.slow_retry_codes.count, 1);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[0].lo, 1000);
+	assert_int_equal(r.cfg.slow_retry_codes.ranges[0].hi, 4999);
+	assert_int_equal(r.cfg.fin_timeout_ms, 60000);
+	assert_int_equal(r.cfg.redis_ping_interval_ms, 3600000);
+	assert_int_equal(r.cfg.redis_ping_timeout_ms, 3600000);
+	assert_int_equal(r.cfg.dns_timeout_ms, 3600000);
+	assert_string_equal(r.cfg.dns_servers,
+			    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+	assert_int_equal(r.cfg.tcp_keepalive_idle_ms, 7200000);
+	assert_int_equal(r.cfg.tcp_keepalive_interval_ms, 3600000);
+	assert_int_equal(r.cfg.tcp_keepalive_probes, 100);
+	assert_int_equal(r.cfg.tcp_user_timeout_ms, 3600000);
+	run_free(&r);
+}
+
+static void
+test_liveness_values(void **state)
+{
+	static const struct { const char *name; enum liveness v; } values[] = {
+		{ "pong", LIVENESS_PONG }, { "any", LIVENESS_ANY },
+	};
+	char text[256];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(*values); i++) {
+		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+			 "[upstream]\nliveness = %s\n", values[i].name);
+		path = write_file("live.conf", text);
+		load(&r, "-c", path, NULL);
+		assert_string_equal(r.text, "");
+		assert_int_equal(r.cfg.liveness, values[i].v);
+		run_free(&r);
+		cleanup_files(NULL);
+	}
+}
+
 /* ---- flags over the file --------------------------------------------- */
 
 static void
@@ -419,6 +576,120 @@ test_flags_override_file(void **state)
 	load(&r, "--config=/nonexistent", "--url=ws://eq/", "-c", path, NULL);
 	assert_string_equal(r.text, "");
 	assert_string_equal(r.cfg.url.host, "eq");
+	run_free(&r);
+}
+
+static void
+test_duration_flags_override_file(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	path = write_file("dur.conf",
+		GOOD_REDIS
+		"[upstream]\n"
+		"url = ws://h/\n"
+		"connect_timeout = 7s\n"
+		"ping_interval = 20s\n"
+		"pong_timeout = 4s\n"
+		"[daemon]\n"
+		"drain_timeout = 9s\n");
+
+	/* The file alone. */
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.cfg.connect_timeout_ms, 7000);
+	assert_int_equal(r.cfg.ping_interval_ms, 20000);
+	assert_int_equal(r.cfg.pong_timeout_ms, 4000);
+	assert_int_equal(r.cfg.drain_timeout_ms, 9000);
+	run_free(&r);
+
+	/* Every flag wins, given before or after -c, "--f v" or "--f=v". */
+	load(&r, "--connect-timeout", "1.5s", "-c", path,
+	     "--ping-interval=0", "--pong-timeout", "250ms",
+	     "--drain-timeout", "1m", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.connect_timeout_ms, 1500);
+	assert_int_equal(r.cfg.ping_interval_ms, 0);
+	assert_int_equal(r.cfg.pong_timeout_ms, 250);
+	assert_int_equal(r.cfg.drain_timeout_ms, 60000);
+	/* Keys without a flag keep the file's value or the default. */
+	assert_int_equal(r.cfg.fin_timeout_ms, 1000);
+	run_free(&r);
+
+	/* One flag leaves the file's other settings alone. */
+	load(&r, "-c", path, "--pong-timeout", "3", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.cfg.connect_timeout_ms, 7000);
+	assert_int_equal(r.cfg.ping_interval_ms, 20000);
+	assert_int_equal(r.cfg.pong_timeout_ms, 3000);
+	assert_int_equal(r.cfg.drain_timeout_ms, 9000);
+	run_free(&r);
+
+	/* Without a file, over the defaults; the last of a repeat wins. */
+	load(&r, "--url", "ws://h/", "--channel", "c", "--ping-interval",
+	     "5s", "--ping-interval", "1h", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.cfg.ping_interval_ms, 3600000);
+	assert_int_equal(r.cfg.connect_timeout_ms, 3000);
+	run_free(&r);
+}
+
+static void
+test_duration_flag_errors(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	load(&r, "--url", "ws://h/", "--channel", "c",
+	     "--connect-timeout", "0", "--ping-interval", "61m",
+	     "--pong-timeout", "soon", "--drain-timeout", "-1s",
+	     "--ping-interval", "", "--pong-timeout", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text,
+		"command line: --connect-timeout: duration '0' is out of "
+		"range (expected 1ms..1h)\n"
+		"command line: --ping-interval: duration '61m' is out of "
+		"range (expected 0s..1h)\n"
+		"command line: --pong-timeout: invalid duration 'soon' "
+		"(expected e.g. 250ms, 3s, 1m)\n"
+		"command line: --drain-timeout: invalid duration '-1s' "
+		"(expected e.g. 250ms, 3s, 1m)\n"
+		"command line: --ping-interval: empty duration (expected "
+		"e.g. 250ms, 3s, 1m)\n"
+		"command line: option '--pong-timeout' requires an "
+		"argument\n");
+	assert_int_equal(r.cfg.connect_timeout_ms, 3000);
+	assert_int_equal(r.cfg.ping_interval_ms, 30000);
+	run_free(&r);
+
+	/* A bad flag keeps the file's value and is still reported. */
+	path = write_file("durbad.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[upstream]\nconnect_timeout = 8s\n");
+	load(&r, "-c", path, "--connect-timeout", "2h", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "command line: --connect-timeout: "
+			    "duration '2h' is out of range (expected "
+			    "1ms..1h)\n");
+	assert_int_equal(r.cfg.connect_timeout_ms, 8000);
+	run_free(&r);
+
+	/* A bad line is reported, and a good flag still replaces it. */
+	path = write_file("durbad2.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[daemon]\ndrain_timeout = 2h\nlog_level = loud\n");
+	load(&r, "-c", path, "--drain-timeout", "2s", "--log-level", "warn",
+	     NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text,
+		"$D/durbad2.conf:6: drain_timeout: duration '2h' is out of "
+		"range (expected 0s..1h)\n"
+		"$D/durbad2.conf:7: log_level: invalid value 'loud' "
+		"(expected error, warn, info or debug)\n");
+	assert_int_equal(r.cfg.drain_timeout_ms, 2000);
+	assert_int_equal(r.cfg.log_level, LOG_WARNING);
 	run_free(&r);
 }
 
@@ -523,6 +794,8 @@ test_usage(void **state)
 	static const char *const flags[] = {
 		"-c, --config FILE", "--url URL", "--redis URL",
 		"--channel NAME", "--pattern GLOB", "--log-level LEVEL",
+		"--connect-timeout DURATION", "--ping-interval DURATION",
+		"--pong-timeout DURATION", "--drain-timeout DURATION",
 		"--check-config", "-V, --version", "-h, --help",
 		"/etc/wspushd/wspushd.conf",
 	};
@@ -841,6 +1114,490 @@ test_subprotocol_lists(void **state)
 	}
 }
 
+/*
+ * One bad value per file, always on line 6 (after GOOD_UPSTREAM,
+ * GOOD_REDIS and a section header), compared with the whole message.
+ */
+struct bad_value {
+	const char *section;
+	const char *line;
+	const char *message;	/* after "$D/v.conf:6: " */
+};
+
+static void
+check_bad_values(const struct bad_value *cases, size_t n)
+{
+	char text[512], want[1024];
+	const char *path;
+	struct run r;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+			 "[%s]\n%s\n", cases[i].section, cases[i].line);
+		path = write_file("v.conf", text);
+		load(&r, "-c", path, NULL);
+		snprintf(want, sizeof(want), "$D/v.conf:6: %s\n",
+			 cases[i].message);
+		if (r.rc != -1 || strcmp(r.text, want) != 0)
+			fail_msg("[%s] %s\n got: %s want: %s",
+				 cases[i].section, cases[i].line, r.text,
+				 want);
+		run_free(&r);
+		cleanup_files(NULL);
+	}
+}
+
+static void
+test_liveness_dns_tcp_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "upstream", "ping_interval = 61m", "ping_interval: "
+		  "duration '61m' is out of range (expected 0s..1h)" },
+		{ "upstream", "ping_interval = often", "ping_interval: "
+		  "invalid duration 'often' (expected e.g. 250ms, 3s, 1m)" },
+		{ "upstream", "pong_timeout = 0", "pong_timeout: duration "
+		  "'0' is out of range (expected 1ms..1h)" },
+		{ "upstream", "pong_timeout = 1h1ms", "pong_timeout: invalid "
+		  "duration '1h1ms': unknown unit (expected ms, s, m or h; a "
+		  "bare number is seconds)" },
+		{ "upstream", "pong_timeout = 3600001ms", "pong_timeout: "
+		  "duration '3600001ms' is out of range (expected 1ms..1h)" },
+		{ "upstream", "liveness = PONG", "liveness: invalid value "
+		  "'PONG' (expected pong or any)" },
+		{ "upstream", "liveness =", "liveness: invalid value '' "
+		  "(expected pong or any)" },
+		{ "upstream", "fin_timeout = 61s", "fin_timeout: duration "
+		  "'61s' is out of range (expected 0s..1m)" },
+		{ "upstream", "fin_timeout = 0.5ms", "fin_timeout: duration "
+		  "'0.5ms' is not a whole number of milliseconds" },
+		{ "redis", "ping_interval = 2h", "ping_interval: duration "
+		  "'2h' is out of range (expected 0s..1h)" },
+		{ "redis", "ping_timeout = 0", "ping_timeout: duration '0' "
+		  "is out of range (expected 1ms..1h)" },
+		{ "redis", "ping_timeout = 61m", "ping_timeout: duration "
+		  "'61m' is out of range (expected 1ms..1h)" },
+		{ "daemon", "dns_timeout = 0", "dns_timeout: duration '0' "
+		  "is out of range (expected 1ms..1h)" },
+		{ "daemon", "dns_timeout = 3601", "dns_timeout: duration "
+		  "'3601' is out of range (expected 1ms..1h)" },
+		{ "daemon", "tcp_keepalive_idle = 500ms", "tcp_keepalive_idle: "
+		  "duration '500ms' is not a whole number of seconds (the "
+		  "kernel takes this setting in seconds)" },
+		{ "daemon", "tcp_keepalive_idle = 1.5s", "tcp_keepalive_idle: "
+		  "duration '1.5s' is not a whole number of seconds (the "
+		  "kernel takes this setting in seconds)" },
+		{ "daemon", "tcp_keepalive_idle = 121m", "tcp_keepalive_idle: "
+		  "duration '121m' is out of range (expected 0s..2h)" },
+		{ "daemon", "tcp_keepalive_idle = idle", "tcp_keepalive_idle: "
+		  "invalid duration 'idle' (expected e.g. 250ms, 3s, 1m)" },
+		{ "daemon", "tcp_keepalive_interval = 0",
+		  "tcp_keepalive_interval: duration '0' is out of range "
+		  "(expected 1s..1h)" },
+		{ "daemon", "tcp_keepalive_interval = 2500ms",
+		  "tcp_keepalive_interval: duration '2500ms' is not a whole "
+		  "number of seconds (the kernel takes this setting in "
+		  "seconds)" },
+		{ "daemon", "tcp_keepalive_interval = 3601s",
+		  "tcp_keepalive_interval: duration '3601s' is out of range "
+		  "(expected 1s..1h)" },
+		{ "daemon", "tcp_keepalive_probes = 0", "tcp_keepalive_probes: "
+		  "number '0' is out of range (expected 1..100)" },
+		{ "daemon", "tcp_keepalive_probes = 101",
+		  "tcp_keepalive_probes: number '101' is out of range "
+		  "(expected 1..100)" },
+		{ "daemon", "tcp_keepalive_probes = 99999999999999999999",
+		  "tcp_keepalive_probes: number '99999999999999999999' is out "
+		  "of range (expected 1..100)" },
+		{ "daemon", "tcp_keepalive_probes = 3x",
+		  "tcp_keepalive_probes: invalid number '3x' (expected a "
+		  "whole number without sign or unit)" },
+		{ "daemon", "tcp_keepalive_probes = -1",
+		  "tcp_keepalive_probes: invalid number '-1' (expected a "
+		  "whole number without sign or unit)" },
+		{ "daemon", "tcp_keepalive_probes =", "tcp_keepalive_probes: "
+		  "empty number (expected 1..100)" },
+		{ "daemon", "tcp_user_timeout = 1h1s", "tcp_user_timeout: "
+		  "invalid duration '1h1s': unknown unit (expected ms, s, m "
+		  "or h; a bare number is seconds)" },
+		{ "daemon", "tcp_user_timeout = 3601s", "tcp_user_timeout: "
+		  "duration '3601s' is out of range (expected 0s..1h)" },
+		/* In the wrong section. */
+		{ "upstream", "ping_timeout = 5s", "unknown key "
+		  "'ping_timeout' in [upstream] (it belongs in [redis])" },
+		{ "redis", "pong_timeout = 5s", "unknown key 'pong_timeout' "
+		  "in [redis] (it belongs in [upstream])" },
+		{ "queue", "dns_servers = 192.0.2.1", "unknown key "
+		  "'dns_servers' in [queue] (it belongs in [daemon])" },
+		{ "upstream", "tcp_keepalive_idle = 1m", "unknown key "
+		  "'tcp_keepalive_idle' in [upstream] (it belongs in "
+		  "[daemon])" },
+	};
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+}
+
+/* Every problem in one file, each at its own line, none cascading. */
+static void
+test_liveness_dns_tcp_errors_together(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	path = write_file("live.conf",
+		"[upstream]\n"				/* 1 */
+		"url = ws://h/\n"			/* 2 */
+		"ping_interval = 30s\n"			/* 3 */
+		"ping_interval = 20s\n"			/* 4 */
+		"pong_timeout = 0\n"			/* 5 */
+		"liveness = sometimes\n"		/* 6 */
+		"slow_retry_codes = 1003, 999\n"	/* 7 */
+		"slow_retry_codes = 1003\n"		/* 8 */
+		"fin_timeout = 2m\n"			/* 9 */
+		"[redis]\n"				/* 10 */
+		"channel = c\n"				/* 11 */
+		"ping_interval = 30s\n"			/* 12: not a dup */
+		"ping_timeout = 0\n"			/* 13 */
+		"[daemon]\n"				/* 14 */
+		"dns_timeout = 0\n"			/* 15 */
+		"dns_servers = resolver.example\n"	/* 16 */
+		"tcp_keepalive_idle = 90500ms\n"	/* 17 */
+		"tcp_keepalive_interval = 0\n"		/* 18 */
+		"tcp_keepalive_probes = 0\n"		/* 19 */
+		"tcp_user_timeout = 2h\n"		/* 20 */
+		"tcp_user_timeout = 1s\n"		/* 21 */
+		"dns_servers =\n");			/* 22 */
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text,
+		"$D/live.conf:4: duplicate key 'ping_interval' in [upstream] "
+		"(already set at line 3)\n"
+		"$D/live.conf:5: pong_timeout: duration '0' is out of range "
+		"(expected 1ms..1h)\n"
+		"$D/live.conf:6: liveness: invalid value 'sometimes' "
+		"(expected pong or any)\n"
+		"$D/live.conf:7: slow_retry_codes: close code '999' is out of "
+		"range (expected 1000..4999)\n"
+		"$D/live.conf:8: duplicate key 'slow_retry_codes' in "
+		"[upstream] (already set at line 7)\n"
+		"$D/live.conf:9: fin_timeout: duration '2m' is out of range "
+		"(expected 0s..1m)\n"
+		"$D/live.conf:13: ping_timeout: duration '0' is out of range "
+		"(expected 1ms..1h)\n"
+		"$D/live.conf:15: dns_timeout: duration '0' is out of range "
+		"(expected 1ms..1h)\n"
+		"$D/live.conf:16: dns_servers: invalid name server "
+		"'resolver.example' (expected an IP address such as "
+		"192.0.2.53 or [2001:db8::53], optionally with :PORT)\n"
+		"$D/live.conf:17: tcp_keepalive_idle: duration '90500ms' is "
+		"not a whole number of seconds (the kernel takes this "
+		"setting in seconds)\n"
+		"$D/live.conf:18: tcp_keepalive_interval: duration '0' is out "
+		"of range (expected 1s..1h)\n"
+		"$D/live.conf:19: tcp_keepalive_probes: number '0' is out of "
+		"range (expected 1..100)\n"
+		"$D/live.conf:20: tcp_user_timeout: duration '2h' is out of "
+		"range (expected 0s..1h)\n"
+		"$D/live.conf:21: duplicate key 'tcp_user_timeout' in "
+		"[daemon] (already set at line 20)\n"
+		"$D/live.conf:22: duplicate key 'dns_servers' in [daemon] "
+		"(already set at line 16)\n");
+	/* Rejected values leave the defaults; the good ones are kept. */
+	assert_int_equal(r.cfg.ping_interval_ms, 30000);
+	assert_int_equal(r.cfg.pong_timeout_ms, 10000);
+	assert_int_equal(r.cfg.slow_retry_codes.count, 3);
+	assert_int_equal(r.cfg.redis_ping_interval_ms, 30000);
+	assert_null(r.cfg.dns_servers);
+	assert_int_equal(r.cfg.tcp_keepalive_idle_ms, 60000);
+	run_free(&r);
+}
+
+/* ---- close code lists ------------------------------------------------- */
+
+static void
+test_close_code_set_has(void **state)
+{
+	struct close_code_set empty = { .count = 0 };
+	struct config cfg;
+
+	(void)state;
+	config_init(&cfg);
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 1000));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 1002));
+	assert_true(close_code_set_has(&cfg.slow_retry_codes, 1003));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 1004));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 1006));
+	assert_true(close_code_set_has(&cfg.slow_retry_codes, 1008));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 1011));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 3999));
+	assert_true(close_code_set_has(&cfg.slow_retry_codes, 4000));
+	assert_true(close_code_set_has(&cfg.slow_retry_codes, 4403));
+	assert_true(close_code_set_has(&cfg.slow_retry_codes, 4999));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 5000));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes, 0));
+	assert_false(close_code_set_has(&cfg.slow_retry_codes,
+					0x10000u + 1003));
+	assert_false(close_code_set_has(&empty, 1003));
+	assert_false(close_code_set_has(NULL, 1003));
+	config_free(&cfg);
+}
+
+struct code_case {
+	const char *value;
+	size_t count;
+	struct { unsigned lo, hi; } ranges[16];
+};
+
+static void
+test_close_code_lists(void **state)
+{
+	static const struct code_case cases[] = {
+		{ "1003, 1008, 4000-4999", 3,
+		  { { 1003, 1003 }, { 1008, 1008 }, { 4000, 4999 } } },
+		{ "  1000  ", 1, { { 1000, 1000 } } },
+		{ "4000 - 4099,4100-4100 ,\t4999", 3,
+		  { { 4000, 4099 }, { 4100, 4100 }, { 4999, 4999 } } },
+		{ "4999,1000", 2, { { 4999, 4999 }, { 1000, 1000 } } },
+		{ "1000-1000", 1, { { 1000, 1000 } } },
+		{ "01008", 1, { { 1008, 1008 } } },
+		{ "4000-4499, 4500-4999", 2, { { 4000, 4499 },
+					       { 4500, 4999 } } },
+		{ "", 0, { { 0, 0 } } },
+		{ "\"\"", 0, { { 0, 0 } } },
+		{ "\" \"", 0, { { 0, 0 } } },
+		{ "1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,"
+		  "1011,1012,1013,1014,1015", 16,
+		  { { 1000, 1000 }, { 1001, 1001 }, { 1002, 1002 },
+		    { 1003, 1003 }, { 1004, 1004 }, { 1005, 1005 },
+		    { 1006, 1006 }, { 1007, 1007 }, { 1008, 1008 },
+		    { 1009, 1009 }, { 1010, 1010 }, { 1011, 1011 },
+		    { 1012, 1012 }, { 1013, 1013 }, { 1014, 1014 },
+		    { 1015, 1015 } } },
+	};
+	char text[512];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const struct close_code_set *set;
+
+		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+			 "[upstream]\nslow_retry_codes = %s\n",
+			 cases[i].value);
+		path = write_file("cc.conf", text);
+		load(&r, "-c", path, NULL);
+		if (r.rc != 0)
+			fail_msg("'%s' refused: %s", cases[i].value, r.text);
+		set = &r.cfg.slow_retry_codes;
+		assert_int_equal(set->count, cases[i].count);
+		for (size_t j = 0; j < set->count; j++) {
+			assert_int_equal(set->ranges[j].lo,
+					 cases[i].ranges[j].lo);
+			assert_int_equal(set->ranges[j].hi,
+					 cases[i].ranges[j].hi);
+		}
+		run_free(&r);
+		cleanup_files(NULL);
+	}
+
+	/* An empty list holds nothing, not even the defaults. */
+	path = write_file("cc.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[upstream]\nslow_retry_codes =\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_false(close_code_set_has(&r.cfg.slow_retry_codes, 1008));
+	assert_false(close_code_set_has(&r.cfg.slow_retry_codes, 4000));
+	run_free(&r);
+	cleanup_files(NULL);
+
+	/* What was set is what is matched. */
+	path = write_file("cc.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[upstream]\nslow_retry_codes = 1011, 4400-4409\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_true(close_code_set_has(&r.cfg.slow_retry_codes, 1011));
+	assert_true(close_code_set_has(&r.cfg.slow_retry_codes, 4400));
+	assert_true(close_code_set_has(&r.cfg.slow_retry_codes, 4409));
+	assert_false(close_code_set_has(&r.cfg.slow_retry_codes, 4410));
+	assert_false(close_code_set_has(&r.cfg.slow_retry_codes, 1008));
+	run_free(&r);
+}
+
+#define CC_SYNTAX(v) \
+	{ "upstream", "slow_retry_codes = " v, "slow_retry_codes: invalid " \
+	  "close code '" v "' (expected a code such as 1008 or a range " \
+	  "such as 4000-4999)" }
+#define CC_RANGE(v, code) \
+	{ "upstream", "slow_retry_codes = " v, "slow_retry_codes: close " \
+	  "code '" code "' is out of range (expected 1000..4999)" }
+#define CC_EMPTY(v) \
+	{ "upstream", "slow_retry_codes = " v, "slow_retry_codes: empty " \
+	  "item in '" v "' (expected codes or ranges separated by commas)" }
+
+static void
+test_close_code_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		CC_SYNTAX("abc"),
+		CC_SYNTAX("1003;1008"),
+		CC_SYNTAX("1003 1008"),
+		CC_SYNTAX("-1003"),
+		CC_SYNTAX("+1003"),
+		CC_SYNTAX("1003x"),
+		CC_SYNTAX("0x3eb"),
+		CC_SYNTAX("1000-"),
+		CC_SYNTAX("-"),
+		CC_SYNTAX("1000--2000"),
+		CC_SYNTAX("1000-2000-3000"),
+		CC_SYNTAX("4000-x"),
+		CC_SYNTAX("4000 to 4999"),
+		CC_SYNTAX("1003.5"),
+		CC_RANGE("999", "999"),
+		CC_RANGE("0", "0"),
+		CC_RANGE("5000", "5000"),
+		CC_RANGE("1003, 65535", "65535"),
+		CC_RANGE("1000-5000", "5000"),
+		CC_RANGE("900-1100", "900"),
+		CC_RANGE("99999999999999999999", "99999999999999999999"),
+		CC_RANGE("66539", "66539"),	/* 1003 + 65536 */
+		CC_EMPTY(","),
+		CC_EMPTY("1003,"),
+		{ "upstream", "slow_retry_codes = \"1003, \"",
+		  "slow_retry_codes: empty item in '1003, ' (expected codes "
+		  "or ranges separated by commas)" },
+		CC_EMPTY(",1003"),
+		CC_EMPTY("1003,,1008"),
+		CC_EMPTY("1003, ,1008"),
+		{ "upstream", "slow_retry_codes = 4999-4000",
+		  "slow_retry_codes: range '4999-4000' is backwards "
+		  "(expected 4000-4999)" },
+		{ "upstream", "slow_retry_codes = 1003, 4100 - 4001",
+		  "slow_retry_codes: range '4100 - 4001' is backwards "
+		  "(expected 4001-4100)" },
+		{ "upstream", "slow_retry_codes = 1008, 1008",
+		  "slow_retry_codes: '1008' overlaps '1008' (list each code "
+		  "once)" },
+		{ "upstream", "slow_retry_codes = 4000-4999, 4500",
+		  "slow_retry_codes: '4500' overlaps '4000-4999' (list each "
+		  "code once)" },
+		{ "upstream", "slow_retry_codes = 4500, 4000 - 4999",
+		  "slow_retry_codes: '4000 - 4999' overlaps '4500' (list each "
+		  "code once)" },
+		{ "upstream", "slow_retry_codes = 4000-4500, 4500-4999",
+		  "slow_retry_codes: '4500-4999' overlaps '4000-4500' (list "
+		  "each code once)" },
+		{ "upstream", "slow_retry_codes = 1000,1001,1002,1003,1004,"
+		  "1005,1006,1007,1008,1009,1010,1011,1012,1013,1014,1015,"
+		  "1016", "slow_retry_codes: more than 16 items (join "
+		  "neighbouring codes into ranges such as 4000-4099)" },
+	};
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+}
+
+/* ---- name servers ----------------------------------------------------- */
+
+static void
+test_dns_servers(void **state)
+{
+	static const struct { const char *value, *stored; } cases[] = {
+		{ "192.0.2.53", "192.0.2.53:53" },
+		{ "192.0.2.53:5353", "192.0.2.53:5353" },
+		{ "[::1]", "[::1]:53" },
+		{ "[::1]:53", "[::1]:53" },
+		{ " 192.0.2.53:5353 , [2001:DB8:0:0::53] ,\t[::1]:053",
+		  "192.0.2.53:5353,[2001:db8::53]:53,[::1]:53" },
+		{ "[::ffff:192.0.2.1]:1", "[::ffff:192.0.2.1]:1" },
+		{ "10.0.0.1:65535,10.0.0.2", "10.0.0.1:65535,10.0.0.2:53" },
+		/* Same address, other port: two servers. */
+		{ "192.0.2.1, 192.0.2.1:5353",
+		  "192.0.2.1:53,192.0.2.1:5353" },
+		{ "", NULL },
+		{ "\"  \"", NULL },
+	};
+	char text[512];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+			 "[daemon]\ndns_servers = %s\n", cases[i].value);
+		path = write_file("dns.conf", text);
+		load(&r, "-c", path, NULL);
+		if (r.rc != 0)
+			fail_msg("'%s' refused: %s", cases[i].value, r.text);
+		if (cases[i].stored == NULL)
+			assert_null(r.cfg.dns_servers);
+		else
+			assert_string_equal(r.cfg.dns_servers,
+					    cases[i].stored);
+		run_free(&r);
+		cleanup_files(NULL);
+	}
+}
+
+#define DNS_ADDR(v) \
+	{ "daemon", "dns_servers = " v, "dns_servers: invalid name server " \
+	  "'" v "' (expected an IP address such as 192.0.2.53 or " \
+	  "[2001:db8::53], optionally with :PORT)" }
+#define DNS_PORT(v, port) \
+	{ "daemon", "dns_servers = " v, "dns_servers: invalid port '" port \
+	  "' in '" v "' (expected 1-65535)" }
+#define DNS_EMPTY(v) \
+	{ "daemon", "dns_servers = " v, "dns_servers: empty item in '" v \
+	  "' (expected addresses separated by commas)" }
+
+static void
+test_dns_server_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		DNS_ADDR("dns.example"),
+		DNS_ADDR("localhost:53"),
+		DNS_ADDR("192.0.2"),
+		DNS_ADDR("192.0.2.256"),
+		DNS_ADDR("192.0.2.1.5"),
+		DNS_ADDR("192.0.2.1 :53"),
+		DNS_ADDR("[::1"),
+		DNS_ADDR("[::1]53"),
+		DNS_ADDR("[::1]]"),
+		DNS_ADDR("[]:53"),
+		DNS_ADDR("[192.0.2.1]"),
+		DNS_ADDR("[fe80::1%eth0]"),
+		DNS_ADDR("[::g]"),
+		DNS_ADDR(":53"),
+		DNS_ADDR("192.0.2.1:53:53"),
+		DNS_PORT("192.0.2.1:0", "0"),
+		DNS_PORT("192.0.2.1:65536", "65536"),
+		DNS_PORT("192.0.2.1:", ""),
+		DNS_PORT("192.0.2.1:dns", "dns"),
+		DNS_PORT("192.0.2.1:-53", "-53"),
+		DNS_PORT("[::1]:", ""),
+		DNS_PORT("[::1]:99999999999999999999", "99999999999999999999"),
+		DNS_EMPTY(","),
+		DNS_EMPTY("192.0.2.1,"),
+		DNS_EMPTY("192.0.2.1,,192.0.2.2"),
+		DNS_EMPTY(", 192.0.2.1"),
+		{ "daemon", "dns_servers = ::1", "dns_servers: IPv6 address "
+		  "'::1' must be in brackets: '[::1]' or '[::1]:53'" },
+		{ "daemon", "dns_servers = 192.0.2.1, 2001:db8::53:53",
+		  "dns_servers: IPv6 address '2001:db8::53:53' must be in "
+		  "brackets: '[2001:db8::53:53]' or '[2001:db8::53:53]:53'" },
+		{ "daemon", "dns_servers = 192.0.2.1, 192.0.2.1:53",
+		  "dns_servers: name server '192.0.2.1:53' is listed more "
+		  "than once" },
+		{ "daemon", "dns_servers = [2001:db8::1], [2001:DB8::1]:53",
+		  "dns_servers: name server '[2001:db8::1]:53' is listed more "
+		  "than once" },
+	};
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+}
+
 static void
 test_unknown_section_reported_once(void **state)
 {
@@ -1098,6 +1855,13 @@ test_example_config_documents_defaults(void **state)
 		"[redis] backoff_max", "[queue] max_messages",
 		"[queue] max_bytes", "[queue] overflow",
 		"[daemon] drain_timeout", "[daemon] log_level",
+		"[upstream] ping_interval", "[upstream] pong_timeout",
+		"[upstream] liveness", "[upstream] slow_retry_codes",
+		"[upstream] fin_timeout", "[redis] ping_interval",
+		"[redis] ping_timeout", "[daemon] dns_timeout",
+		"[daemon] dns_servers", "[daemon] tcp_keepalive_idle",
+		"[daemon] tcp_keepalive_interval",
+		"[daemon] tcp_keepalive_probes", "[daemon] tcp_user_timeout",
 	};
 	char path[4096], section[64] = "", seen[4096] = "", *line = NULL;
 	char *out = NULL;
@@ -1163,6 +1927,31 @@ test_example_config_documents_defaults(void **state)
 	assert_int_equal(r.cfg.overflow, def.overflow);
 	assert_int_equal(r.cfg.drain_timeout_ms, def.drain_timeout_ms);
 	assert_int_equal(r.cfg.log_level, def.log_level);
+	assert_int_equal(r.cfg.ping_interval_ms, def.ping_interval_ms);
+	assert_int_equal(r.cfg.pong_timeout_ms, def.pong_timeout_ms);
+	assert_int_equal(r.cfg.liveness, def.liveness);
+	assert_int_equal(r.cfg.slow_retry_codes.count,
+			 def.slow_retry_codes.count);
+	for (size_t i = 0; i < def.slow_retry_codes.count; i++) {
+		assert_int_equal(r.cfg.slow_retry_codes.ranges[i].lo,
+				 def.slow_retry_codes.ranges[i].lo);
+		assert_int_equal(r.cfg.slow_retry_codes.ranges[i].hi,
+				 def.slow_retry_codes.ranges[i].hi);
+	}
+	assert_int_equal(r.cfg.fin_timeout_ms, def.fin_timeout_ms);
+	assert_int_equal(r.cfg.redis_ping_interval_ms,
+			 def.redis_ping_interval_ms);
+	assert_int_equal(r.cfg.redis_ping_timeout_ms,
+			 def.redis_ping_timeout_ms);
+	assert_int_equal(r.cfg.dns_timeout_ms, def.dns_timeout_ms);
+	assert_null(r.cfg.dns_servers);
+	assert_null(def.dns_servers);
+	assert_int_equal(r.cfg.tcp_keepalive_idle_ms,
+			 def.tcp_keepalive_idle_ms);
+	assert_int_equal(r.cfg.tcp_keepalive_interval_ms,
+			 def.tcp_keepalive_interval_ms);
+	assert_int_equal(r.cfg.tcp_keepalive_probes, def.tcp_keepalive_probes);
+	assert_int_equal(r.cfg.tcp_user_timeout_ms, def.tcp_user_timeout_ms);
 	run_free(&r);
 }
 
@@ -1183,7 +1972,9 @@ test_reload_and_free(void **state)
 	}
 	load(&r, "--url", "ws://h/", "--channel", "c", NULL);
 	assert_int_equal(r.rc, 0);
+	r.cfg.dns_servers = strdup("192.0.2.1:53");	/* freed below */
 	config_free(&r.cfg);
+	assert_null(r.cfg.dns_servers);
 	assert_null(r.cfg.url_text);
 	assert_null(r.cfg.url.host);
 	assert_null(r.cfg.redis.host);
@@ -1231,7 +2022,11 @@ main(void)
 		T(test_unix_redis),
 		T(test_log_levels),
 		T(test_boundaries),
+		T(test_liveness_dns_tcp_boundaries),
+		T(test_liveness_values),
 		T(test_flags_override_file),
+		T(test_duration_flags_override_file),
+		T(test_duration_flag_errors),
 		T(test_bad_file_value_overridden_by_flag),
 		T(test_help_and_version),
 		T(test_check_config),
@@ -1243,6 +2038,13 @@ main(void)
 		T(test_one_error_per_bad_line),
 		T(test_header_errors),
 		T(test_subprotocol_lists),
+		T(test_liveness_dns_tcp_errors),
+		T(test_liveness_dns_tcp_errors_together),
+		T(test_close_code_set_has),
+		T(test_close_code_lists),
+		T(test_close_code_errors),
+		T(test_dns_servers),
+		T(test_dns_server_errors),
 		T(test_unknown_section_reported_once),
 		T(test_file_unreadable),
 		T(test_syntax_error_only),

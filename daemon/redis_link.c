@@ -1,0 +1,144 @@
+/*
+ * redis_link.c - see redis_link.h.
+ *
+ * When hiredis frees a context it calls the cleanup hook, then
+ * onDisconnect, then redisFree(), which would close the descriptor; the
+ * hook takes the number away from hiredis first, because lws owns it and
+ * closes it when the watch ends.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <hiredis/hiredis.h>
+
+#include "wspushd/config.h"
+#include "wspushd/log.h"
+#include "wspushd/redis_link.h"
+#include "wspushd/sockopt.h"
+#include "wspushd/watch.h"
+
+struct redis_link {
+	redisAsyncContext *ac;
+	struct watch *watch;
+	void (*on_hangup)(redisAsyncContext *);
+};
+
+static void
+hook_add_read(void *p)
+{
+	struct redis_link *l = p;
+
+	watch_want_read(l->watch, true);
+}
+
+static void
+hook_del_read(void *p)
+{
+	struct redis_link *l = p;
+
+	watch_want_read(l->watch, false);
+}
+
+static void
+hook_add_write(void *p)
+{
+	struct redis_link *l = p;
+
+	watch_want_write(l->watch);
+}
+
+static void
+hook_del_write(void *p)
+{
+	/* lws writability is one-shot: nothing to undo. */
+}
+
+static void
+hook_cleanup(void *p)
+{
+	struct redis_link *l = p;
+
+	l->ac->c.fd = -1;
+	l->ac->ev.data = NULL;
+	watch_remove(l->watch);
+	free(l);
+}
+
+static void
+link_readable(void *arg)
+{
+	struct redis_link *l = arg;
+
+	redisAsyncHandleRead(l->ac);
+}
+
+static void
+link_writable(void *arg)
+{
+	struct redis_link *l = arg;
+
+	redisAsyncHandleWrite(l->ac);
+}
+
+static void
+link_closed(void *arg)
+{
+	struct redis_link *l = arg;
+
+	/* The number is gone already; hiredis must not close it again. */
+	l->ac->c.fd = -1;
+	l->on_hangup(l->ac);
+}
+
+static const struct watch_ops link_ops = {
+	.readable = link_readable,
+	.writable = link_writable,
+	.closed = link_closed,
+};
+
+redisAsyncContext *
+redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
+		   const char *address, void (*on_hangup)(redisAsyncContext *),
+		   char *err, size_t errlen)
+{
+	const struct redis_url *u = &cfg->redis;
+	struct redis_link *l;
+	redisAsyncContext *ac;
+
+	if (u->transport == REDIS_UNIX)
+		ac = redisAsyncConnectUnix(u->socket_path);
+	else
+		ac = redisAsyncConnect(address != NULL ? address : u->host, u->port);
+	if (ac == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (ac->err) {
+		snprintf(err, errlen, "%s", ac->errstr);
+		redisAsyncFree(ac);
+		return NULL;
+	}
+	/* hiredis 0.14 opens its socket without close-on-exec. */
+	fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC);
+	if (u->transport == REDIS_TCP && sockopt_tune_tcp(ac->c.fd, cfg) < 0)
+		log_warn("redis: cannot set TCP options");
+	l = calloc(1, sizeof(*l));
+	if (l != NULL)
+		l->watch = watch_add(vh, ac->c.fd, &link_ops, l);
+	if (l == NULL || l->watch == NULL) {
+		free(l);
+		redisAsyncFree(ac);
+		snprintf(err, errlen, "cannot watch the socket");
+		return NULL;
+	}
+	l->ac = ac;
+	l->on_hangup = on_hangup;
+	ac->ev.data = l;
+	ac->ev.addRead = hook_add_read;
+	ac->ev.delRead = hook_del_read;
+	ac->ev.addWrite = hook_add_write;
+	ac->ev.delWrite = hook_del_write;
+	ac->ev.cleanup = hook_cleanup;
+	return ac;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""A message larger than [upstream] max_message_size (1KiB here) is dropped
+and logged; the messages around it still arrive, in order; the daemon stays
+up on the same connection.  The limit is inclusive: exactly 1024 bytes is
+forwarded, 1025 is dropped.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (bring_up, check, check_sequence, log, main, sample_for, wait_until)
+
+
+def test(ctx):
+    r, w, d = bring_up(ctx, channels=["events"], upstream={"max_message_size": "1KiB"})
+
+    small1 = b"small before"
+    big = b"B" * 4096
+    small2 = b"small after"
+    check(r.publish_many([("events", small1), ("events", big), ("events", small2)]) == [1] * 3,
+          "not subscribed")
+    # Order is kept, so once small2 is there the big one would have come before it.
+    wait_until(lambda: len(w.messages()) >= 2, 15,
+               lambda: "the two small messages to arrive (have %d)" % len(w.messages()))
+    sample_for(0.3, lambda: None)     # a little time for anything unexpected to show up
+    check_sequence(w.messages(), [("text", small1), ("text", small2)],
+                   "4 KiB message between two small ones")
+    check(d.alive(), "daemon exited after an oversized message (status %s)"
+          % d.proc.p.returncode)
+    said = [line for line in d.log_text().splitlines() if "drop" in line.lower()
+            and re.search(r"max_message_size|1024|1KiB|larger|too large|oversize", line)]
+    check(said, "the daemon's log does not mention the dropped oversized message")
+
+    # At the limit: 1024 bytes passes, 1025 does not; binary too.
+    at = b"=" * 1024
+    over = b"+" * 1025
+    over_bin = b"\xff" * 2048
+    last = b"still here"
+    check(r.publish_many([("events", at), ("events", over), ("events", over_bin),
+                          ("events", last)]) == [1] * 4, "not subscribed")
+    wait_until(lambda: len(w.messages()) >= 4, 15,
+               lambda: "the messages within the limit to arrive (have %d)" % len(w.messages()))
+    sample_for(0.3, lambda: None)
+    check_sequence(w.messages(), [("text", small1), ("text", small2), ("text", at),
+                                  ("text", last)], "at and over the limit")
+
+    check(len(w.log.opens()) == 1 and w.log.open_connections(),
+          "the upstream connection was not kept: %d opens" % len(w.log.opens()))
+    drop_lines = [l for l in d.log_text().splitlines() if "drop" in l.lower()]
+    log("log lines about drops:\n  %s" % "\n  ".join(drop_lines))
+
+    d.stop()
+    # The three oversized messages are counted: some line says "3 dropped"
+    # (the exit summary) or the like.
+    counted = [line for line in d.log_text().splitlines()
+               if re.search(r"\b3\b[^,]*drop|drop[^,]*\b3\b", line, re.I)]
+    log("counted: %s" % counted)
+    check(counted, "no log line counts the 3 dropped messages")
+
+
+if __name__ == "__main__":
+    main(test)

@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""A "Redis" that accepts the TCP connection and never answers (the
+subscription is never confirmed) does not hang the daemon: its own timer,
+[redis] connect_timeout = 500ms, gives up on each attempt, closes the
+socket and retries, one socket at a time.  When a real redis-server then
+takes over the same port, the daemon subscribes there and forwards what is
+published.
+
+The silent peer is tests/servers/silent_tcp.py: it never closes a connection
+first, so every "closed" it records was the daemon's doing.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (check, check_sequence, config_text, log, main, sample_for,
+                     scaled, tcp_sockets, wait_connected, wait_until)
+
+# How long the daemon keeps each silent connection: connect_timeout, some
+# slack below (see test_silent_upstream_attempts_are_cancelled.py), generous
+# above (scaled under a wrapper).
+HELD_MIN = 0.4
+HELD_MAX = 2.5
+ATTEMPTS = 4
+
+
+def test(ctx):
+    w = ctx.ws().start()
+    s = ctx.silent().start()
+    cfg = config_text(w.url(), s.port, redis={"connect_timeout": "500ms"})
+    d = ctx.daemon(cfg, ["--channel", "events", "--pattern", "alerts.*"]).start()
+    wait_connected(d, w)
+
+    # Several attempts, each cancelled by the daemon, never two at once.
+    samples = []
+
+    def attempts_done():
+        check(d.alive(), "daemon exited (status %s)" % d.proc.p.returncode)
+        samples.append(len(tcp_sockets(d.pid, s.port)))
+        return len(s.closes()) >= ATTEMPTS
+    wait_until(attempts_done, 20,
+               lambda: "%d Redis attempts to be closed by the daemon (accepted %d, closed %d)"
+               % (ATTEMPTS, len(s.accepts()), len(s.closes())))
+    closes = s.closes()
+    log("%d Redis attempts accepted, %d closed by the daemon; held %s" % (
+        len(s.accepts()), len(closes), " ".join("%.3f" % c["since_connect"] for c in closes)))
+    for c in closes:
+        req = s.received(c["conn"])
+        check(b"SUBSCRIBE" in req.upper(),
+              "connection %s did not carry a SUBSCRIBE: %r" % (c["conn"], req[:200]))
+        check(c["how"] in ("eof", "reset"), "connection %s ended oddly: %s" % (c["conn"], c["how"]))
+        check(HELD_MIN <= c["since_connect"] <= scaled(HELD_MAX),
+              "Redis connection %s was closed %.3fs after it was made; expected "
+              "%.1fs..%.1fs ([redis] connect_timeout 500ms)"
+              % (c["conn"], c["since_connect"], HELD_MIN, scaled(HELD_MAX)))
+    check(max(samples) <= 1, "the daemon held %d sockets to the Redis port at once"
+          % max(samples))
+    warn = [line for line in d.log_text().splitlines()
+            if line.startswith("<4>redis") and "500ms" in line]
+    log("Redis timeout warnings: %r" % warn)
+    check(warn, "the daemon's log has no warning about the 500ms Redis connect timeout")
+
+    # The upstream connection is not disturbed by Redis' troubles.
+    check(len(w.log.opens()) == 1 and w.log.open_connections(),
+          "the upstream connection changed while Redis was silent: %d opens"
+          % len(w.log.opens()))
+
+    # A real Redis takes over the same port.
+    s.stop()
+    r = ctx.redis(port=s.port).start()
+    wait_until(lambda: r.subscribed(["events"], ["alerts.*"]), 15,
+               "daemon to subscribe on the real Redis (PUBSUB NUMSUB / NUMPAT)")
+    check(r.numsub("events") == 1 and r.numpat() == 1,
+          "expected exactly one subscription each, NUMSUB %r NUMPAT %r"
+          % (r.numsub("events"), r.numpat()))
+    first_id = [c["id"] for c in r.pubsub_clients()]
+    log("daemon subscribed on the real Redis (client id %s)" % first_id)
+
+    items = [("events", b"after the silence"), ("alerts.disk", b"pattern too")]
+    check(r.publish_many(items) == [1, 1], "not subscribed")
+    wait_until(lambda: len(w.messages()) >= 2, 15,
+               lambda: "the published messages to arrive (have %d)" % len(w.messages()))
+    check_sequence(w.messages(), [("text", b"after the silence"), ("text", b"pattern too")])
+
+    # Subscribed: the timer no longer cancels anything.  The same Redis
+    # client stays subscribed (checked by its id), one socket at most.
+    later = sample_for(1.0, lambda: len(tcp_sockets(d.pid, r.port)))
+    check(max(later) <= 1, "%d sockets to Redis at once after subscribing" % max(later))
+    ids = [c["id"] for c in r.pubsub_clients()]
+    check(ids == first_id, "the subscribed Redis client changed from %s to %s" % (first_id, ids))
+    check(len(w.log.opens()) == 1, "expected one upstream connection, saw %d" % len(w.log.opens()))
+
+    d.stop()
+
+
+if __name__ == "__main__":
+    main(test)
