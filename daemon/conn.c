@@ -24,6 +24,7 @@
 #include "wspushd/backoff.h"
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
+#include "wspushd/dns.h"
 #include "wspushd/fsm.h"
 #include "wspushd/log.h"
 #include "wspushd/queue.h"
@@ -48,6 +49,8 @@ struct conn {
 	const struct config *cfg;
 
 	struct fsm fsm;
+	struct dns *dns;
+	struct dns_query *query;	/* resolving the host, or NULL */
 	struct lws *wsi;		/* the one socket, or NULL */
 	bool socket_live;		/* between OPEN_SOCKET and SOCKET_GONE */
 	bool in_callback;		/* inside a callback of c->wsi */
@@ -156,6 +159,8 @@ attempt_phase(const struct conn *c)
 	socklen_t sl = sizeof(ss);
 	int fd;
 
+	if (c->query != NULL)
+		return "DNS resolution";
 	if (c->wsi == NULL)
 		return "connecting";
 	if (c->headers_sent)
@@ -357,8 +362,9 @@ start_linger(struct conn *c, struct lws *wsi)
 
 /* ---- actions --------------------------------------------------------- */
 
+/* The name is resolved: open the one socket, to that address. */
 static void
-open_socket(struct conn *c)
+connect_to(struct conn *c, const char *ip)
 {
 	const struct ws_url *u = &c->cfg->url;
 	struct lws_client_connect_info i = { 0 };
@@ -368,9 +374,10 @@ open_socket(struct conn *c)
 
 	i.context = c->ctx;
 	i.vhost = c->vh;
-	i.address = u->host;
+	i.address = ip;
 	i.port = u->port;
 	i.path = u->path;
+	/* The name, not the address, goes in Host, SNI and the cert check. */
 	i.host = u->host;
 	i.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0;
 	i.protocol = c->cfg->subprotocol;
@@ -380,33 +387,72 @@ open_socket(struct conn *c)
 	i.retry_and_idle_policy = &no_idle_policy;
 	i.pwsi = &c->wsi;
 
+	log_debug("upstream: connecting to %s at %s", c->endpoint, ip);
+	w = lws_client_connect_via_info(&i);
+	if (w == NULL && c->socket_live && c->wsi == NULL) {
+		/*
+		 * Failed before any socket existed and lws did not report
+		 * WSI_DESTROY: there is no socket to wait for.
+		 */
+		log_repeated(&c->err_log, LOG_WARNING,
+			     "upstream: connect to %s failed", c->endpoint);
+		conn_event(c, EV_CONNECT_FAILED, "connect failed");
+		socket_really_gone(c, "connect failed");
+	}
+}
+
+static void
+resolved(void *arg, int status, const struct dns_result *res)
+{
+	struct conn *c = arg;
+
+	c->query = NULL;
+	if (status != DNS_OK) {
+		log_repeated(&c->err_log, LOG_WARNING,
+			     "upstream: cannot resolve %s: %s", c->cfg->url.host,
+			     res->error);
+		conn_event(c, EV_CONNECT_FAILED, res->error);
+		socket_really_gone(c, "name not resolved");
+		return;
+	}
+	/* Successive attempts walk the addresses, so one dead one cannot pin us. */
+	connect_to(c, res->addrs[c->stats.attempts % res->count].ip);
+}
+
+/*
+ * One attempt: resolve (without blocking the loop), then connect.  From
+ * here until SOCKET_GONE the attempt counts as the one socket, even
+ * while it is only a DNS query.
+ */
+static void
+open_socket(struct conn *c)
+{
 	c->socket_live = true;
 	c->close_pending = false;
 	c->close_sent = false;
 	c->headers_sent = false;
 	c->peer_close_seen = false;
 	c->stats.attempts++;
-	log_debug("upstream: connecting to %s (attempt %llu)", c->endpoint,
-		  (unsigned long long)c->stats.attempts);
-	w = lws_client_connect_via_info(&i);
-	if (w == NULL && c->socket_live) {
-		/*
-		 * Failed before any socket existed (e.g. the name did not
-		 * resolve) and lws did not report WSI_DESTROY: there is no
-		 * socket to wait for.
-		 */
-		c->wsi = NULL;
-		c->socket_live = false;
-		log_repeated(&c->err_log, LOG_WARNING,
-			     "upstream: connect to %s failed", c->endpoint);
-		conn_event(c, EV_CONNECT_FAILED, "connect failed");
-		conn_event(c, EV_SOCKET_GONE, "connect failed");
+	log_debug("upstream: attempt %llu to %s",
+		  (unsigned long long)c->stats.attempts, c->endpoint);
+	c->query = dns_resolve(c->dns, c->cfg->url.host, c->cfg->dns_timeout_ms,
+			       resolved, c);
+	if (c->query == NULL) {
+		log_warn("upstream: cannot start resolving %s", c->cfg->url.host);
+		conn_event(c, EV_CONNECT_FAILED, "cannot resolve");
+		socket_really_gone(c, "cannot resolve");
 	}
 }
 
 static void
 abort_socket(struct conn *c)
 {
+	if (c->query != NULL) {
+		dns_cancel(c->query);
+		c->query = NULL;
+		socket_really_gone(c, "resolution cancelled");
+		return;
+	}
 	if (c->wsi == NULL) {
 		if (c->linger != NULL)
 			end_linger(c);	/* SOCKET_GONE follows its close */
@@ -834,8 +880,8 @@ split_headers(struct conn *c, const struct strlist *h)
 }
 
 struct conn *
-conn_new(struct lws_context *ctx, struct lws_vhost *vh, const struct config *cfg,
-	 void (*on_exit)(void *), void *arg)
+conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
+	 const struct config *cfg, void (*on_exit)(void *), void *arg)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	const struct ws_url *u = &cfg->url;
@@ -844,6 +890,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, const struct config *cfg
 		return NULL;
 	c->ctx = ctx;
 	c->vh = vh;
+	c->dns = dns;
 	c->cfg = cfg;
 	c->on_exit = on_exit;
 	c->exit_arg = arg;
@@ -873,6 +920,16 @@ conn_free(struct conn *c)
 	lws_sul_cancel(&c->drain_sul);
 	cancel_ping_timers(c);
 	lws_sul_cancel(&c->fin_sul);
+	if (c->query != NULL)
+		dns_cancel(c->query);
+	/*
+	 * A socket still open is closed by lws_context_destroy() later;
+	 * its callbacks must not find this struct any more.
+	 */
+	if (c->wsi != NULL)
+		lws_set_opaque_user_data(c->wsi, NULL);
+	if (c->linger != NULL && !c->linger_ending)
+		watch_remove(c->linger);
 	log_repeat_reset(&c->drop_log, LOG_WARNING);
 	if (c->queue.count > 0) {
 		c->stats.dropped_shutdown += c->queue.count;

@@ -14,6 +14,7 @@
 
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
+#include "wspushd/dns.h"
 #include "wspushd/log.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/signals.h"
@@ -26,6 +27,7 @@ struct daemon {
 	struct config cfg;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
+	struct dns *dns;
 	struct conn *conn;
 	struct redis_sub *redis;
 	struct signals *signals;
@@ -149,7 +151,7 @@ create_loop(struct daemon *d)
 static int
 run(struct daemon *d)
 {
-	char url[512];
+	char url[512], err[160];
 
 	if (signals_block() < 0) {
 		log_warn("cannot block signals");
@@ -158,8 +160,14 @@ run(struct daemon *d)
 	if (create_loop(d) < 0)
 		return WSPUSHD_EX_SOFTWARE;
 	d->signals = signals_watch(d->vh, on_signal, d);
-	d->conn = conn_new(d->ctx, d->vh, &d->cfg, on_conn_exit, d);
-	d->redis = redis_sub_new(d->ctx, d->vh, &d->cfg, on_redis_message, d);
+	d->dns = dns_new(d->ctx, d->vh, d->cfg.dns_servers, err, sizeof(err));
+	if (d->dns == NULL) {
+		log_err("cannot set up name resolution: %s", err);
+		return WSPUSHD_EX_SOFTWARE;
+	}
+	d->conn = conn_new(d->ctx, d->vh, d->dns, &d->cfg, on_conn_exit, d);
+	d->redis = redis_sub_new(d->ctx, d->vh, d->dns, &d->cfg,
+				 on_redis_message, d);
 	if (d->signals == NULL || d->conn == NULL || d->redis == NULL) {
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
@@ -192,12 +200,13 @@ teardown(struct daemon *d)
 					      st->dropped_invalid),
 			 conn_queued(d->conn));
 	}
+	/* Everything that lives on the loop goes before the loop itself. */
 	redis_sub_free(d->redis);
+	conn_free(d->conn);
 	signals_free(d->signals);
-	/* Destroying the context may still call back into conn. */
+	dns_free(d->dns);
 	if (d->ctx != NULL)
 		lws_context_destroy(d->ctx);
-	conn_free(d->conn);
 	config_free(&d->cfg);
 }
 

@@ -109,7 +109,7 @@ redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
 	if (u->transport == REDIS_UNIX)
 		ac = redisAsyncConnectUnix(u->socket_path);
 	else
-		ac = redisAsyncConnect(address != NULL ? address : u->host, u->port);
+		ac = redisAsyncConnect(address, u->port);
 	if (ac == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

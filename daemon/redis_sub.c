@@ -24,6 +24,7 @@
 
 #include "wspushd/backoff.h"
 #include "wspushd/config.h"
+#include "wspushd/dns.h"
 #include "wspushd/log.h"
 #include "wspushd/redis_link.h"
 #include "wspushd/redis_sub.h"
@@ -52,6 +53,9 @@ struct redis_sub {
 	enum rs_state state;
 	redisAsyncContext *ac;		/* the subscribed context, or NULL */
 	redisAsyncContext *probe;	/* a second one, for PING, or NULL */
+	struct dns *dns;
+	struct dns_query *query;	/* resolving the host, or NULL */
+	char address[46];		/* the host's address, once resolved */
 	bool pong_armed;		/* a PING awaits its answer */
 	size_t awaiting;		/* subscription confirmations still due */
 	uint32_t failures;
@@ -77,6 +81,7 @@ set_state(struct redis_sub *rs, enum rs_state s, const char *why)
 static void drop_context(struct redis_sub *rs);
 static void went_down(struct redis_sub *rs, const char *why);
 static void free_probe(struct redis_sub *rs);
+static void cancel_query(struct redis_sub *rs);
 static void stop_liveness(struct redis_sub *rs);
 static void on_hangup(redisAsyncContext *ac);
 static int send_auth(struct redis_sub *rs, redisAsyncContext *ac);
@@ -100,6 +105,7 @@ went_down(struct redis_sub *rs, const char *why)
 
 	lws_sul_cancel(&rs->timeout_sul);
 	stop_liveness(rs);
+	cancel_query(rs);
 	if (rs->state == RS_STOPPED)
 		return;
 	log_repeated(&rs->err_log, LOG_WARNING, "redis: %s: %s", rs->endpoint, why);
@@ -135,6 +141,7 @@ timeout_fired(lws_sorted_usec_list_t *sul)
 		return;
 	snprintf(why, sizeof(why), "no answer within %llums",
 		 (unsigned long long)rs->cfg->redis_connect_timeout_ms);
+	cancel_query(rs);
 	drop_context(rs);
 	went_down(rs, why);
 }
@@ -215,8 +222,8 @@ ping_fired(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(rs->ctx, 0, &rs->ping_sul, ping_fired,
 			 (lws_usec_t)rs->cfg->redis_ping_interval_ms * LWS_US_PER_MS);
 	if (rs->probe == NULL) {
-		rs->probe = redis_link_connect(rs->vh, rs->cfg, NULL, on_hangup,
-					       err, sizeof(err));
+		rs->probe = redis_link_connect(rs->vh, rs->cfg, rs->address,
+					       on_hangup, err, sizeof(err));
 		if (rs->probe != NULL) {
 			rs->probe->data = rs;
 			redisAsyncSetConnectCallback(rs->probe, on_probe_connect);
@@ -418,13 +425,23 @@ on_hangup(redisAsyncContext *ac)
 }
 
 static void
-connect_now(struct redis_sub *rs)
+cancel_query(struct redis_sub *rs)
+{
+	if (rs->query != NULL) {
+		dns_cancel(rs->query);
+		rs->query = NULL;
+	}
+}
+
+/* Open the subscribed context, at the resolved address for TCP. */
+static void
+connect_resolved(struct redis_sub *rs)
 {
 	redisAsyncContext *ac;
 	char err[128];
 
-	set_state(rs, RS_CONNECTING, "connecting");
-	ac = redis_link_connect(rs->vh, rs->cfg, NULL, on_hangup, err, sizeof(err));
+	ac = redis_link_connect(rs->vh, rs->cfg, rs->address, on_hangup,
+				err, sizeof(err));
 	if (ac == NULL) {
 		went_down(rs, err);
 		return;
@@ -433,18 +450,52 @@ connect_now(struct redis_sub *rs)
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	rs->ac = ac;
-	lws_sul_schedule(rs->ctx, 0, &rs->timeout_sul, timeout_fired,
-			 (lws_usec_t)rs->cfg->redis_connect_timeout_ms * LWS_US_PER_MS);
 	if (send_handshake(rs) < 0) {
 		drop_context(rs);
 		went_down(rs, "cannot queue the subscription commands");
 	}
 }
 
+static void
+resolved(void *arg, int status, const struct dns_result *res)
+{
+	struct redis_sub *rs = arg;
+
+	rs->query = NULL;
+	if (status != DNS_OK) {
+		went_down(rs, res->error);
+		return;
+	}
+	snprintf(rs->address, sizeof(rs->address), "%s",
+		 res->addrs[rs->failures % res->count].ip);
+	connect_resolved(rs);
+}
+
+/*
+ * One attempt, bounded as a whole by connect_timeout: resolving the name
+ * (hiredis would block the loop in getaddrinfo), connecting, AUTH and
+ * every subscription confirmed.
+ */
+static void
+connect_now(struct redis_sub *rs)
+{
+	set_state(rs, RS_CONNECTING, "connecting");
+	lws_sul_schedule(rs->ctx, 0, &rs->timeout_sul, timeout_fired,
+			 (lws_usec_t)rs->cfg->redis_connect_timeout_ms * LWS_US_PER_MS);
+	if (rs->cfg->redis.transport == REDIS_UNIX) {
+		connect_resolved(rs);
+		return;
+	}
+	rs->query = dns_resolve(rs->dns, rs->cfg->redis.host,
+				rs->cfg->dns_timeout_ms, resolved, rs);
+	if (rs->query == NULL)
+		went_down(rs, "cannot start resolving the host");
+}
+
 /* ---- life cycle ------------------------------------------------------ */
 
 struct redis_sub *
-redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
+redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	      const struct config *cfg, redis_message_fn on_message, void *arg)
 {
 	struct redis_sub *rs = calloc(1, sizeof(*rs));
@@ -453,6 +504,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
 		return NULL;
 	rs->ctx = ctx;
 	rs->vh = vh;
+	rs->dns = dns;
 	rs->cfg = cfg;
 	rs->on_message = on_message;
 	rs->arg = arg;
@@ -477,6 +529,7 @@ redis_sub_stop(struct redis_sub *rs)
 	lws_sul_cancel(&rs->retry_sul);
 	lws_sul_cancel(&rs->timeout_sul);
 	stop_liveness(rs);
+	cancel_query(rs);
 	drop_context(rs);
 }
 

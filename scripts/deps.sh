@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(
 	build-essential cmake pkg-config
-	libwebsockets-dev libhiredis-dev libcmocka-dev
-	redis-server redis-tools
+	libwebsockets-dev libhiredis-dev libcmocka-dev libc-ares-dev
+	redis-server redis-tools dnsmasq-base
 	python3 python3-websockets python3-redis
 	lsof iproute2 procps valgrind
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -16,6 +16,7 @@
 #include <libwebsockets.h>
 
 struct config;
+struct dns;
 struct conn;
 
 /* Counters, for logs now and for status reporting. */
@@ -34,12 +35,14 @@ struct conn_stats {
 #define CONN_PROTOCOL_NAME "wspushd-upstream"
 
 /*
- * on_exit runs (on the loop) once shutdown is complete.
+ * on_exit runs (on the loop) once shutdown is complete.  dns resolves
+ * the upstream host; it must outlive the connection.
  * Returns NULL on allocation failure.
  */
 struct conn *conn_new(struct lws_context *ctx, struct lws_vhost *vh,
-		      const struct config *cfg,
+		      struct dns *dns, const struct config *cfg,
 		      void (*on_exit)(void *arg), void *arg);
+/* Before lws_context_destroy(): the timers and watches are the loop's. */
 void conn_free(struct conn *c);
 
 void conn_start(struct conn *c);	/* first connect */

@@ -17,7 +17,7 @@ struct config;
 
 /*
  * Start connecting to cfg->redis, at `address` (a numeric IP already
- * resolved, or NULL to use the host as written), with our TCP options
+ * resolved; ignored for unix sockets), with our TCP options
  * and close-on-exec.  on_hangup(ac) runs, outside any hiredis callback,
  * if lws finds the socket hung up and closes it: the owner must then
  * free the context.  Returns NULL with a reason in err on failure.

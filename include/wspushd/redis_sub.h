@@ -15,13 +15,15 @@
 #include <libwebsockets.h>
 
 struct config;
+struct dns;
 struct redis_sub;
 
 /* Called for every message, with the bytes valid only during the call. */
 typedef void (*redis_message_fn)(void *arg, const char *data, size_t len);
 
+/* dns resolves the Redis host; it must outlive the subscriber. */
 struct redis_sub *redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
-				const struct config *cfg,
+				struct dns *dns, const struct config *cfg,
 				redis_message_fn on_message, void *arg);
 void redis_sub_start(struct redis_sub *rs);
 /* Stop taking messages: unsubscribe by closing; no more callbacks. */

@@ -7,6 +7,14 @@ did would lack the flag, since it survived an exec).
 
 And the README's check, `lsof -p PID -a -i TCP`, lists exactly two TCP
 sockets: one to the WebSocket server's port, one to Redis' port.
+
+That last claim holds while the Redis PING probe is off ([redis]
+ping_interval = 0): with it on, the daemon opens a second connection to
+Redis at the first ping_interval and keeps it (systemd/wspushd.conf: "on a
+second connection").  So a second daemon runs with the probe on and fast
+(300ms): once the probe is connected, its socket must be close-on-exec too,
+lsof must still show exactly one socket to the WebSocket port, and the
+Redis sockets must be the one subscribed connection and at most one more.
 """
 import os
 import socket
@@ -14,7 +22,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (O_CLOEXEC_FDINFO, WRAPPER, bring_up, check, fd_flags, log, main,
+from harness import (O_CLOEXEC_FDINFO, WRAPPER, bring_up, check, fd_flags, log, main, ms,
                      open_fds, scaled, wait_until)
 
 
@@ -29,8 +37,8 @@ def port_names(port):
 
 
 def lsof_tcp(pid):
-    """Runs the README's command; returns (the command, its NAME column
-    entries, the raw output)."""
+    """Runs the README's command; returns (the command, [(NAME, STATE)],
+    the raw output)."""
     argv = ["lsof", "-p", str(pid), "-a", "-i", "TCP"]
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=scaled(20))
@@ -39,7 +47,7 @@ def lsof_tcp(pid):
     check(p.returncode == 0 and lines and lines[0].split()[:2] == ["COMMAND", "PID"],
           "%s failed (status %d): %s%s" % (" ".join(argv), p.returncode, out,
                                           p.stderr.decode(errors="replace")))
-    # NAME is "local->remote (STATE)"; it is the last column but one.
+    # NAME is "local->remote" and the state "(ESTABLISHED)" follows it.
     names = []
     for line in lines[1:]:
         cols = line.split()
@@ -48,17 +56,19 @@ def lsof_tcp(pid):
     return " ".join(argv), names, out
 
 
-def test(ctx):
-    r, w, d = bring_up(ctx, channels=["events"], patterns=["alerts.*"])
-    check(r.publish_many([("events", b"hello")]) == [1], "not subscribed")
-    wait_until(lambda: w.messages(), 15, "the message to arrive")
+def remote_ports(cmd, names):
+    out = []
+    for name, state in names:
+        check("->" in name and state == "(ESTABLISHED)",
+              "%s: expected established connections only, got %r" % (cmd, names))
+        out.append(name.split("->", 1)[1].rsplit(":", 1)[1])
+    return out
 
+
+def check_cloexec(d):
     fds = open_fds(d.pid)
-    log("daemon descriptors: %s" % sorted(fds.items()))
+    log("%s descriptors: %s" % (d.name, sorted(fds.items())))
     check(set(fds) >= {0, 1, 2}, "stdin/stdout/stderr missing: %r" % sorted(fds))
-    sockets = [fd for fd, target in fds.items() if target.startswith("socket:")]
-    check(len(sockets) >= 2, "expected at least the upstream and the Redis sockets, got %r"
-          % sorted(fds.items()))
     inherited = []
     for fd, target in sorted(fds.items()):
         if fd <= 2:
@@ -71,26 +81,58 @@ def test(ctx):
             inherited.append("%d -> %s (flags 0%o)" % (fd, target, flags))
     if WRAPPER:
         log("(under %s: its own descriptors are checked too)" % WRAPPER[0])
-    check(not inherited, "descriptors without close-on-exec (a child would inherit them):\n  %s"
-          % "\n  ".join(inherited))
-    log("%d descriptors above 2, all close-on-exec" % (len(fds) - 3))
+    check(not inherited, "%s: descriptors without close-on-exec (a child would inherit "
+          "them):\n  %s" % (d.name, "\n  ".join(inherited)))
+    log("%s: %d descriptors above 2, all close-on-exec" % (d.name, len(fds) - 3))
+    return fds
+
+
+def test(ctx):
+    # 1. Probe off: exactly the README's picture.
+    r, w, d = bring_up(ctx, channels=["events"], patterns=["alerts.*"],
+                       redis={"ping_interval": "0"})
+    check(r.publish_many([("events", b"hello")]) == [1], "not subscribed")
+    wait_until(lambda: w.messages(), 15, "the message to arrive")
+    fds = check_cloexec(d)
+    sockets = [fd for fd, target in fds.items() if target.startswith("socket:")]
+    check(len(sockets) >= 2, "expected at least the upstream and the Redis sockets, got %r"
+          % sorted(fds.items()))
 
     cmd, names, out = lsof_tcp(d.pid)
     log("%s:\n%s" % (cmd, out.rstrip()))
     check(len(names) == 2, "%s listed %d TCP sockets, expected 2 (one to the WebSocket "
           "server, one to Redis)" % (cmd, len(names)))
-    remotes = []
-    for name, state in names:
-        check("->" in name and state == "(ESTABLISHED)",
-              "expected two established connections, got %r" % names)
-        remotes.append(name.split("->", 1)[1].rsplit(":", 1)[1])
-    to_ws = [p for p in remotes if p in port_names(w.port)]
-    to_redis = [p for p in remotes if p in port_names(r.port)]
+    ports = remote_ports(cmd, names)
+    to_ws = [p for p in ports if p in port_names(w.port)]
+    to_redis = [p for p in ports if p in port_names(r.port)]
     check(len(to_ws) == 1 and len(to_redis) == 1,
           "expected one socket to the WebSocket port %d and one to the Redis port %d, "
-          "lsof shows remote ports %r" % (w.port, r.port, remotes))
-
+          "lsof shows remote ports %r" % (w.port, r.port, ports))
     d.stop()
+
+    # 2. Probe on, every 300ms: its connection is close-on-exec too.
+    r2, w2, d2 = bring_up(ctx, channels=["events"],
+                          redis={"ping_interval": "300ms", "ping_timeout": ms(scaled(3))})
+
+    def probe_connected():
+        clients = [c for c in r2.call("CLIENT", "LIST").decode().splitlines()
+                   if "cmd=ping" in c and " sub=0 " in c and " psub=0 " in c]
+        return clients
+    probe = wait_until(probe_connected, 15, "the daemon's PING probe to connect to Redis")
+    log("probe connection: %s" % probe[0][:200])
+    check_cloexec(d2)
+    cmd, names, out = lsof_tcp(d2.pid)
+    log("%s:\n%s" % (cmd, out.rstrip()))
+    ports = remote_ports(cmd, names)
+    to_ws = [p for p in ports if p in port_names(w2.port)]
+    to_redis = [p for p in ports if p in port_names(r2.port)]
+    check(len(to_ws) == 1, "expected one socket to the WebSocket port %d, lsof shows "
+          "remote ports %r" % (w2.port, ports))
+    check(1 <= len(to_redis) <= 2 and len(ports) == len(to_ws) + len(to_redis),
+          "expected the subscribed connection and at most one probe to the Redis port %d, "
+          "lsof shows remote ports %r" % (r2.port, ports))
+    check(len(r2.pubsub_clients()) == 1, "expected one subscribed client")
+    d2.stop()
 
 
 if __name__ == "__main__":

@@ -17,26 +17,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (bring_up, check, check_sequence, log, main, ms, scaled,
-                     tcp_sockets, wait_until)
+from harness import (bring_up, check, check_sequence, daemon_read_everything, log, main, ms,
+                     scaled, tcp_sockets, wait_until)
 
 DRAIN = 5.0          # seconds, the default drain_timeout, written explicitly
 MARGIN = 5.0
 N = 300
 SIZE = 64 * 1024
-
-
-def all_read_from_redis(r, d):
-    """Redis has written everything to the daemon, and the daemon has read
-    it all from its socket."""
-    clients = r.pubsub_clients()
-    if len(clients) != 1:
-        return False
-    c = clients[0]
-    if int(c["obl"]) or int(c["oll"]) or int(c["omem"]):
-        return False
-    socks = tcp_sockets(d.pid, r.port)
-    return len(socks) == 1 and socks[0]["rx_queue"] == 0
 
 
 def test(ctx):
@@ -49,7 +36,7 @@ def test(ctx):
     payloads = [b"%05d:" % i + bytes([65 + i % 26]) * (SIZE - 6) for i in range(N)]
     payloads[7] = b"\xff" + payloads[7][1:]          # one binary frame among them
     check(r.publish_many([("events", p) for p in payloads]) == [1] * N, "not subscribed")
-    wait_until(lambda: all_read_from_redis(r, d), 30,
+    wait_until(lambda: daemon_read_everything(r, d), 30,
                "the daemon to read all %d messages from Redis" % N)
     pending = N - len(w.messages())
     upstream = tcp_sockets(d.pid, w.port)
