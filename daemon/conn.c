@@ -61,6 +61,7 @@ struct conn {
 	bool peer_close_seen;		/* the server sent a Close frame */
 	bool ping_due;			/* send a ping at the next WRITEABLE */
 	bool pong_armed;		/* a ping awaits its answer */
+	size_t rx_bytes;		/* of the server's message in progress */
 	uint64_t retry_floor_ms;	/* next delay at least this, then 0 */
 
 	/*
@@ -432,6 +433,7 @@ open_socket(struct conn *c)
 	c->close_sent = false;
 	c->headers_sent = false;
 	c->peer_close_seen = false;
+	c->rx_bytes = 0;
 	c->stats.attempts++;
 	log_debug("upstream: attempt %llu to %s",
 		  (unsigned long long)c->stats.attempts, c->endpoint);
@@ -582,7 +584,10 @@ static int
 on_writeable(struct conn *c, struct lws *wsi)
 {
 	if (c->close_pending) {
-		static const char reason[] = "going away";
+		const char *reason = c->close_code == FSM_CLOSE_TOO_BIG ?
+				     "message too big" :
+				     c->close_code == FSM_CLOSE_GOING_AWAY ?
+				     "going away" : "reconnecting";
 
 		/*
 		 * Returning -1 makes lws send the Close; a second -1 would
@@ -592,7 +597,7 @@ on_writeable(struct conn *c, struct lws *wsi)
 			return 0;
 		c->close_sent = true;
 		lws_close_reason(wsi, c->close_code,
-				 (unsigned char *)reason, sizeof(reason) - 1);
+				 (unsigned char *)reason, strlen(reason));
 		log_info("upstream: sending close %u", c->close_code);
 		return -1;
 	}
@@ -697,6 +702,37 @@ on_peer_close(struct conn *c, const void *in, size_t len)
 		slow ? " (next attempt after backoff_max)" : "");
 }
 
+/*
+ * What the server sends is read and dropped: wspushd only pushes.  But a
+ * server must not make us buffer without bound, so one of its messages
+ * may be no larger than one of ours.
+ */
+static int
+on_receive(struct conn *c, struct lws *wsi, size_t len)
+{
+	char why[96];
+
+	if (c->close_pending)
+		return 0;	/* closing: the rest is not our business */
+	c->rx_bytes += len;
+	if (c->rx_bytes > c->cfg->max_message_bytes) {
+		/*
+		 * Not closed from here: returning -1 inside RECEIVE in the
+		 * middle of a large frame crashes lws 4.1.6.  The fsm asks
+		 * for a Close, which is sent from WRITEABLE.
+		 */
+		snprintf(why, sizeof(why), "server message over %zu bytes "
+			 "(max_message_size)", c->cfg->max_message_bytes);
+		log_warnx("upstream: %s: closing with 1009", why);
+		conn_event(c, EV_MESSAGE_TOO_BIG, why);
+		return 0;
+	}
+	if (lws_is_final_fragment(wsi))
+		c->rx_bytes = 0;
+	log_debug("upstream: ignoring %zu byte(s) from the server", len);
+	return 0;
+}
+
 static int
 dispatch_callback(struct conn *c, struct lws *wsi,
 		  enum lws_callback_reasons reason, void *in, size_t len)
@@ -734,8 +770,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		if (c->cfg->liveness == LIVENESS_ANY)
 			peer_alive(c);
-		log_debug("upstream: ignoring %zu byte(s) from the server", len);
-		break;
+		return on_receive(c, wsi, len);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		on_peer_close(c, in, len);
 		break;

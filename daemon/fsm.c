@@ -30,6 +30,7 @@ static const char *const event_names[FSM_EVENT_COUNT] = {
 	[EV_CLOSE_TIMEOUT] = "close timeout",
 	[EV_RESTART] = "restart",
 	[EV_PEER_DEAD] = "no sign of life",
+	[EV_MESSAGE_TOO_BIG] = "message too big",
 };
 
 const char *
@@ -177,6 +178,11 @@ step_open(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 	case EV_PEER_CLOSED:
 		out->new_state = FSM_CLOSING;
 		out->actions |= OPEN_TIMERS | ACT_ARM_CLOSE_TIMER;
+		break;
+	case EV_MESSAGE_TOO_BIG:
+		out->new_state = FSM_CLOSING;
+		out->actions |= OPEN_TIMERS | ACT_SEND_CLOSE | ACT_ARM_CLOSE_TIMER;
+		out->close_code = FSM_CLOSE_TOO_BIG;
 		break;
 	case EV_PEER_DEAD:
 		/* A dead peer will not answer a Close: drop the socket. */

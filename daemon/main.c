@@ -128,7 +128,9 @@ create_loop(struct daemon *d)
 	lws_set_log_level(lws_mask_for(d->cfg.log_level), lws_log_emit);
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* RFC 6455 8.1: a text frame that is not UTF-8 fails the connection. */
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		       LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.gid = -1;
 	info.uid = -1;
 	/* A handful of descriptors; keeps lws' per-fd tables small. */

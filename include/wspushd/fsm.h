@@ -42,6 +42,7 @@ enum fsm_event {
 	EV_CLOSE_TIMEOUT,	/* the close handshake took too long */
 	EV_RESTART,		/* close the connection and connect again */
 	EV_PEER_DEAD,		/* no sign of life within pong_timeout */
+	EV_MESSAGE_TOO_BIG,	/* the server sent more than we accept */
 	FSM_EVENT_COUNT
 };
 
@@ -86,6 +87,7 @@ struct fsm_output {
 
 #define FSM_CLOSE_NORMAL 1000
 #define FSM_CLOSE_GOING_AWAY 1001
+#define FSM_CLOSE_TOO_BIG 1009
 
 /* Feed one event; the machine is updated in place. */
 struct fsm_output fsm_step(struct fsm *m, enum fsm_event ev);

@@ -47,6 +47,7 @@ static const struct row running[] = {
 	{ FSM_IDLE, EV_CLOSE_TIMEOUT, FSM_IDLE, 0 },
 	{ FSM_IDLE, EV_RESTART, FSM_IDLE, 0 },
 	{ FSM_IDLE, EV_PEER_DEAD, FSM_IDLE, 0 },
+	{ FSM_IDLE, EV_MESSAGE_TOO_BIG, FSM_IDLE, 0 },
 	/* connecting */
 	{ FSM_CONNECTING, EV_CONNECT, FSM_CONNECTING, ACT_REFUSED },
 	{ FSM_CONNECTING, EV_CONNECT_TIMEOUT, FSM_CLOSING,
@@ -68,6 +69,7 @@ static const struct row running[] = {
 	{ FSM_CONNECTING, EV_RESTART, FSM_CLOSING,
 	  ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER },
 	{ FSM_CONNECTING, EV_PEER_DEAD, FSM_CONNECTING, 0 },
+	{ FSM_CONNECTING, EV_MESSAGE_TOO_BIG, FSM_CONNECTING, 0 },
 	/* open */
 	{ FSM_OPEN, EV_CONNECT, FSM_OPEN, ACT_REFUSED },
 	{ FSM_OPEN, EV_CONNECT_TIMEOUT, FSM_OPEN, 0 },
@@ -86,6 +88,8 @@ static const struct row running[] = {
 	  OPEN_TIMERS | ACT_SEND_CLOSE | ACT_ARM_CLOSE_TIMER },
 	{ FSM_OPEN, EV_PEER_DEAD, FSM_CLOSING,
 	  OPEN_TIMERS | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER },
+	{ FSM_OPEN, EV_MESSAGE_TOO_BIG, FSM_CLOSING,
+	  OPEN_TIMERS | ACT_SEND_CLOSE | ACT_ARM_CLOSE_TIMER },
 	/* closing */
 	{ FSM_CLOSING, EV_CONNECT, FSM_CLOSING, ACT_REFUSED },
 	{ FSM_CLOSING, EV_CONNECT_TIMEOUT, FSM_CLOSING, 0 },
@@ -100,6 +104,7 @@ static const struct row running[] = {
 	{ FSM_CLOSING, EV_CLOSE_TIMEOUT, FSM_CLOSING, ACT_ABORT_SOCKET },
 	{ FSM_CLOSING, EV_RESTART, FSM_CLOSING, 0 },
 	{ FSM_CLOSING, EV_PEER_DEAD, FSM_CLOSING, 0 },
+	{ FSM_CLOSING, EV_MESSAGE_TOO_BIG, FSM_CLOSING, 0 },
 };
 
 /* While stopping, with the queue not yet drained. */
@@ -194,6 +199,9 @@ test_close_codes(void **state)
 	m = in_state(FSM_OPEN, false, false);
 	out = fsm_step(&m, EV_RESTART);
 	assert_int_equal(out.close_code, FSM_CLOSE_NORMAL);
+	m = in_state(FSM_OPEN, false, false);
+	out = fsm_step(&m, EV_MESSAGE_TOO_BIG);
+	assert_int_equal(out.close_code, FSM_CLOSE_TOO_BIG);
 }
 
 /* Only IDLE opens a socket, and IDLE is entered only when one is gone. */
