@@ -26,8 +26,10 @@
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
 #include "wspushd/fsm.h"
+#include "wspushd/fin_wait.h"
 #include "wspushd/log.h"
 #include "wspushd/queue.h"
+#include "wspushd/retry_after.h"
 #include "wspushd/sockopt.h"
 #include "wspushd/utf8.h"
 #include "wspushd/watch.h"
@@ -69,9 +71,7 @@ struct conn {
 	 * the server closes TCP first, so that TIME_WAIT lands on its side.
 	 * Meanwhile the socket still counts: SOCKET_GONE waits for it.
 	 */
-	struct watch *linger;
-	int linger_fd;
-	bool linger_ending;
+	struct fin_wait *fin_wait;
 	bool gone_pending;
 
 	struct queue queue;
@@ -80,7 +80,7 @@ struct conn {
 
 	lws_sorted_usec_list_t retry_sul, connect_sul, stable_sul;
 	lws_sorted_usec_list_t close_sul, drain_sul;
-	lws_sorted_usec_list_t ping_sul, pong_sul, fin_sul;
+	lws_sorted_usec_list_t ping_sul, pong_sul;
 
 	struct pending_event ring[EVENT_RING];
 	unsigned ring_head, ring_len;
@@ -268,7 +268,7 @@ cancel_ping_timers(struct conn *c)
 	c->pong_armed = false;
 }
 
-/* ---- lingering for the server's FIN ----------------------------------- */
+/* ---- waiting for the server's FIN ------------------------------------- */
 
 static void
 socket_really_gone(struct conn *c, const char *why)
@@ -280,85 +280,15 @@ socket_really_gone(struct conn *c, const char *why)
 }
 
 static void
-end_linger(struct conn *c)
-{
-	if (c->linger == NULL || c->linger_ending)
-		return;
-	c->linger_ending = true;
-	lws_sul_cancel(&c->fin_sul);
-	watch_remove_notify(c->linger);
-}
-
-static void
-linger_readable(void *arg)
-{
-	struct conn *c = arg;
-	char buf[512];
-
-	/* Bounded: a server that keeps talking gets the deadline, not us. */
-	for (int i = 0; i < 8; i++) {
-		ssize_t n = read(c->linger_fd, buf, sizeof(buf));
-
-		if (n > 0)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		log_debug("upstream: server closed TCP first");
-		end_linger(c);
-		return;
-	}
-}
-
-static void
-linger_closed(void *arg)
+fin_wait_done(void *arg)
 {
 	struct conn *c = arg;
 
-	/* Either we ended it, or lws saw a hang-up and closed it itself. */
-	if (!c->linger_ending)
-		watch_remove(c->linger);
-	lws_sul_cancel(&c->fin_sul);
-	c->linger = NULL;
-	c->linger_ending = false;
+	c->fin_wait = NULL;
 	if (c->gone_pending) {
 		c->gone_pending = false;
 		socket_really_gone(c, "socket closed");
 	}
-}
-
-static const struct watch_ops linger_ops = {
-	.readable = linger_readable,
-	.closed = linger_closed,
-};
-
-static void
-fin_fired(lws_sorted_usec_list_t *sul)
-{
-	struct conn *c = SUL_TO_CONN(sul, fin_sul);
-
-	log_debug("upstream: server did not close TCP within %llums",
-		  (unsigned long long)c->cfg->fin_timeout_ms);
-	end_linger(c);
-}
-
-static void
-start_linger(struct conn *c, struct lws *wsi)
-{
-	int fd = lws_get_socket_fd(wsi), d;
-
-	if (fd < 0 || c->linger != NULL || c->cfg->fin_timeout_ms == 0)
-		return;
-	d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (d < 0)
-		return;
-	c->linger = watch_add(c->vh, d, &linger_ops, c);
-	if (c->linger == NULL) {
-		close(d);
-		return;
-	}
-	c->linger_fd = d;
-	c->linger_ending = false;
-	arm(c, &c->fin_sul, fin_fired, c->cfg->fin_timeout_ms);
 }
 
 /* ---- actions --------------------------------------------------------- */
@@ -456,8 +386,8 @@ abort_socket(struct conn *c)
 		return;
 	}
 	if (c->wsi == NULL) {
-		if (c->linger != NULL)
-			end_linger(c);	/* SOCKET_GONE follows its close */
+		if (c->fin_wait != NULL)
+			fin_wait_end(c->fin_wait);	/* SOCKET_GONE follows */
 		else
 			socket_really_gone(c, "socket already gone");
 		return;
@@ -637,29 +567,6 @@ append_headers(struct conn *c, struct lws *wsi, void *in, size_t len)
 	return 0;
 }
 
-/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
-static uint64_t
-parse_retry_after(const char *v)
-{
-	struct tm tm = { 0 };
-	uint64_t secs = 0;
-	const char *end;
-	time_t when, now;
-
-	if (*v >= '0' && *v <= '9') {
-		for (; *v >= '0' && *v <= '9'; v++)
-			if ((secs = secs * 10 + (uint64_t)(*v - '0')) > RETRY_AFTER_CAP_MS)
-				return RETRY_AFTER_CAP_MS;
-		return *v == '\0' ? secs * 1000 : 0;
-	}
-	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0')
-		return 0;
-	when = timegm(&tm);
-	now = time(NULL);
-	return when > now ? (uint64_t)(when - now) * 1000 : 0;
-}
-
 /* The upgrade got an HTTP answer other than 101: say which, and heed it. */
 static void
 describe_http_refusal(struct conn *c, struct lws *wsi, int status,
@@ -670,9 +577,7 @@ describe_http_refusal(struct conn *c, struct lws *wsi, int status,
 
 	if ((status == 429 || status == 503) &&
 	    lws_hdr_copy(wsi, ra, sizeof(ra), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
-		floor_ms = parse_retry_after(ra);
-	if (floor_ms > RETRY_AFTER_CAP_MS)
-		floor_ms = RETRY_AFTER_CAP_MS;
+		floor_ms = retry_after_ms(ra, time(NULL), RETRY_AFTER_CAP_MS);
 	if (floor_ms > 0) {
 		c->retry_floor_ms = floor_ms;
 		snprintf(why, whylen, "server answered HTTP %d, Retry-After %llus",
@@ -777,7 +682,10 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		/* After a clean close handshake, let the server close TCP first. */
 		if (c->close_sent || c->peer_close_seen)
-			start_linger(c, wsi);
+			c->fin_wait = fin_wait_start(c->ctx, c->vh,
+						 lws_get_socket_fd(wsi),
+						 c->cfg->fin_timeout_ms,
+						 fin_wait_done, c);
 		conn_event(c, EV_PEER_CLOSED, "connection closed");
 		break;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
@@ -785,8 +693,8 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		c->wsi = NULL;
-		if (c->linger != NULL)
-			c->gone_pending = true;	/* gone when the linger ends */
+		if (c->fin_wait != NULL)
+			c->gone_pending = true;	/* gone when the FIN wait ends */
 		else
 			socket_really_gone(c, "socket closed");
 		break;
@@ -954,7 +862,6 @@ conn_free(struct conn *c)
 	lws_sul_cancel(&c->close_sul);
 	lws_sul_cancel(&c->drain_sul);
 	cancel_ping_timers(c);
-	lws_sul_cancel(&c->fin_sul);
 	if (c->query != NULL)
 		dns_cancel(c->query);
 	/*
@@ -963,8 +870,7 @@ conn_free(struct conn *c)
 	 */
 	if (c->wsi != NULL)
 		lws_set_opaque_user_data(c->wsi, NULL);
-	if (c->linger != NULL && !c->linger_ending)
-		watch_remove(c->linger);
+	fin_wait_abandon(c->fin_wait);
 	log_repeat_reset(&c->drop_log, LOG_WARNING);
 	if (c->queue.count > 0) {
 		c->stats.dropped_shutdown += c->queue.count;
