@@ -547,12 +547,18 @@ url_redact(const char *text, char *out, size_t outlen)
 	/*
 	 * Find the credentials the same way the parsers do, so whatever
 	 * they would take as a password is what gets hidden: the last '@'
-	 * anywhere in a redis:// URL, the last '@' before the path
-	 * otherwise.
+	 * anywhere in a redis:// URL; in a unix:// URL the '@' just before
+	 * the first '/' (user and password may hold '?' and '#' there);
+	 * the last '@' before the path otherwise.
 	 */
 	if (n > 0 && (scheme_is(text, n, "redis") ||
 		      scheme_is(text, n, "rediss"))) {
 		at = strrchr(auth, '@');
+	} else if (n > 0 && scheme_is(text, n, "unix")) {
+		const char *slash = strchr(auth, '/');
+
+		at = slash != NULL && slash > auth && slash[-1] == '@' ?
+		     slash - 1 : NULL;
 	} else {
 		authlen = strcspn(auth, "/?#");
 		at = memrchr(auth, '@', authlen);

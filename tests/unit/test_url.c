@@ -419,6 +419,10 @@ test_redact(void **state)
 	redact_is("unix://:pw@/run/r.sock", "unix://:***@/run/r.sock");
 	redact_is("unix:///run/redis@main/r.sock",
 		  "unix:///run/redis@main/r.sock");
+	/* '?' and '#' in the credentials must not hide them. */
+	redact_is("unix://:p#ss@/run/r.sock", "unix://:***@/run/r.sock");
+	redact_is("unix://u?x:secret@/run/r.sock", "unix://u?x:***@/run/r.sock");
+	redact_is("unix://?:w@/r", "unix://?:***@/r");
 	redact_is("wss://u:pw@h/x", "wss://u:***@h/x");
 	redact_is("wss://h/x?mail=a@b", "wss://h/x?mail=a@b");
 	redact_is("u:pw@h", "u:***@h");
