@@ -97,6 +97,12 @@ struct conn {
 
 	void (*on_exit)(void *);
 	void *exit_arg;
+	void (*observer)(void *);
+	void *observer_arg;
+
+	time_t state_since;		/* wall clock, for status reports */
+	uint64_t retry_at_ms;		/* monotonic; 0: no retry scheduled */
+	char last_error[160];		/* since the last successful connect */
 };
 
 static void run_actions(struct conn *c, const struct fsm_output *out,
@@ -144,8 +150,14 @@ conn_event(struct conn *c, enum fsm_event ev, const char *reason)
 			log_msg(prio, "upstream: %s -> %s (%s)",
 				fsm_state_name(out.old_state),
 				fsm_state_name(out.new_state), cur.reason);
+			c->state_since = time(NULL);
+			if (out.new_state == FSM_CLOSING && !c->fsm.stopping)
+				snprintf(c->last_error, sizeof(c->last_error),
+					 "%s", cur.reason);
 		}
 		run_actions(c, &out, cur.reason);
+		if (out.old_state != out.new_state && c->observer != NULL)
+			c->observer(c->observer_arg);
 	}
 	c->dispatching = false;
 }
@@ -178,7 +190,10 @@ attempt_phase(const struct conn *c)
 static void
 retry_fired(lws_sorted_usec_list_t *sul)
 {
-	conn_event(SUL_TO_CONN(sul, retry_sul), EV_CONNECT, "retry timer");
+	struct conn *c = SUL_TO_CONN(sul, retry_sul);
+
+	c->retry_at_ms = 0;
+	conn_event(c, EV_CONNECT, "retry timer");
 }
 
 static void
@@ -412,6 +427,7 @@ schedule_retry(struct conn *c, uint32_t attempt)
 	if (ms < c->retry_floor_ms)
 		ms = c->retry_floor_ms;
 	c->retry_floor_ms = 0;
+	c->retry_at_ms = monotonic_ms() + ms;
 
 	log_debug("upstream: next attempt in %llu.%03llus (failure %u)",
 		  (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
@@ -425,8 +441,10 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 	unsigned a = out->actions;
 	const struct config *cfg = c->cfg;
 
-	if (a & ACT_CANCEL_RETRY_TIMER)
+	if (a & ACT_CANCEL_RETRY_TIMER) {
 		lws_sul_cancel(&c->retry_sul);
+		c->retry_at_ms = 0;
+	}
 	if (a & ACT_CANCEL_CONNECT_TIMER)
 		lws_sul_cancel(&c->connect_sul);
 	if (a & ACT_CANCEL_STABLE_TIMER)
@@ -447,6 +465,7 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		arm(c, &c->ping_sul, ping_fired, cfg->ping_interval_ms);
 	if (a & ACT_START_SENDING) {
 		c->stats.connects++;
+		c->last_error[0] = '\0';
 		log_repeat_reset(&c->err_log, LOG_WARNING);
 		if (c->queue.count > 0 && c->wsi != NULL)
 			lws_callback_on_writable(c->wsi);
@@ -837,6 +856,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	c->cfg = cfg;
 	c->on_exit = on_exit;
 	c->exit_arg = arg;
+	c->state_since = time(NULL);
 	rng_seed_random(&c->rng);
 	queue_init(&c->queue, cfg->queue_max_messages, cfg->queue_max_bytes,
 		   cfg->overflow, LWS_PRE);
@@ -899,6 +919,30 @@ conn_shutdown(struct conn *c)
 		conn_event(c, EV_QUEUE_DRAINED, "queue empty");
 	else
 		log_info("upstream: draining %zu queued message(s)", c->queue.count);
+}
+
+void
+conn_snapshot(const struct conn *c, struct conn_snapshot *out)
+{
+	uint64_t now = monotonic_ms();
+
+	out->state = (int)c->fsm.state;
+	out->state_name = fsm_state_name(c->fsm.state);
+	out->stopping = c->fsm.stopping;
+	out->since = c->state_since;
+	out->attempt = c->stats.attempts;
+	out->retry_in_ms = c->retry_at_ms > now ? c->retry_at_ms - now : 0;
+	out->endpoint = c->endpoint;
+	out->last_error = c->last_error;
+	out->stats = c->stats;
+	out->queued = c->queue.count;
+}
+
+void
+conn_set_observer(struct conn *c, void (*fn)(void *), void *arg)
+{
+	c->observer = fn;
+	c->observer_arg = arg;
 }
 
 const struct conn_stats *

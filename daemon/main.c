@@ -16,8 +16,10 @@
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
 #include "wspushd/log.h"
+#include "wspushd/notify.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/signals.h"
+#include "wspushd/status.h"
 #include "wspushd/watch.h"
 
 /* Debian's CA bundle; lws 4.1 as packaged has no usable default. */
@@ -31,6 +33,8 @@ struct daemon {
 	struct conn *conn;
 	struct redis_sub *redis;
 	struct signals *signals;
+	struct notify *notify;
+	lws_sorted_usec_list_t status_sul;	/* refreshes STATUS= */
 	bool stopping;
 	bool done;
 };
@@ -80,6 +84,48 @@ on_conn_exit(void *arg)
 	lws_cancel_service(d->ctx);
 }
 
+/* How often STATUS= is refreshed while nothing changes state. */
+#define STATUS_REFRESH_MS 5000
+
+static void
+update_status(struct daemon *d)
+{
+	struct conn_snapshot snap;
+	char line[300];
+
+	conn_snapshot(d->conn, &snap);
+	status_line(&snap, redis_sub_state_name(d->redis), line, sizeof(line));
+	notify_status(d->notify, line);
+}
+
+static void
+status_tick(lws_sorted_usec_list_t *sul)
+{
+	struct daemon *d = lws_container_of(sul, struct daemon, status_sul);
+
+	/* Counters move without state changes; keep systemctl status fresh. */
+	update_status(d);
+	lws_sul_schedule(d->ctx, 0, &d->status_sul, status_tick,
+			 (lws_usec_t)STATUS_REFRESH_MS * LWS_US_PER_MS);
+}
+
+static void
+on_conn_change(void *arg)
+{
+	update_status(arg);
+}
+
+static void
+on_redis_change(void *arg, bool subscribed)
+{
+	struct daemon *d = arg;
+
+	/* Ready means: configured, and messages can come in. */
+	if (subscribed)
+		notify_ready(d->notify);
+	update_status(d);
+}
+
 static void
 on_redis_message(void *arg, const char *data, size_t len)
 {
@@ -97,6 +143,7 @@ begin_shutdown(struct daemon *d, const char *why)
 	}
 	d->stopping = true;
 	log_info("%s: stopping", why);
+	notify_stopping(d->notify);
 	/* First stop the input, so the queue can only shrink. */
 	redis_sub_stop(d->redis);
 	conn_shutdown(d->conn);
@@ -170,14 +217,19 @@ run(struct daemon *d)
 	d->conn = conn_new(d->ctx, d->vh, d->dns, &d->cfg, on_conn_exit, d);
 	d->redis = redis_sub_new(d->ctx, d->vh, d->dns, &d->cfg,
 				 on_redis_message, d);
-	if (d->signals == NULL || d->conn == NULL || d->redis == NULL) {
+	d->notify = notify_new(d->ctx);
+	if (d->signals == NULL || d->conn == NULL || d->redis == NULL ||
+	    d->notify == NULL) {
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
 	}
 	url_redact(d->cfg.url_text, url, sizeof(url));
 	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
+	conn_set_observer(d->conn, on_conn_change, d);
+	redis_sub_set_observer(d->redis, on_redis_change, d);
 	conn_start(d->conn);
 	redis_sub_start(d->redis);
+	status_tick(&d->status_sul);
 
 	while (!d->done) {
 		if (lws_service(d->ctx, 0) < 0) {
@@ -203,6 +255,9 @@ teardown(struct daemon *d)
 			 conn_queued(d->conn));
 	}
 	/* Everything that lives on the loop goes before the loop itself. */
+	if (d->ctx != NULL)
+		lws_sul_cancel(&d->status_sul);
+	notify_free(d->notify);
 	redis_sub_free(d->redis);
 	conn_free(d->conn);
 	signals_free(d->signals);

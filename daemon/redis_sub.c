@@ -63,6 +63,8 @@ struct redis_sub {
 	lws_sorted_usec_list_t retry_sul, timeout_sul, ping_sul, pong_sul;
 	struct log_repeat err_log;
 	char endpoint[300];		/* redacted, for logs */
+	void (*observer)(void *, bool);
+	void *observer_arg;
 };
 
 static void connect_now(struct redis_sub *rs);
@@ -76,6 +78,8 @@ set_state(struct redis_sub *rs, enum rs_state s, const char *why)
 		"redis: %s -> %s (%s)", rs_state_names[rs->state],
 		rs_state_names[s], why);
 	rs->state = s;
+	if (rs->observer != NULL)
+		rs->observer(rs->observer_arg, s == RS_SUBSCRIBED);
 }
 
 static void drop_context(struct redis_sub *rs);
@@ -531,6 +535,19 @@ redis_sub_stop(struct redis_sub *rs)
 	stop_liveness(rs);
 	cancel_query(rs);
 	drop_context(rs);
+}
+
+void
+redis_sub_set_observer(struct redis_sub *rs, void (*fn)(void *, bool), void *arg)
+{
+	rs->observer = fn;
+	rs->observer_arg = arg;
+}
+
+const char *
+redis_sub_state_name(const struct redis_sub *rs)
+{
+	return rs_state_names[rs->state];
 }
 
 void

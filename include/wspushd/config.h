@@ -83,6 +83,12 @@ struct config {
 						 * 1003, 1008, 4000-4999 */
 	uint64_t fin_timeout_ms;	/* after the close handshake, wait this long
 					 * for the server's FIN; 1 s */
+	char *tls_ca_file;		/* NULL: the system CA store */
+	char *tls_ca_dir;		/* NULL: none beyond the CA file */
+	char *tls_cert_file;		/* client certificate (mutual TLS), or NULL */
+	char *tls_key_file;		/* its private key; set iff tls_cert_file */
+	char *tls_server_name;		/* SNI and certificate name; NULL: URL host */
+	bool tls_insecure;		/* no verification at all; warned at every connect */
 
 	/* [redis] */
 	char *redis_url_text;		/* as written; may hold a password: redact */
@@ -112,6 +118,18 @@ struct config {
 	uint64_t tcp_keepalive_interval_ms;	/* 5 s */
 	unsigned tcp_keepalive_probes;	/* 3 */
 	uint64_t tcp_user_timeout_ms;	/* unacknowledged data limit; 30 s, 0 = off */
+	char *runtime_dir;		/* lock file lives here; default
+					 * $RUNTIME_DIRECTORY, else /run/wspushd */
+
+	/* [status] */
+	char *status_key;		/* Redis hash; "wspushd:status"; NULL = off */
+	char *status_channel;		/* state changes; "wspushd:events"; NULL = off */
+	uint64_t status_ttl_ms;		/* hash TTL, refreshed at a third of it; 30 s */
+
+	/* [metrics] */
+	char *metrics_listen;		/* "127.0.0.1:9477" as written; NULL = off */
+	char metrics_host[46];		/* numeric loopback address */
+	uint16_t metrics_port;
 };
 
 /* What main() should do once the command line is parsed. */
@@ -120,6 +138,7 @@ enum cli_action {
 	CLI_CHECK_CONFIG,	/* --check-config */
 	CLI_VERSION,		/* --version */
 	CLI_HELP,		/* --help */
+	CLI_STATUS,		/* --status: print the daemon's status hash */
 };
 
 void config_init(struct config *cfg);	/* all defaults, nothing owned */

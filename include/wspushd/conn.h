@@ -12,24 +12,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <libwebsockets.h>
+
+#include "wspushd/status.h"
 
 struct config;
 struct dns;
 struct conn;
 
-/* Counters, for logs now and for status reporting. */
-struct conn_stats {
-	uint64_t received;	/* messages handed to conn_submit */
-	uint64_t sent;		/* frames written upstream */
-	uint64_t dropped_overflow;	/* evicted or refused by the queue bound */
-	uint64_t dropped_oversize;	/* larger than max_message_size */
-	uint64_t dropped_invalid;	/* not UTF-8 with message_type = text */
-	uint64_t dropped_shutdown;	/* still queued when we exited */
-	uint64_t attempts;	/* connection attempts started */
-	uint64_t connects;	/* attempts that reached open */
-};
 
 /* Name of the lws protocol the vhost must carry for the connection. */
 #define CONN_PROTOCOL_NAME "wspushd-upstream"
@@ -52,6 +44,12 @@ void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */
 void conn_submit(struct conn *c, const void *data, size_t len);
 
 const struct conn_stats *conn_get_stats(const struct conn *c);
+
+
+void conn_snapshot(const struct conn *c, struct conn_snapshot *out);
+
+/* fn(arg) runs on the loop after every state change (and on a drop). */
+void conn_set_observer(struct conn *c, void (*fn)(void *arg), void *arg);
 size_t conn_queued(const struct conn *c);
 
 /* The callback of the CONN_PROTOCOL_NAME protocol. */

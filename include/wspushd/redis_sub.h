@@ -10,6 +10,7 @@
 #ifndef WSPUSHD_REDIS_SUB_H
 #define WSPUSHD_REDIS_SUB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libwebsockets.h>
@@ -29,5 +30,10 @@ void redis_sub_start(struct redis_sub *rs);
 /* Stop taking messages: unsubscribe by closing; no more callbacks. */
 void redis_sub_stop(struct redis_sub *rs);
 void redis_sub_free(struct redis_sub *rs);
+
+/* fn(arg, subscribed) runs on the loop whenever the state changes. */
+void redis_sub_set_observer(struct redis_sub *rs,
+			    void (*fn)(void *arg, bool subscribed), void *arg);
+const char *redis_sub_state_name(const struct redis_sub *rs);
 
 #endif

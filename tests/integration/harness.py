@@ -45,6 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RECORDER = os.path.join(ROOT, "tests", "servers", "ws_recorder.py")
 SILENT = os.path.join(ROOT, "tests", "servers", "silent_tcp.py")
+FAULTS = os.path.join(ROOT, "tests", "servers", "ws_faults.py")
+DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 PYTHON = "/usr/bin/python3"    # Debian's: the one with python3-websockets
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -771,6 +773,67 @@ class WsServer:
         return self.log.messages()
 
 
+class FaultServer:
+    """tests/servers/ws_faults.py: a python3-websockets server that
+    misbehaves on purpose, per request, as its plan says (see that file)."""
+
+    def __init__(self, ctx, name="faults", port=None, plan=(), default="record",
+                 hold_file=None, trigger=None):
+        self.ctx = ctx
+        self.name = name
+        self.port = port
+        self.plan = list(plan)
+        self.default = default
+        self.hold_file = hold_file
+        self.trigger = trigger
+        self.out = os.path.join(ctx.mkdir(name), "events.jsonl")
+        self.log = EventLog(self.out)
+        self.proc = None
+        self.starts = 0
+
+    def url(self, path="/ingest"):
+        return "ws://127.0.0.1:%d%s" % (self.port, path)
+
+    def start(self):
+        fixed = self.port is not None
+        for attempt in range(5):
+            if not fixed:
+                self.port = free_port()
+            self.starts += 1
+            argv = [PYTHON, FAULTS, "--host", "127.0.0.1", "--port", str(self.port),
+                    "--out", self.out, "--plan", ",".join(self.plan),
+                    "--default", self.default]
+            if self.hold_file:
+                argv += ["--hold-file", self.hold_file]
+            if self.trigger is not None:
+                argv += ["--trigger", self.trigger]
+            self.proc = self.ctx.spawn("%s#%d" % (self.name, self.starts), argv)
+            pid = self.proc.pid
+            wait_until(lambda: any(e.get("pid") == pid for e in self.log.events("listening"))
+                       or not self.proc.alive(), 15,
+                       "ws_faults to listen on port %d" % self.port)
+            if self.proc.alive():
+                log("%s listening on 127.0.0.1:%d (pid %d), plan %s then %s"
+                    % (self.name, self.port, pid, self.plan, self.default))
+                return self
+            log("%s exited at start (status %s): %s" % (
+                self.name, self.proc.p.returncode, tail(self.ctx.stderr_path(self.proc), 5)))
+            if fixed:
+                time.sleep(0.2)
+        raise TestFailure("could not start ws_faults (port %s)" % self.port)
+
+    def stop(self):
+        self.proc.signal(signal.SIGTERM)
+        rc = self.proc.wait(10)
+        check(rc == 0, "ws_faults did not exit 0 on SIGTERM (status %r)" % rc)
+
+    def events(self, ev=None, conn=None):
+        return [e for e in self.log.events(ev) if conn is None or e.get("conn") == conn]
+
+    def messages(self):
+        return self.log.messages()
+
+
 class Daemon:
     def __init__(self, ctx, binary, config, args=(), name="wspushd"):
         self.ctx = ctx
@@ -789,7 +852,11 @@ class Daemon:
 
     def start(self):
         argv = WRAPPER + [self.binary, "-c", self.config_path] + self.args
-        self.proc = self.ctx.spawn(self.name, argv)
+        env = None
+        if getattr(self, "env", None):
+            env = dict(os.environ)
+            env.update(self.env)
+        self.proc = self.ctx.spawn(self.name, argv, env=env)
         log("%s started (pid %d): %s" % (self.name, self.pid, " ".join(map(shlex.quote, argv))))
         return self
 
@@ -877,6 +944,8 @@ class Context:
         self.redises = []
         self.wss = []
         self.silents = []
+        self.faultses = []
+        self.cleanups = []         # callables run first in cleanup()
         self._n = 0
 
     def mkdir(self, name):
@@ -888,13 +957,13 @@ class Context:
     def path(self, name):
         return os.path.join(self.root, name)
 
-    def spawn(self, name, argv):
+    def spawn(self, name, argv, env=None):
         self._n += 1
         base = os.path.join(self.root, "%02d-%s" % (self._n, name.replace("#", "-")))
         out = open(base + ".stdout", "wb")
         err = open(base + ".stderr", "wb")
         try:
-            p = Proc(name, argv, out, err)
+            p = Proc(name, argv, out, err, env=env)
         finally:
             out.close()
             err.close()
@@ -924,8 +993,15 @@ class Context:
         self.silents.append(s)
         return s
 
-    def daemon(self, config, args=()):
+    def faults(self, **kw):
+        f = FaultServer(self, name="faults%d" % (len(self.faultses) + 1), **kw)
+        self.faultses.append(f)
+        return f
+
+    def daemon(self, config, args=(), env=None):
+        """env: extra environment variables for the daemon (e.g. NOTIFY_SOCKET)."""
         d = Daemon(self, self.binary, config, args, name="wspushd%d" % (len(self.daemons) + 1))
+        d.env = env
         self.daemons.append(d)
         return d
 
@@ -955,6 +1031,18 @@ class Context:
                     t = tail(self.stderr_path(p), 10)
                     if t.strip():
                         print("  %s stderr:\n%s" % (p.name, t))
+        for f in self.faultses:
+            evs = f.log.events()
+            print("----- %s: %d events: %d tcp, %d open, %d close, %d msg -----" % (
+                f.name, len(evs), len(f.log.events("tcp")), len(f.log.opens()),
+                len(f.log.closes()), len(f.log.messages())))
+            for e in [e for e in evs if e["ev"] not in ("msg", "ping")][-30:]:
+                print("  %s" % json.dumps(e)[:300])
+            for p in self.procs:
+                if p.name.startswith(f.name + "#"):
+                    t = tail(self.stderr_path(p), 10)
+                    if t.strip():
+                        print("  %s stderr:\n%s" % (p.name, t))
         for s in self.silents:
             evs = s.log.events()
             print("----- %s: %d accepts, %d closed by the client -----" % (
@@ -968,9 +1056,15 @@ class Context:
                 print(tail(os.path.join(r.dir, lf), 10), end="")
 
     def cleanup(self):
+        for fn in reversed(self.cleanups):
+            try:
+                fn()
+            except Exception:
+                traceback.print_exc(file=sys.stdout)
         for p in reversed(self.procs):
             if p.alive():
                 p.signal(signal.SIGTERM)
+                p.signal(signal.SIGCONT)    # a stopped process must see it too
         for p in reversed(self.procs):
             if p.alive() and p.wait(2) is None:
                 p.kill()
@@ -1041,3 +1135,213 @@ def main(test_fn):
         ctx.cleanup()
     print("%s %s" % ("PASS" if rc == 0 else "FAIL", name), flush=True)
     sys.exit(rc)
+
+
+# --------------------------------------------------------------------------
+# More helpers, for the fault-injection scenarios (label "fault").
+
+def pause(proc):
+    """SIGSTOP a Proc's whole group (it stays stopped until resume())."""
+    proc.signal(signal.SIGSTOP)
+
+
+def resume(proc):
+    proc.signal(signal.SIGCONT)
+
+
+def vm_rss_kib(pid):
+    """VmRSS of a process, in KiB (/proc/PID/status)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise ValueError("no VmRSS in /proc/%d/status" % pid)
+
+
+def all_tcp_rows(remote_port):
+    """Every TCP row of this network namespace whose remote port is
+    remote_port, from both sock_diag (what `ss` uses) and /proc/net/tcp{,6}
+    (a socket may show in either first; TIME_WAIT rows have no inode)."""
+    rows = []
+    try:
+        rows += _diag_tcp(remote_port)
+    except OSError:
+        pass
+    rows += _tcp_table(os.getpid(), remote_port)
+    return rows
+
+
+def client_side_states(client_ports, server_port):
+    """{(client port, state)} of the TCP rows this machine holds for the
+    connections from those local ports to server_port (the client's end)."""
+    ports = set(client_ports)
+    return {(r["local_port"], r["state"]) for r in all_tcp_rows(server_port)
+            if r["local_port"] in ports}
+
+
+def server_side_states(client_port, server_port):
+    """{state} of the rows for the server's end of the connection from
+    client_port to server_port."""
+    return {r["state"] for r in all_tcp_rows(client_port) if r["local_port"] == server_port}
+
+
+class Sampler(threading.Thread):
+    """Calls fn() every `interval` seconds in a thread until halted, keeping
+    (monotonic time, result) pairs; bounded in time (limit, unscaled) and
+    count.  For properties over a period, such as 'never two sockets'."""
+
+    def __init__(self, fn, limit, interval=0.01):
+        super().__init__(daemon=True)
+        self.fn = fn
+        self.interval = interval
+        self.deadline = time.monotonic() + scaled(limit)
+        self.samples = []
+        self.errors = 0
+        self.halt = threading.Event()
+
+    def run(self):
+        for _ in range(int((self.deadline - time.monotonic()) / self.interval) + 10):
+            if self.halt.is_set() or time.monotonic() > self.deadline:
+                break
+            try:
+                self.samples.append((time.monotonic(), self.fn()))
+            except (OSError, ValueError):
+                self.errors += 1
+            time.sleep(self.interval)
+
+    def stop(self):
+        self.halt.set()
+        self.join(timeout=10)
+        return [v for _, v in self.samples]
+
+
+def dns_query_name(packet):
+    """The first question's name of a DNS query packet, or None."""
+    labels, i = [], 12
+    for _ in range(128):
+        if i >= len(packet):
+            return None
+        n = packet[i]
+        if n == 0:
+            return ".".join(labels)
+        labels.append(packet[i + 1:i + 1 + n].decode("ascii", "replace"))
+        i += 1 + n
+    return None
+
+
+class SilentUdp:
+    """A UDP "name server" on loopback that reads queries and never
+    answers (a dead resolver that drops packets).  Runs in a thread of the
+    test; records (monotonic time, query name) of each packet."""
+
+    def __init__(self, ctx, port=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", port or 0))
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+        self.queries = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        ctx.cleanups.append(self.stop)
+        log("silent UDP name server on 127.0.0.1:%d" % self.port)
+
+    def run(self):
+        # Ends when stop() is called (or the socket is closed).
+        while not self.stopping:
+            try:
+                data, _ = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.queries.append((time.monotonic(), dns_query_name(data)))
+
+    def stop(self):
+        if self.stopping:
+            return
+        self.stopping = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+def free_udp_tcp_port():
+    """A loopback port free for both UDP and TCP (dnsmasq takes both)."""
+    for _ in range(50):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+    raise TestFailure("no loopback port free for both UDP and TCP")
+
+
+def _dns_ask(port, name):
+    """One A query over UDP: (rcode, answer count), or None."""
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(0.2)
+        s.sendto(q, ("127.0.0.1", port))
+        data, _ = s.recvfrom(4096)
+    except OSError:
+        return None
+    finally:
+        s.close()
+    if len(data) < 12:
+        return None
+    flags, ancount = struct.unpack(">H2xH", data[2:8])
+    return flags & 0xF, ancount
+
+
+class Dnsmasq:
+    """A real dnsmasq on 127.0.0.1:port answering the given names (name ->
+    IPv4) and NXDOMAIN for everything else (--local=/#/), nothing else."""
+
+    def __init__(self, ctx, names, port=None):
+        self.ctx = ctx
+        self.names = dict(names)
+        self.port = port
+        self.proc = None
+        self.logpath = None
+
+    def start(self):
+        for attempt in range(5):
+            port = self.port or free_udp_tcp_port()
+            argv = [DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                    "--listen-address=127.0.0.1", "--bind-interfaces",
+                    "--port=%d" % port, "--local=/#/", "--pid-file=",
+                    "--conf-file=/dev/null", "--log-queries", "--log-facility=-"]
+            argv += ["--address=/%s/%s" % (n, ip) for n, ip in self.names.items()]
+            self.proc = self.ctx.spawn("dnsmasq", argv)
+            self.logpath = self.ctx.stderr_path(self.proc)
+            name = next(iter(self.names))
+            try:
+                wait_until(lambda: _dns_ask(port, name) == (0, 1) or not self.proc.alive(),
+                           10, "dnsmasq on port %d to answer %s" % (port, name))
+            except TestFailure:
+                self.proc.kill()
+                raise
+            if self.proc.alive():
+                self.port = port
+                log("dnsmasq on 127.0.0.1:%d (pid %d): %s" % (port, self.proc.pid, self.names))
+                return self
+            log("dnsmasq exited at start: %s" % tail(self.logpath, 5))
+            time.sleep(0.2)
+        raise TestFailure("could not start dnsmasq")
+
+    def queries(self, name):
+        """How many queries for `name` dnsmasq logged."""
+        try:
+            with open(self.logpath, errors="replace") as f:
+                return sum(1 for line in f if "query[" in line and " %s from" % name in line)
+        except OSError:
+            return 0

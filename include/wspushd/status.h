@@ -1,0 +1,50 @@
+/*
+ * status.h - one line that says how wspushd is doing, for the service
+ * manager's STATUS= (systemctl status) and for the status hash.
+ * Pure: a snapshot in, text out.
+ */
+#ifndef WSPUSHD_STATUS_H
+#define WSPUSHD_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Counters, for logs now and for status reporting. */
+struct conn_stats {
+	uint64_t received;	/* messages handed to conn_submit */
+	uint64_t sent;		/* frames written upstream */
+	uint64_t dropped_overflow;	/* evicted or refused by the queue bound */
+	uint64_t dropped_oversize;	/* larger than max_message_size */
+	uint64_t dropped_invalid;	/* not UTF-8 with message_type = text */
+	uint64_t dropped_shutdown;	/* still queued when we exited */
+	uint64_t attempts;	/* connection attempts started */
+	uint64_t connects;	/* attempts that reached open */
+};
+
+/* Everything an operator may ask about the connection, at one instant. */
+struct conn_snapshot {
+	int state;			/* enum fsm_state */
+	const char *state_name;		/* "open", ... */
+	bool stopping;
+	time_t since;			/* wall-clock time of the last state change */
+	uint64_t attempt;		/* attempts started so far */
+	uint64_t retry_in_ms;		/* next attempt in; 0 if none is scheduled */
+	const char *endpoint;		/* ws://host:port/path, no credentials */
+	const char *last_error;		/* "" if none since the last success */
+	struct conn_stats stats;
+	size_t queued;
+};
+
+
+/*
+ * E.g. "open to wss://host:443/path, 12034 sent, 0 dropped" or
+ * "connecting (attempt 4, next in 2.1s): connection refused".
+ * redis_state is the subscriber's state name; it is mentioned only when
+ * it is not "subscribed".
+ */
+void status_line(const struct conn_snapshot *s, const char *redis_state,
+		 char *buf, size_t len);
+
+#endif

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""The daemon speaks sd_notify(3) to the service manager: READY=1 only once
+it is subscribed in Redis, STATUS= lines that follow the connection
+("open to ...", "connecting (attempt N, next in ...)"), WATCHDOG=1 at about
+half of WATCHDOG_USEC, and STOPPING=1 on SIGTERM.
+
+The test plays the service manager: it creates the NOTIFY_SOCKET datagram
+socket itself and reads what arrives.
+"""
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (check, config_text, log, main, scaled, wait_connected,
+                     wait_until)
+
+
+class Manager:
+    """A NOTIFY_SOCKET listener recording (time, field) pairs."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.1)
+        self.path = path
+        self.lines = []
+        self.lock = threading.Lock()
+        self.done = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        deadline = time.monotonic() + 600   # bounded, whatever happens
+        while not self.done and time.monotonic() < deadline:
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            now = time.monotonic()
+            with self.lock:
+                for line in data.decode(errors="replace").split("\n"):
+                    if line:
+                        self.lines.append((now, line))
+
+    def seen(self, prefix):
+        with self.lock:
+            return [(t, l) for t, l in self.lines if l.startswith(prefix)]
+
+    def close(self):
+        self.done = True
+        self.t.join(5)
+        self.sock.close()
+
+
+def test(ctx):
+    r = ctx.redis().start()
+    w = ctx.ws().start()
+    mgr = Manager(ctx.path("notify.sock"))
+    try:
+        run(ctx, r, w, mgr)
+    finally:
+        mgr.close()
+
+
+def run(ctx, r, w, mgr):
+    # Redis is stopped first: READY=1 must wait for the subscription.
+    r.kill()
+    watchdog_usec = 1000000
+    env = {"NOTIFY_SOCKET": mgr.path, "WATCHDOG_USEC": str(watchdog_usec)}
+    d = ctx.daemon(config_text(w.url(), r.port), ["--channel", "events"], env=env).start()
+    wait_connected(d, w)
+    wait_until(lambda: mgr.seen("STATUS=open to "), 10, "STATUS=open to ...")
+    check(not mgr.seen("READY=1"), "READY=1 came before Redis was subscribed")
+    log("no READY=1 while Redis is down; status: %s" % mgr.seen("STATUS=")[-1][1])
+
+    r.start()
+    wait_until(lambda: mgr.seen("READY=1"), 20, "READY=1 once subscribed")
+    wait_until(lambda: r.subscribed(["events"], []), 10, "the subscription")
+    check(len(mgr.seen("READY=1")) == 1, "READY=1 should be sent once")
+
+    # The watchdog: about every WATCHDOG_USEC / 2 from the loop.
+    n0 = len(mgr.seen("WATCHDOG=1"))
+    wait_until(lambda: len(mgr.seen("WATCHDOG=1")) >= n0 + 4, 10, "four more WATCHDOG=1")
+    times = [t for t, _ in mgr.seen("WATCHDOG=1")][-4:]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    log("watchdog gaps: %s" % ", ".join("%.3fs" % g for g in gaps))
+    check(all(0.3 <= g <= scaled(0.8) for g in gaps),
+          "WATCHDOG=1 should come every ~0.5s, gaps %r" % gaps)
+
+    # The upstream goes away: STATUS= says we are reconnecting.
+    w.kill()
+    wait_until(lambda: any("connecting (attempt" in l for _, l in mgr.seen("STATUS=")), 15,
+               "STATUS=connecting (attempt ...)")
+    log("while down: %s" % [l for _, l in mgr.seen("STATUS=connecting")][-1])
+
+    d.stop(signal.SIGTERM)
+    wait_until(lambda: mgr.seen("STOPPING=1"), 5, "STOPPING=1")
+    log("READY, STATUS, WATCHDOG and STOPPING all seen")
+
+
+if __name__ == "__main__":
+    main(test)
