@@ -123,7 +123,9 @@ conn_event(struct conn *c, enum fsm_event ev, const char *reason)
 	}
 	pe = &c->ring[(c->ring_head + c->ring_len) % EVENT_RING];
 	pe->ev = ev;
-	snprintf(pe->reason, sizeof(pe->reason), "%s",
+	/* Reasons are for the log; a long one is cut on purpose. */
+	snprintf(pe->reason, sizeof(pe->reason), "%.*s",
+		 (int)sizeof(pe->reason) - 1,
 		 reason != NULL ? reason : fsm_event_name(ev));
 	c->ring_len++;
 	if (c->dispatching)
@@ -812,6 +814,18 @@ conn_submit(struct conn *c, const void *data, size_t len)
 
 /* ---- life cycle ------------------------------------------------------ */
 
+static void
+free_headers(struct conn *c)
+{
+	for (size_t k = 0; k < c->hdr_count; k++)
+		free(c->hdr_names[k]);
+	free(c->hdr_names);
+	free(c->hdr_values);
+	c->hdr_names = NULL;
+	c->hdr_values = NULL;
+	c->hdr_count = 0;
+}
+
 static int
 split_headers(struct conn *c, const struct strlist *h)
 {
@@ -841,12 +855,47 @@ split_headers(struct conn *c, const struct strlist *h)
 	return 0;
 }
 
+static void
+describe_endpoint(struct conn *c)
+{
+	const struct ws_url *u = &c->cfg->url;
+
+	snprintf(c->endpoint, sizeof(c->endpoint), "%s://%s%s%s:%u%s",
+		 u->tls ? "wss" : "ws", strchr(u->host, ':') ? "[" : "", u->host,
+		 strchr(u->host, ':') ? "]" : "", u->port, u->path);
+}
+
+int
+conn_config_changed(struct conn *c)
+{
+	size_t evicted;
+
+	/* The header values pointed into the configuration just replaced. */
+	free_headers(c);
+	if (split_headers(c, &c->cfg->headers) < 0)
+		return -1;
+	describe_endpoint(c);
+	evicted = queue_set_limits(&c->queue, c->cfg->queue_max_messages,
+				   c->cfg->queue_max_bytes, c->cfg->overflow);
+	if (evicted > 0) {
+		c->stats.dropped_overflow += evicted;
+		log_warnx("upstream: the new queue limits dropped %zu message(s)",
+			  evicted);
+	}
+	return 0;
+}
+
+void
+conn_restart(struct conn *c)
+{
+	conn_event(c, EV_RESTART, "configuration reloaded");
+}
+
 struct conn *
 conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	 const struct config *cfg, void (*on_exit)(void *), void *arg)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	const struct ws_url *u = &cfg->url;
 
 	if (c == NULL)
 		return NULL;
@@ -861,9 +910,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	queue_init(&c->queue, cfg->queue_max_messages, cfg->queue_max_bytes,
 		   cfg->overflow, LWS_PRE);
 	c->drop_log.interval_ms = 10000;
-	snprintf(c->endpoint, sizeof(c->endpoint), "%s://%s%s%s:%u%s",
-		 u->tls ? "wss" : "ws", strchr(u->host, ':') ? "[" : "", u->host,
-		 strchr(u->host, ':') ? "]" : "", u->port, u->path);
+	describe_endpoint(c);
 	if (split_headers(c, &cfg->headers) < 0) {
 		conn_free(c);
 		return NULL;
@@ -898,10 +945,7 @@ conn_free(struct conn *c)
 			  c->queue.count);
 	}
 	queue_free(&c->queue);
-	for (size_t k = 0; k < c->hdr_count; k++)
-		free(c->hdr_names[k]);
-	free(c->hdr_names);
-	free(c->hdr_values);
+	free_headers(c);
 	free(c);
 }
 

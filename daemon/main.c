@@ -15,9 +15,11 @@
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
+#include "wspushd/lockfile.h"
 #include "wspushd/log.h"
 #include "wspushd/notify.h"
 #include "wspushd/redis_sub.h"
+#include "wspushd/reload.h"
 #include "wspushd/signals.h"
 #include "wspushd/status.h"
 #include "wspushd/watch.h"
@@ -37,6 +39,9 @@ struct daemon {
 	lws_sorted_usec_list_t status_sul;	/* refreshes STATUS= */
 	bool stopping;
 	bool done;
+	int lock_fd;			/* held until exit; -1 if none */
+	int argc;			/* kept for SIGHUP: flags still override */
+	char **argv;
 };
 
 static const struct lws_protocols protocols[] = {
@@ -149,6 +154,56 @@ begin_shutdown(struct daemon *d, const char *why)
 	conn_shutdown(d->conn);
 }
 
+/*
+ * SIGHUP: read the configuration again.  A bad one is reported like at
+ * start (file:line, all of it) and changes nothing.  A good one is
+ * applied the gentlest way each change allows; see reload.h.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct config next, old;
+	struct reload_plan plan;
+	struct diag diag = { 0 };
+	enum cli_action action;
+
+	notify_reloading(d->notify);
+	log_info("SIGHUP: reloading %s", d->cfg.path ? d->cfg.path : "the command line");
+	config_init(&next);
+	if (config_load(d->argc, d->argv, &next, &action, &diag) < 0) {
+		for (size_t k = 0; k < diag.count; k++)
+			log_err("%s", diag.lines[k]);
+		log_err("reload rejected (%zu error(s)); the running configuration stays",
+			diag.count);
+		config_free(&next);
+		diag_free(&diag);
+		notify_reloaded(d->notify);
+		return;
+	}
+	diag_free(&diag);
+	reload_plan(&d->cfg, &next, &plan);
+	if (plan.subscriptions && !plan.redis)
+		redis_sub_update(d->redis, &d->cfg, &next);
+
+	/* Same address, new contents: everyone holds &d->cfg. */
+	old = d->cfg;
+	d->cfg = next;
+	config_free(&old);
+	log_set_level(d->cfg.log_level);
+	if (conn_config_changed(d->conn) < 0)
+		log_err("reload: out of memory rebuilding the upstream request");
+	redis_sub_config_changed(d->redis);
+	if (plan.upstream)
+		conn_restart(d->conn);
+	if (plan.redis)
+		redis_sub_restart(d->redis);
+	log_info("configuration reloaded%s%s%s", plan.upstream ? "; upstream reconnecting" : "",
+		 plan.redis ? "; Redis reconnecting" : "",
+		 plan.subscriptions && !plan.redis ? "; subscriptions updated" : "");
+	notify_reloaded(d->notify);
+	update_status(d);
+}
+
 static void
 on_signal(void *arg, int signo)
 {
@@ -160,7 +215,8 @@ on_signal(void *arg, int signo)
 		begin_shutdown(d, strsignal(signo));
 		break;
 	case SIGHUP:
-		log_notice("SIGHUP: configuration reload is not supported; ignored");
+		if (!d->stopping)
+			reload(d);
 		break;
 	default:
 		break;
@@ -240,6 +296,36 @@ run(struct daemon *d)
 	return WSPUSHD_EX_OK;
 }
 
+/*
+ * One daemon per configuration: the configuration file by its absolute
+ * path, or, without one, the command line.
+ */
+static int
+take_lock(struct daemon *d, int argc, char **argv)
+{
+	const char *dir = d->cfg.runtime_dir ? d->cfg.runtime_dir : "/run/wspushd";
+	char identity[4096] = "", err[512];
+	size_t n = 0;
+
+	if (d->cfg.path != NULL && realpath(d->cfg.path, identity) != NULL) {
+		/* identity holds the canonical path */
+	} else {
+		for (int i = 1; i < argc && n < sizeof(identity) - 1; i++)
+			n += (size_t)snprintf(identity + n, sizeof(identity) - n,
+					      "%s%s", i > 1 ? " " : "", argv[i]);
+	}
+	d->lock_fd = lockfile_acquire(dir, identity, err, sizeof(err));
+	if (d->lock_fd == -EWOULDBLOCK) {
+		log_err("%s", err);
+		return WSPUSHD_EX_TEMPFAIL;
+	}
+	if (d->lock_fd < 0) {
+		log_err("%s", err);
+		return WSPUSHD_EX_SOFTWARE;
+	}
+	return WSPUSHD_EX_OK;
+}
+
 static void
 teardown(struct daemon *d)
 {
@@ -264,13 +350,15 @@ teardown(struct daemon *d)
 	dns_free(d->dns);
 	if (d->ctx != NULL)
 		lws_context_destroy(d->ctx);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	config_free(&d->cfg);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct daemon d = { 0 };
+	struct daemon d = { .lock_fd = -1 };
 	struct diag diag = { 0 };
 	enum cli_action action = CLI_RUN;
 	int rc;
@@ -305,6 +393,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level(d.cfg.log_level);
+	d.argc = argc;
+	d.argv = argv;
+	rc = take_lock(&d, argc, argv);
+	if (rc != WSPUSHD_EX_OK) {
+		teardown(&d);
+		diag_free(&diag);
+		return rc;
+	}
 	rc = run(&d);
 	teardown(&d);
 	diag_free(&diag);

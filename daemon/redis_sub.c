@@ -28,6 +28,7 @@
 #include "wspushd/log.h"
 #include "wspushd/redis_link.h"
 #include "wspushd/redis_sub.h"
+#include "wspushd/reload.h"
 
 enum rs_state {
 	RS_DOWN,		/* no context; a retry may be scheduled */
@@ -535,6 +536,85 @@ redis_sub_stop(struct redis_sub *rs)
 	stop_liveness(rs);
 	cancel_query(rs);
 	drop_context(rs);
+}
+
+static int
+send_list(struct redis_sub *rs, const char *cmd, const char **items, size_t n)
+{
+	struct strlist l = { 0 };
+	int r;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		strlist_add(&l, items[i]);
+	r = send_argv(rs->ac, on_sub_reply, rs, cmd, &l);
+	strlist_free(&l);
+	return r;
+}
+
+void
+redis_sub_update(struct redis_sub *rs, const struct config *old,
+		 const struct config *cur)
+{
+	const struct strlist *oc = &old->channels, *op = &old->patterns;
+	const struct strlist *nc = &cur->channels, *np = &cur->patterns;
+	const char **tmp;
+	size_t cap = oc->count + op->count + nc->count + np->count + 1, n;
+	int r = 0;
+
+	if (rs->state != RS_SUBSCRIBED) {
+		/* Not live yet: the next (re)connect subscribes to the new set. */
+		if (rs->state == RS_CONNECTING)
+			redis_sub_restart(rs);
+		return;
+	}
+	tmp = calloc(cap, sizeof(*tmp));
+	if (tmp == NULL) {
+		redis_sub_restart(rs);
+		return;
+	}
+	/*
+	 * New subscriptions first: hiredis 0.14 leaves subscribed mode when
+	 * the count of subscriptions reaches zero on the way.
+	 */
+	n = strlist_minus(nc, oc, tmp);
+	r |= send_list(rs, "SUBSCRIBE", tmp, n);
+	n = strlist_minus(np, op, tmp);
+	r |= send_list(rs, "PSUBSCRIBE", tmp, n);
+	n = strlist_minus(oc, nc, tmp);
+	r |= send_list(rs, "UNSUBSCRIBE", tmp, n);
+	n = strlist_minus(op, np, tmp);
+	r |= send_list(rs, "PUNSUBSCRIBE", tmp, n);
+	free(tmp);
+	if (r != 0) {
+		log_warnx("redis: cannot update the subscriptions; resubscribing");
+		redis_sub_restart(rs);
+		return;
+	}
+	log_info("redis: subscriptions updated: %zu channel(s), %zu pattern(s)",
+		 nc->count, np->count);
+}
+
+void
+redis_sub_restart(struct redis_sub *rs)
+{
+	if (rs->state == RS_STOPPED)
+		return;
+	lws_sul_cancel(&rs->retry_sul);
+	lws_sul_cancel(&rs->timeout_sul);
+	stop_liveness(rs);
+	cancel_query(rs);
+	drop_context(rs);
+	rs->failures = 0;
+	set_state(rs, RS_DOWN, "configuration reloaded");
+	connect_now(rs);
+}
+
+void
+redis_sub_config_changed(struct redis_sub *rs)
+{
+	url_redact(rs->cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
 }
 
 void

@@ -10,6 +10,7 @@ packages=(
 	python3 python3-websockets python3-redis
 	lsof iproute2 procps valgrind
 	clang libclang-rt-14-dev
+	systemd man-db groff-base
 )
 
 missing=()

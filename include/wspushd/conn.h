@@ -38,6 +38,16 @@ struct conn *conn_new(struct lws_context *ctx, struct lws_vhost *vh,
 void conn_free(struct conn *c);
 
 void conn_start(struct conn *c);	/* first connect */
+
+/*
+ * The configuration conn_new() was given has new contents (SIGHUP):
+ * rebuild what was derived from it (headers, names, queue limits).
+ * 0, or -1 when out of memory.
+ */
+int conn_config_changed(struct conn *c);
+
+/* Close through the normal path and connect again, keeping the queue. */
+void conn_restart(struct conn *c);
 void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */
 
 /* Queue one message for the upstream (copies it). */

@@ -31,6 +31,18 @@ void redis_sub_start(struct redis_sub *rs);
 void redis_sub_stop(struct redis_sub *rs);
 void redis_sub_free(struct redis_sub *rs);
 
+/*
+ * SIGHUP.  Call redis_sub_update() while both configurations exist
+ * (before the old one is freed): it SUBSCRIBEs and UNSUBSCRIBEs the
+ * difference on the live connection.  redis_sub_config_changed() after
+ * the contents were replaced; redis_sub_restart() to reconnect now
+ * (new address or credentials).
+ */
+void redis_sub_update(struct redis_sub *rs, const struct config *old,
+		      const struct config *cur);
+void redis_sub_config_changed(struct redis_sub *rs);
+void redis_sub_restart(struct redis_sub *rs);
+
 /* fn(arg, subscribed) runs on the loop whenever the state changes. */
 void redis_sub_set_observer(struct redis_sub *rs,
 			    void (*fn)(void *arg, bool subscribed), void *arg);
