@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -23,7 +24,9 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 
 #include "wspushd/config.h"
 #include "wspushd/ini.h"
@@ -41,6 +44,12 @@
 
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379"
 #define DEFAULT_DNS_PORT 53
+#define DEFAULT_RUNTIME_DIR "/run/wspushd"
+#define DEFAULT_STATUS_KEY "wspushd:status"
+#define DEFAULT_STATUS_CHANNEL "wspushd:events"
+#define SECRET_MAX KIB(16)
+#define REDIS_NAME_MAX 256
+#define SERVER_NAME_MAX 253
 #define ERRLEN 256
 #define QUOTE_MAX 64
 #define CLOSE_CODES_MAX \
@@ -65,6 +74,14 @@ enum kind {
 	KIND_LIVENESS,
 	KIND_CLOSE_CODES,	/* struct close_code_set, codes min..max */
 	KIND_DNS_SERVERS,
+	KIND_FILE,		/* char *, a readable regular file; "" = none */
+	KIND_DIR,		/* char *, a readable directory; "" = none */
+	KIND_SERVER_NAME,	/* char *, a DNS name; "" = none */
+	KIND_BOOL,		/* bool, yes or no */
+	KIND_PASSWORD_FILE,	/* the Redis password, read from a file */
+	KIND_REDIS_NAME,	/* char *, a Redis key or channel; "" = off */
+	KIND_LISTEN,		/* metrics_listen and what it says */
+	KIND_RUNTIME_DIR,	/* char *, an absolute path */
 };
 
 enum key_id {
@@ -83,6 +100,12 @@ enum key_id {
 	UP_LIVENESS,
 	UP_SLOW_RETRY_CODES,
 	UP_FIN_TIMEOUT,
+	UP_TLS_CA_FILE,
+	UP_TLS_CA_DIR,
+	UP_TLS_CERT_FILE,
+	UP_TLS_KEY_FILE,
+	UP_TLS_SERVER_NAME,
+	UP_TLS_INSECURE,
 	RD_URL,
 	RD_CHANNEL,
 	RD_PATTERN,
@@ -91,6 +114,7 @@ enum key_id {
 	RD_BACKOFF_MAX,
 	RD_PING_INTERVAL,
 	RD_PING_TIMEOUT,
+	RD_PASSWORD_FILE,
 	Q_MAX_MESSAGES,
 	Q_MAX_BYTES,
 	Q_OVERFLOW,
@@ -102,6 +126,11 @@ enum key_id {
 	D_TCP_KEEPALIVE_INTERVAL,
 	D_TCP_KEEPALIVE_PROBES,
 	D_TCP_USER_TIMEOUT,
+	D_RUNTIME_DIR,
+	ST_KEY,
+	ST_CHANNEL,
+	ST_TTL,
+	M_LISTEN,
 	KEY_COUNT
 };
 
@@ -159,6 +188,19 @@ static const struct key_def keys[KEY_COUNT] = {
 				  OFF(slow_retry_codes), 1000, 4999 },
 	[UP_FIN_TIMEOUT] = { "upstream", "fin_timeout", NULL, KIND_DURATION,
 			     false, OFF(fin_timeout_ms), 0, MINS(1) },
+	[UP_TLS_CA_FILE] = { "upstream", "tls_ca_file", NULL, KIND_FILE,
+			     false, OFF(tls_ca_file), 0, 0 },
+	[UP_TLS_CA_DIR] = { "upstream", "tls_ca_dir", NULL, KIND_DIR, false,
+			    OFF(tls_ca_dir), 0, 0 },
+	[UP_TLS_CERT_FILE] = { "upstream", "tls_cert_file", NULL, KIND_FILE,
+			       false, OFF(tls_cert_file), 0, 0 },
+	[UP_TLS_KEY_FILE] = { "upstream", "tls_key_file", NULL, KIND_FILE,
+			      false, OFF(tls_key_file), 0, 0 },
+	[UP_TLS_SERVER_NAME] = { "upstream", "tls_server_name", NULL,
+				 KIND_SERVER_NAME, false,
+				 OFF(tls_server_name), 0, 0 },
+	[UP_TLS_INSECURE] = { "upstream", "tls_insecure", NULL, KIND_BOOL,
+			      false, OFF(tls_insecure), 0, 0 },
 	[RD_URL] = { "redis", "url", "--redis", KIND_REDIS_URL, false,
 		     0, 0, 0 },
 	[RD_CHANNEL] = { "redis", "channel", "--channel", KIND_CHANNEL, true,
@@ -181,6 +223,8 @@ static const struct key_def keys[KEY_COUNT] = {
 	[RD_PING_TIMEOUT] = { "redis", "ping_timeout", NULL, KIND_DURATION,
 			      false, OFF(redis_ping_timeout_ms), MS(1),
 			      HOURS(1) },
+	[RD_PASSWORD_FILE] = { "redis", "password_file", NULL,
+			       KIND_PASSWORD_FILE, false, 0, 0, 0 },
 	[Q_MAX_MESSAGES] = { "queue", "max_messages", NULL, KIND_COUNT,
 			     false, OFF(queue_max_messages), 1, 100000000 },
 	[Q_MAX_BYTES] = { "queue", "max_bytes", NULL, KIND_SIZE, false,
@@ -210,10 +254,21 @@ static const struct key_def keys[KEY_COUNT] = {
 	[D_TCP_USER_TIMEOUT] = { "daemon", "tcp_user_timeout", NULL,
 				 KIND_DURATION, false,
 				 OFF(tcp_user_timeout_ms), 0, HOURS(1) },
+	[D_RUNTIME_DIR] = { "daemon", "runtime_dir", NULL, KIND_RUNTIME_DIR,
+			    false, OFF(runtime_dir), 0, 0 },
+	[ST_KEY] = { "status", "key", NULL, KIND_REDIS_NAME, false,
+		     OFF(status_key), 0, 0 },
+	[ST_CHANNEL] = { "status", "channel", NULL, KIND_REDIS_NAME, false,
+			 OFF(status_channel), 0, 0 },
+	/* Refreshed at a third of it: under 1s that is a busy loop. */
+	[ST_TTL] = { "status", "ttl", NULL, KIND_DURATION, false,
+		     OFF(status_ttl_ms), SECS(1), HOURS(1) },
+	[M_LISTEN] = { "metrics", "listen", NULL, KIND_LISTEN, false, 0, 0,
+		       0 },
 };
 
 static const char *const sections[] = { "upstream", "redis", "queue",
-					"daemon" };
+					"daemon", "status", "metrics" };
 
 struct enum_name {
 	const char *name;
@@ -236,6 +291,12 @@ static const struct enum_name overflows[] = {
 static const struct enum_name livenesses[] = {
 	{ "pong", LIVENESS_PONG },
 	{ "any", LIVENESS_ANY },
+	{ NULL, 0 },
+};
+
+static const struct enum_name booleans[] = {
+	{ "yes", 1 },
+	{ "no", 0 },
 	{ NULL, 0 },
 };
 
@@ -270,6 +331,8 @@ struct loader {
 	bool from_cli[KEY_COUNT];
 	bool bad[KEY_COUNT];		/* a value was given but rejected */
 	bool bad_flag[KEY_COUNT];	/* ... and that value was a flag's */
+	char *redis_password;	/* from password_file; wins over the URL's */
+	enum cli_action action;
 };
 
 static void
@@ -424,6 +487,8 @@ config_init(struct config *cfg)
 	cfg->tcp_keepalive_interval_ms = SECS(5);
 	cfg->tcp_keepalive_probes = 3;
 	cfg->tcp_user_timeout_ms = SECS(30);
+	/* config_load fills in runtime_dir and the status names. */
+	cfg->status_ttl_ms = SECS(30);
 }
 
 void
@@ -445,6 +510,15 @@ config_free(struct config *cfg)
 	strlist_free(&cfg->channels);
 	strlist_free(&cfg->patterns);
 	free(cfg->dns_servers);
+	free(cfg->tls_ca_file);
+	free(cfg->tls_ca_dir);
+	free(cfg->tls_cert_file);
+	free(cfg->tls_key_file);
+	free(cfg->tls_server_name);
+	free(cfg->runtime_dir);
+	free(cfg->status_key);
+	free(cfg->status_channel);
+	free(cfg->metrics_listen);
 	config_init(cfg);
 }
 
@@ -561,13 +635,251 @@ is_set(const struct loader *ld, enum key_id id)
 	return ld->line[id] != 0 || ld->from_cli[id];
 }
 
-/* ---- values -------------------------------------------------------- */
-
 static void *
 field(struct config *cfg, const struct key_def *k)
 {
 	return (char *)cfg + k->offset;
 }
+
+/* ---- files and secrets --------------------------------------------- */
+
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * What stat says a path is, for "'/etc/x' is a directory, not a file".
+ * Devices, FIFOs and sockets are refused before they are opened:
+ * opening one can block, or do something.
+ */
+static const char *
+file_type(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "something else";
+}
+
+/*
+ * A file or directory that is needed later, when connecting: checked
+ * now, so a typo shows at start (and under --check-config) instead of
+ * at every reconnect.  Only stat and open; what is in it is the TLS
+ * library's to judge.  Returns an open descriptor or -1 having said
+ * why.
+ */
+static int
+open_checked(struct loader *ld, const char *where, const char *path,
+	     bool dir)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) < 0) {
+		fail(ld, "%s: cannot read '%s': %s", where, path,
+		     strerror(errno));
+		return -1;
+	}
+	if (dir && !S_ISDIR(st.st_mode)) {
+		fail(ld, "%s: '%s' is not a directory", where, path);
+		return -1;
+	}
+	if (!dir && !S_ISREG(st.st_mode)) {
+		fail(ld, "%s: '%s' is %s, not a file", where, path,
+		     file_type(st.st_mode));
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		  (dir ? O_DIRECTORY : 0));
+	/* Certificates are looked up by name in a CA directory. */
+	if (fd >= 0 && dir && access(path, X_OK) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		fail(ld, "%s: cannot read '%s': %s", where, path,
+		     strerror(errno));
+		return -1;
+	}
+	/* Swapped for something else since the stat: say so too. */
+	if (fstat(fd, &st) < 0 || (dir ? !S_ISDIR(st.st_mode) :
+				    !S_ISREG(st.st_mode))) {
+		close(fd);
+		fail(ld, "%s: '%s' changed while it was being read", where,
+		     path);
+		return -1;
+	}
+	return fd;
+}
+
+/* tls_ca_file, tls_ca_dir, tls_cert_file, tls_key_file. */
+static int
+set_path(struct loader *ld, struct config *cfg, const struct key_def *k,
+	 const char *where, const char *value)
+{
+	char **dst = field(cfg, k);
+	int fd;
+
+	if (*value != '\0') {
+		if (has_control(value)) {
+			fail(ld, "%s: file name contains control characters",
+			     where);
+			return -1;
+		}
+		fd = open_checked(ld, where, value, k->kind == KIND_DIR);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	free(*dst);
+	*dst = *value != '\0' ? xstrdup(value) : NULL;
+	return 0;
+}
+
+/*
+ * A credential kept out of the config file.  spec is a path when it
+ * holds a '/', else the name of a file in $CREDENTIALS_DIRECTORY,
+ * where systemd puts what LoadCredential= names.  The whole file is
+ * the value, less one line end at the very end; it must hold no other
+ * line break and no NUL.  A header value also loses the blanks around
+ * it (they are not part of it in HTTP) and may not hold other control
+ * characters than tab.  Messages name the file, never what is in it.
+ * Returns the value (for the caller to wipe and free) or NULL having
+ * said why.
+ */
+static char *
+read_secret(struct loader *ld, const char *where, const char *spec,
+	    bool header)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *path = NULL, *buf = NULL, *value = NULL;
+	size_t len = 0, start = 0;
+	ssize_t n;
+	int fd;
+
+	if (*spec == '\0') {
+		fail(ld, "%s: empty file name", where);
+		return NULL;
+	}
+	if (has_control(spec)) {
+		fail(ld, "%s: file name contains control characters", where);
+		return NULL;
+	}
+	if (strchr(spec, '/') != NULL) {
+		path = xstrdup(spec);
+	} else if (dir == NULL || *dir == '\0') {
+		fail(ld, "%s: CREDENTIALS_DIRECTORY is not set, so credential "
+		     "'%s' cannot be found (load it with LoadCredential=, or "
+		     "give a path containing '/')", where, spec);
+		return NULL;
+	} else {
+		size_t dlen = strlen(dir);
+
+		while (dlen > 1 && dir[dlen - 1] == '/')
+			dlen--;
+		if (asprintf(&path, "%.*s/%s", (int)dlen, dir, spec) < 0)
+			oom();
+	}
+	fd = open_checked(ld, where, path, false);
+	if (fd < 0)
+		goto out;
+	/* One byte more than allowed, to tell "too large" from "full". */
+	buf = malloc(SECRET_MAX + 2);
+	if (buf == NULL)
+		oom();
+	while (len <= SECRET_MAX) {
+		n = read(fd, buf + len, SECRET_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(ld, "%s: cannot read '%s': %s", where, path,
+			     strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > SECRET_MAX) {
+		fail(ld, "%s: '%s' is larger than 16KiB", where, path);
+		goto out;
+	}
+	/* "\n" or "\r\n", as editors leave it. */
+	if (len > 0 && buf[len - 1] == '\n') {
+		len--;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		fail(ld, "%s: '%s' contains a NUL byte", where, path);
+		goto out;
+	}
+	if (strpbrk(buf, "\r\n") != NULL) {
+		fail(ld, "%s: '%s' contains a line break (only one, at the "
+		     "end, is allowed)", where, path);
+		goto out;
+	}
+	if (header) {
+		start = strspn(buf, " \t");
+		while (len > start && (buf[len - 1] == ' ' ||
+				       buf[len - 1] == '\t'))
+			len--;
+	}
+	if (len == start) {
+		fail(ld, "%s: '%s' is empty", where, path);
+		goto out;
+	}
+	for (size_t i = start; header && i < len; i++) {
+		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\t') ||
+		    buf[i] == 0x7f) {
+			fail(ld, "%s: '%s' contains control characters", where,
+			     path);
+			goto out;
+		}
+	}
+	value = strndup(buf + start, len - start);
+	if (value == NULL)
+		oom();
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, SECRET_MAX + 2);
+		free(buf);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return value;
+}
+
+/* [redis] password_file: AUTH with this instead of the URL's password. */
+static int
+set_password_file(struct loader *ld, const char *where, const char *value)
+{
+	char *pw = NULL;
+
+	if (*value != '\0') {
+		pw = read_secret(ld, where, value, false);
+		if (pw == NULL)
+			return -1;
+	}
+	wipe(ld->redis_password);
+	free(ld->redis_password);
+	ld->redis_password = pw;
+	return 0;
+}
+
+/* ---- values -------------------------------------------------------- */
 
 static int
 set_number(struct loader *ld, struct config *cfg, const struct key_def *k,
@@ -672,14 +984,16 @@ is_token(const char *s, size_t n)
 /*
  * "Name: value", stored back as "Name: value" with exactly one space so
  * the connection code can split it without re-validating.  The value
- * is never echoed: it is usually a credential.
+ * is never echoed: it is usually a credential.  "Name: @FILE" takes the
+ * value from FILE (see read_secret), so the credential need not be in
+ * the config file at all.
  */
 static int
 set_header(struct loader *ld, struct config *cfg, const char *where,
 	   const char *value)
 {
 	const char *colon = strchr(value, ':'), *v;
-	char name[QUOTE_MAX + 1], *line;
+	char name[QUOTE_MAX + 1], prefix[1024], *line, *secret = NULL;
 	size_t nlen;
 
 	if (colon == NULL) {
@@ -720,6 +1034,17 @@ set_header(struct loader *ld, struct config *cfg, const char *where,
 		fail(ld, "%s: header '%s' has an empty value", where, name);
 		return -1;
 	}
+	/* "@FILE": the value is read from FILE; "@@..." is "@..." itself. */
+	if (v[0] == '@' && v[1] == '@') {
+		v++;
+	} else if (v[0] == '@') {
+		snprintf(prefix, sizeof(prefix), "%s: header '%s'", where,
+			 name);
+		secret = read_secret(ld, prefix, v + 1, true);
+		if (secret == NULL)
+			return -1;
+		v = secret;
+	}
 	for (const char *p = v; *p != '\0'; p++) {
 		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
 			fail(ld, "%s: header '%s': value contains control "
@@ -732,6 +1057,8 @@ set_header(struct loader *ld, struct config *cfg, const char *where,
 	strlist_add(&cfg->headers, line);
 	wipe(line);
 	free(line);
+	wipe(secret);
+	free(secret);
 	return 0;
 }
 
@@ -1135,6 +1462,205 @@ bad:
 	return -1;
 }
 
+/*
+ * tls_server_name: a DNS name as a certificate holds it, dot-separated
+ * labels of letters, digits and '-' (1..63 bytes, no '-' at either
+ * end), 253 bytes in all.  An IPv4 address passes as such a name; an
+ * IPv6 one cannot be sent as SNI.
+ */
+static bool
+is_dns_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > SERVER_NAME_MAX)
+		return false;
+	for (;;) {
+		size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+
+		if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+			return false;
+		s += n;
+		if (*s == '\0')
+			return true;
+		if (*s++ != '.')
+			return false;
+	}
+}
+
+static int
+set_server_name(struct loader *ld, struct config *cfg, const char *where,
+		const char *value)
+{
+	char q[QUOTE_MAX + 8];
+
+	if (*value != '\0' && !is_dns_name(value)) {
+		fail(ld, "%s: invalid server name %s (expected a host name "
+		     "such as push.example.com)", where,
+		     has_control(value) ? "with control characters" :
+		     quote(q, sizeof(q), value));
+		return -1;
+	}
+	free(cfg->tls_server_name);
+	cfg->tls_server_name = *value != '\0' ? xstrdup(value) : NULL;
+	return 0;
+}
+
+/*
+ * [status] key and channel: any bytes Redis takes, short of control
+ * characters (they would only garble redis-cli output and logs), at
+ * most 256 of them.  Empty turns the feature off.
+ */
+static int
+set_redis_name(struct loader *ld, struct config *cfg, const struct key_def *k,
+	       const char *where, const char *value)
+{
+	char **dst = field(cfg, k);
+
+	if (strlen(value) > REDIS_NAME_MAX) {
+		fail(ld, "%s: %s name is longer than %d bytes", where, k->name,
+		     REDIS_NAME_MAX);
+		return -1;
+	}
+	if (has_control(value)) {
+		fail(ld, "%s: %s name contains control characters", where,
+		     k->name);
+		return -1;
+	}
+	free(*dst);
+	*dst = *value != '\0' ? xstrdup(value) : NULL;
+	return 0;
+}
+
+/*
+ * [metrics] listen: "127.x.y.z:PORT" or "[::1]:PORT".  The counters
+ * are served without authentication, so nothing beyond this host may
+ * reach them directly.
+ */
+static int
+set_listen(struct loader *ld, struct config *cfg, const char *where,
+	   const char *value)
+{
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	char host[INET6_ADDRSTRLEN + 1], canon[INET6_ADDRSTRLEN];
+	char q[QUOTE_MAX + 8], qp[QUOTE_MAX + 8];
+	const char *port, *colon;
+	size_t hlen;
+	unsigned long pv = 0;
+	bool v6 = value[0] == '[', loopback;
+
+	if (*value == '\0') {
+		free(cfg->metrics_listen);
+		cfg->metrics_listen = NULL;
+		memset(cfg->metrics_host, 0, sizeof(cfg->metrics_host));
+		cfg->metrics_port = 0;
+		return 0;
+	}
+	if (has_control(value)) {
+		fail(ld, "%s: address contains control characters", where);
+		return -1;
+	}
+	quote(q, sizeof(q), value);
+	if (v6) {
+		const char *close = strchr(value, ']');
+
+		if (close == NULL)
+			goto not_loopback;
+		hlen = (size_t)(close - value - 1);
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (colon == NULL && close[1] != '\0')
+			goto not_loopback;
+	} else {
+		colon = strchr(value, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			if (inet_pton(AF_INET6, value, &addr) == 1) {
+				fail(ld, "%s: %s: an IPv6 address goes in "
+				     "brackets, as in [::1]:9477", where, q);
+				return -1;
+			}
+			goto not_loopback;
+		}
+		hlen = colon != NULL ? (size_t)(colon - value) : strlen(value);
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto not_loopback;
+	memcpy(host, value + v6, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, &addr) != 1)
+		goto not_loopback;
+	loopback = v6 ? IN6_IS_ADDR_LOOPBACK(&addr.v6) :
+			ntohl(addr.v4.s_addr) >> 24 == 127;
+	if (!loopback)
+		goto not_loopback;
+	if (colon == NULL) {
+		fail(ld, "%s: %s has no port (expected e.g. 127.0.0.1:9477)",
+		     where, q);
+		return -1;
+	}
+	port = colon + 1;
+	for (const char *p = port; *p != '\0' && pv <= 65535; p++) {
+		if (*p < '0' || *p > '9') {
+			pv = 0;
+			break;
+		}
+		pv = pv * 10 + (unsigned long)(*p - '0');
+	}
+	if (pv < 1 || pv > 65535) {
+		fail(ld, "%s: invalid port %s in %s (expected 1-65535)", where,
+		     quote(qp, sizeof(qp), port), q);
+		return -1;
+	}
+	if (inet_ntop(v6 ? AF_INET6 : AF_INET, &addr, canon,
+		      sizeof(canon)) == NULL)
+		goto not_loopback;
+	free(cfg->metrics_listen);
+	cfg->metrics_listen = xstrdup(value);
+	snprintf(cfg->metrics_host, sizeof(cfg->metrics_host), "%s", canon);
+	cfg->metrics_port = (uint16_t)pv;
+	return 0;
+
+not_loopback:
+	fail(ld, "%s: %s: metrics are served on loopback only (expected "
+	     "127.x.y.z:PORT or [::1]:PORT)", where, q);
+	return -1;
+}
+
+/*
+ * [daemon] runtime_dir.  Not required to exist yet: systemd makes it
+ * (RuntimeDirectory=) just before starting the daemon, and
+ * --check-config may well run before that.
+ */
+static int
+set_runtime_dir(struct loader *ld, struct config *cfg, const char *where,
+		const char *value)
+{
+	char q[QUOTE_MAX + 8];
+
+	if (*value == '\0') {
+		fail(ld, "%s: empty directory name (leave the key out for the "
+		     "default: $RUNTIME_DIRECTORY, else %s)", where,
+		     DEFAULT_RUNTIME_DIR);
+		return -1;
+	}
+	if (has_control(value)) {
+		fail(ld, "%s: directory name contains control characters",
+		     where);
+		return -1;
+	}
+	if (value[0] != '/') {
+		fail(ld, "%s: %s is not an absolute path", where,
+		     quote(q, sizeof(q), value));
+		return -1;
+	}
+	free(cfg->runtime_dir);
+	cfg->runtime_dir = xstrdup(value);
+	return 0;
+}
+
 static int
 set_ws_url(struct loader *ld, struct config *cfg, const char *where,
 	   const char *value)
@@ -1226,6 +1752,24 @@ set_value(struct loader *ld, struct config *cfg, enum key_id id,
 		return set_close_codes(ld, cfg, k, where, value);
 	case KIND_DNS_SERVERS:
 		return set_dns_servers(ld, cfg, where, value);
+	case KIND_FILE:
+	case KIND_DIR:
+		return set_path(ld, cfg, k, where, value);
+	case KIND_SERVER_NAME:
+		return set_server_name(ld, cfg, where, value);
+	case KIND_BOOL:
+		rc = set_enum(ld, where, booleans, value, &v);
+		if (rc == 0)
+			*(bool *)field(cfg, k) = v != 0;
+		return rc;
+	case KIND_PASSWORD_FILE:
+		return set_password_file(ld, where, value);
+	case KIND_REDIS_NAME:
+		return set_redis_name(ld, cfg, k, where, value);
+	case KIND_LISTEN:
+		return set_listen(ld, cfg, where, value);
+	case KIND_RUNTIME_DIR:
+		return set_runtime_dir(ld, cfg, where, value);
 	}
 	return -1;
 }
@@ -1296,8 +1840,9 @@ on_ini(void *user, const char *section, const char *key, const char *value,
 		ld->in_unknown_section = !known_section(section);
 		if (ld->in_unknown_section) {
 			fail(ld, "%s:%u: unknown section [%s] (expected "
-			     "[upstream], [redis], [queue] or [daemon])",
-			     ld->path, line, section);
+			     "[upstream], [redis], [queue], [daemon], "
+			     "[status] or [metrics])", ld->path, line,
+			     section);
 			return -1;
 		}
 		return 0;
@@ -1335,6 +1880,7 @@ enum {
 	OPT_PING_INTERVAL,
 	OPT_PONG_TIMEOUT,
 	OPT_DRAIN_TIMEOUT,
+	OPT_STATUS,
 };
 
 static const struct option long_options[] = {
@@ -1349,6 +1895,7 @@ static const struct option long_options[] = {
 	{ "ping-interval", required_argument, NULL, OPT_PING_INTERVAL },
 	{ "pong-timeout", required_argument, NULL, OPT_PONG_TIMEOUT },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
+	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -1421,7 +1968,7 @@ static const char *
 parse_flags(struct loader *ld, int argc, char **argv, enum cli_action *action)
 {
 	const char *path = NULL;
-	bool help = false, version = false, check = false;
+	bool help = false, version = false, check = false, status = false;
 	char where[64];
 	int c, id;
 
@@ -1442,6 +1989,9 @@ parse_flags(struct loader *ld, int argc, char **argv, enum cli_action *action)
 			break;
 		case OPT_CHECK_CONFIG:
 			check = true;
+			break;
+		case OPT_STATUS:
+			status = true;
 			break;
 		case '?':
 		case ':':
@@ -1466,14 +2016,21 @@ parse_flags(struct loader *ld, int argc, char **argv, enum cli_action *action)
 		fail(ld, "command line: unexpected argument '%s' (settings "
 		     "are given as --flags or in the -c file)", argv[i]);
 
+	/* Either is a question about the file; which one is unclear. */
+	if (check && status && !help && !version)
+		fail(ld, "command line: --check-config and --status cannot be "
+		     "combined");
 	if (help)
 		*action = CLI_HELP;
 	else if (version)
 		*action = CLI_VERSION;
 	else if (check)
 		*action = CLI_CHECK_CONFIG;
+	else if (status)
+		*action = CLI_STATUS;
 	else
 		*action = CLI_RUN;
+	ld->action = *action;
 	return path;
 }
 
@@ -1578,6 +2135,97 @@ check_sizes(struct loader *ld)
 		     is_set(ld, UP_MAX_MESSAGE_SIZE) ? "" : ", the default");
 }
 
+/* A TLS key that asks for something: a path or name, or "yes". */
+static bool
+tls_key_used(const struct loader *ld, enum key_id id)
+{
+	const struct config *cfg = ld->cfg;
+
+	if (!is_set(ld, id) || ld->bad[id])
+		return false;
+	if (id == UP_TLS_INSECURE)
+		return cfg->tls_insecure;
+	return *(char *const *)((const char *)cfg + keys[id].offset) != NULL;
+}
+
+static void
+check_tls(struct loader *ld)
+{
+	static const enum key_id tls_keys[] = {
+		UP_TLS_CA_FILE, UP_TLS_CA_DIR, UP_TLS_CERT_FILE,
+		UP_TLS_KEY_FILE, UP_TLS_SERVER_NAME, UP_TLS_INSECURE,
+	};
+	struct config *cfg = ld->cfg;
+	char where[512];
+	int first = -1;
+
+	/* Once, at the first of them: the fix is the URL, not each key. */
+	for (size_t i = 0; i < sizeof(tls_keys) / sizeof(tls_keys[0]); i++)
+		if (tls_key_used(ld, tls_keys[i]) &&
+		    (first < 0 || ld->line[tls_keys[i]] < ld->line[first]))
+			first = tls_keys[i];
+	if (first >= 0 && cfg->url_text != NULL && !cfg->url.tls)
+		fail(ld, "%s: %s: TLS settings need a wss:// URL (url is "
+		     "'%s')", origin(ld, (enum key_id)first, where,
+				     sizeof(where)), keys[first].name,
+		     cfg->url_text);
+
+	if (tls_key_used(ld, UP_TLS_CERT_FILE) &&
+	    !tls_key_used(ld, UP_TLS_KEY_FILE) && !ld->bad[UP_TLS_KEY_FILE])
+		fail(ld, "%s: tls_cert_file without tls_key_file (a client "
+		     "certificate needs its private key)",
+		     origin(ld, UP_TLS_CERT_FILE, where, sizeof(where)));
+	if (tls_key_used(ld, UP_TLS_KEY_FILE) &&
+	    !tls_key_used(ld, UP_TLS_CERT_FILE) &&
+	    !ld->bad[UP_TLS_CERT_FILE])
+		fail(ld, "%s: tls_key_file without tls_cert_file (a private "
+		     "key needs its client certificate)",
+		     origin(ld, UP_TLS_KEY_FILE, where, sizeof(where)));
+}
+
+/*
+ * systemd's RuntimeDirectory= sets $RUNTIME_DIRECTORY, several
+ * directories separated by ':' when several are named; the first one
+ * is wspushd's.
+ */
+static void
+default_runtime_dir(struct loader *ld)
+{
+	const char *env = getenv("RUNTIME_DIRECTORY");
+	size_t n;
+
+	if (env == NULL || *env == '\0') {
+		ld->cfg->runtime_dir = xstrdup(DEFAULT_RUNTIME_DIR);
+		return;
+	}
+	n = strcspn(env, ":");
+	if (env[0] != '/') {
+		fail(ld, "environment: RUNTIME_DIRECTORY: '%.*s' is not an "
+		     "absolute path", (int)n, env);
+		return;
+	}
+	ld->cfg->runtime_dir = strndup(env, n);
+	if (ld->cfg->runtime_dir == NULL)
+		oom();
+}
+
+static void
+default_status(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	char where[512];
+
+	if (!is_set(ld, ST_KEY) && !ld->bad[ST_KEY])
+		cfg->status_key = xstrdup(DEFAULT_STATUS_KEY);
+	if (!is_set(ld, ST_CHANNEL) && !ld->bad[ST_CHANNEL])
+		cfg->status_channel = xstrdup(DEFAULT_STATUS_CHANNEL);
+	if (ld->action == CLI_STATUS && cfg->status_key == NULL &&
+	    !ld->bad[ST_KEY])
+		fail(ld, "%s: key is empty (status reporting is off), so "
+		     "--status has nothing to read",
+		     origin(ld, ST_KEY, where, sizeof(where)));
+}
+
 static void
 validate(struct loader *ld)
 {
@@ -1595,6 +2243,7 @@ validate(struct loader *ld)
 	check_order(ld, UP_BACKOFF_MIN, UP_BACKOFF_MAX);
 	check_order(ld, RD_BACKOFF_MIN, RD_BACKOFF_MAX);
 	check_sizes(ld);
+	check_tls(ld);
 
 	/* Not in config_init: it owns nothing, and this allocates. */
 	if (cfg->redis_url_text == NULL && !ld->bad[RD_URL]) {
@@ -1604,6 +2253,19 @@ validate(struct loader *ld)
 		else
 			cfg->redis_url_text = xstrdup(DEFAULT_REDIS_URL);
 	}
+	/* After the flags: password_file wins over --redis too. */
+	if (ld->redis_password != NULL && cfg->redis_url_text != NULL) {
+		if (cfg->redis.password != NULL) {
+			explicit_bzero(cfg->redis.password,
+				       strlen(cfg->redis.password));
+			free(cfg->redis.password);
+		}
+		cfg->redis.password = ld->redis_password;
+		ld->redis_password = NULL;
+	}
+	if (cfg->runtime_dir == NULL && !ld->bad[D_RUNTIME_DIR])
+		default_runtime_dir(ld);
+	default_status(ld);
 }
 
 /* ---- entry points -------------------------------------------------- */
@@ -1657,6 +2319,8 @@ config_load(int argc, char **argv, struct config *cfg,
 	validate(&ld);
 out:
 	config_free(&ld.cli);
+	wipe(ld.redis_password);
+	free(ld.redis_password);
 	return ld.errors == 0 ? 0 : -1;
 }
 
@@ -1700,6 +2364,9 @@ config_usage(void *stream)
 "                         ([daemon] drain_timeout)\n"
 "      --check-config     check the configuration, report every problem\n"
 "                         found, and exit\n"
+"      --status           print the running daemon's status, read from the\n"
+"                         Redis hash named by [status] key, and exit; -c\n"
+"                         tells which Redis and key to ask\n"
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
 "\n"

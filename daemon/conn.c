@@ -31,6 +31,7 @@
 #include "wspushd/queue.h"
 #include "wspushd/retry_after.h"
 #include "wspushd/sockopt.h"
+#include "wspushd/tls.h"
 #include "wspushd/utf8.h"
 #include "wspushd/watch.h"
 
@@ -47,7 +48,8 @@ struct pending_event {
 
 struct conn {
 	struct lws_context *ctx;
-	struct lws_vhost *vh;
+	struct lws_vhost *vh;		/* for our own watches */
+	struct lws_vhost *client_vh;	/* what the upstream connects through */
 	const struct config *cfg;
 
 	struct fsm fsm;
@@ -103,6 +105,7 @@ struct conn {
 	time_t state_since;		/* wall clock, for status reports */
 	uint64_t retry_at_ms;		/* monotonic; 0: no retry scheduled */
 	char last_error[160];		/* since the last successful connect */
+	char tls_error[160];		/* lws' verification complaint, if any */
 };
 
 static void run_actions(struct conn *c, const struct fsm_output *out,
@@ -321,13 +324,19 @@ connect_to(struct conn *c, const char *ip)
 	struct lws *w;
 
 	i.context = c->ctx;
-	i.vhost = c->vh;
+	i.vhost = c->client_vh;
 	i.address = ip;
 	i.port = u->port;
 	i.path = u->path;
-	/* The name, not the address, goes in Host, SNI and the cert check. */
-	i.host = u->host;
-	i.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0;
+	/*
+	 * The name, not the address, goes in Host, SNI and the certificate
+	 * check (lws 4.1 takes all three from here).
+	 */
+	i.host = c->cfg->tls_server_name ? c->cfg->tls_server_name : u->host;
+	i.ssl_connection = tls_connect_flags(c->cfg);
+	if (c->cfg->tls_insecure && u->tls)
+		log_warnx("upstream: tls_insecure = yes: the certificate of %s "
+			  "is not checked", c->endpoint);
 	i.protocol = c->cfg->subprotocol;
 	i.local_protocol_name = CONN_PROTOCOL_NAME;
 	i.ietf_version_or_minus_one = -1;
@@ -381,6 +390,7 @@ open_socket(struct conn *c)
 	c->headers_sent = false;
 	c->peer_close_seen = false;
 	c->rx_bytes = 0;
+	c->tls_error[0] = '\0';
 	c->stats.attempts++;
 	log_debug("upstream: attempt %llu to %s",
 		  (unsigned long long)c->stats.attempts, c->endpoint);
@@ -677,9 +687,13 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		status = (int)lws_http_client_http_response(wsi);
 		if (status >= 100 && status != 101)
 			describe_http_refusal(c, wsi, status, why, sizeof(why));
+		else if (c->tls_error[0] != '\0')
+			/* lws' own text here is an opaque OpenSSL code. */
+			snprintf(why, sizeof(why), "TLS: %s", c->tls_error);
 		else
 			snprintf(why, sizeof(why), "%s",
 				 in != NULL ? (const char *)in : "connection error");
+		c->tls_error[0] = '\0';
 		log_repeated(&c->err_log, LOG_WARNING,
 			     "upstream: connect to %s failed: %s", c->endpoint, why);
 		conn_event(c, EV_CONNECT_FAILED, why);
@@ -886,6 +900,23 @@ conn_config_changed(struct conn *c)
 }
 
 void
+conn_set_client_vhost(struct conn *c, struct lws_vhost *vh)
+{
+	c->client_vh = vh;
+}
+
+void
+conn_note_tls_error(struct conn *c, const char *msg)
+{
+	size_t n;
+
+	snprintf(c->tls_error, sizeof(c->tls_error), "%s", msg);
+	n = strlen(c->tls_error);
+	while (n > 0 && (c->tls_error[n - 1] == '\n' || c->tls_error[n - 1] == ' '))
+		c->tls_error[--n] = '\0';
+}
+
+void
 conn_restart(struct conn *c)
 {
 	conn_event(c, EV_RESTART, "configuration reloaded");
@@ -901,6 +932,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 		return NULL;
 	c->ctx = ctx;
 	c->vh = vh;
+	c->client_vh = vh;
 	c->dns = dns;
 	c->cfg = cfg;
 	c->on_exit = on_exit;

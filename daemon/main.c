@@ -22,10 +22,9 @@
 #include "wspushd/reload.h"
 #include "wspushd/signals.h"
 #include "wspushd/status.h"
+#include "wspushd/tls.h"
 #include "wspushd/watch.h"
 
-/* Debian's CA bundle; lws 4.1 as packaged has no usable default. */
-#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 struct daemon {
 	struct config cfg;
@@ -44,8 +43,23 @@ struct daemon {
 	char **argv;
 };
 
+/*
+ * The daemon, for the two lws hooks that carry no pointer of ours: the
+ * log callback and the TLS set-up of a new vhost.
+ */
+static struct daemon *the_daemon;
+
+static int
+upstream_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		  void *user, void *in, size_t len)
+{
+	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS)
+		return tls_load_extra_verify_certs(wsi, user);
+	return conn_protocol_callback(wsi, reason, user, in, len);
+}
+
 static const struct lws_protocols protocols[] = {
-	{ CONN_PROTOCOL_NAME, conn_protocol_callback, 0, 0, 0, NULL, 0 },
+	{ CONN_PROTOCOL_NAME, upstream_callback, 0, 0, 0, NULL, 0 },
 	{ WATCH_PROTOCOL_NAME, watch_protocol_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
@@ -66,6 +80,16 @@ lws_log_emit(int level, const char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
+	/*
+	 * lws says why a certificate was refused only in its log; keep the
+	 * reason for the connection's own error line.
+	 */
+	if (the_daemon != NULL && the_daemon->conn != NULL) {
+		const char *why = strstr(line, "SSL error: ");
+
+		if (why != NULL)
+			conn_note_tls_error(the_daemon->conn, why + 11);
+	}
 	log_repeated(&lws_repeat, prio, "lws: %.*s", (int)n, line);
 }
 
@@ -182,6 +206,25 @@ reload(struct daemon *d)
 	}
 	diag_free(&diag);
 	reload_plan(&d->cfg, &next, &plan);
+	if (plan.upstream && next.url.tls) {
+		char err[300];
+		/*
+		 * TLS settings are fixed in a vhost when it is made: the next
+		 * attempt goes through a new one.  The old one stays until
+		 * exit, as its closing connection may still need it.
+		 */
+		struct lws_vhost *uvh = tls_upstream_vhost(d->ctx, protocols,
+							   &next, err, sizeof(err));
+
+		if (uvh == NULL) {
+			log_err("reload rejected: %s; the running configuration stays",
+				err);
+			config_free(&next);
+			notify_reloaded(d->notify);
+			return;
+		}
+		conn_set_client_vhost(d->conn, uvh);
+	}
 	if (plan.subscriptions && !plan.redis)
 		redis_sub_update(d->redis, &d->cfg, &next);
 
@@ -238,8 +281,6 @@ create_loop(struct daemon *d)
 	info.uid = -1;
 	/* A handful of descriptors; keeps lws' per-fd tables small. */
 	info.fd_limit_per_thread = 1024;
-	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0)
-		info.client_ssl_ca_filepath = SYSTEM_CA_BUNDLE;
 	d->ctx = lws_create_context(&info);
 	if (d->ctx == NULL) {
 		log_err("cannot create the event loop");
@@ -256,6 +297,7 @@ create_loop(struct daemon *d)
 static int
 run(struct daemon *d)
 {
+	the_daemon = d;
 	char url[512], err[160];
 
 	if (signals_block() < 0) {
@@ -271,6 +313,16 @@ run(struct daemon *d)
 		return WSPUSHD_EX_SOFTWARE;
 	}
 	d->conn = conn_new(d->ctx, d->vh, d->dns, &d->cfg, on_conn_exit, d);
+	if (d->conn != NULL && d->cfg.url.tls) {
+		struct lws_vhost *uvh = tls_upstream_vhost(d->ctx, protocols,
+							   &d->cfg, err, sizeof(err));
+
+		if (uvh == NULL) {
+			log_err("%s", err);
+			return WSPUSHD_EX_CONFIG;
+		}
+		conn_set_client_vhost(d->conn, uvh);
+	}
 	d->redis = redis_sub_new(d->ctx, d->vh, d->dns, &d->cfg,
 				 on_redis_message, d);
 	d->notify = notify_new(d->ctx);

@@ -4,7 +4,8 @@
  * Settings come from an INI file (-c FILE) and are then overridden by
  * command-line flags.  Loading never stops at the first problem: every
  * error is collected as "file:line: what is wrong" (or "command line:
- * --flag: what is wrong") so an operator fixes them all in one pass.
+ * --flag: what is wrong", or "environment: VARIABLE: what is wrong") so
+ * an operator fixes them all in one pass.
  */
 #ifndef WSPUSHD_CONFIG_H
 #define WSPUSHD_CONFIG_H
@@ -66,7 +67,9 @@ struct config {
 	/* [upstream] */
 	char *url_text;			/* as written (never holds credentials) */
 	struct ws_url url;
-	struct strlist headers;		/* "Name: value", sent on the upgrade */
+	struct strlist headers;		/* "Name: value", sent on the upgrade;
+					 * "Name: @FILE" arrives here with
+					 * FILE's contents as the value */
 	char *subprotocol;		/* Sec-WebSocket-Protocol, NULL if none */
 	uint64_t connect_timeout_ms;	/* default 3 s */
 	uint64_t backoff_min_ms;	/* default 250 ms */
@@ -83,6 +86,8 @@ struct config {
 						 * 1003, 1008, 4000-4999 */
 	uint64_t fin_timeout_ms;	/* after the close handshake, wait this long
 					 * for the server's FIN; 1 s */
+	/* Set only with a wss:// url; the files were found readable
+	 * when loading. */
 	char *tls_ca_file;		/* NULL: the system CA store */
 	char *tls_ca_dir;		/* NULL: none beyond the CA file */
 	char *tls_cert_file;		/* client certificate (mutual TLS), or NULL */
@@ -92,7 +97,9 @@ struct config {
 
 	/* [redis] */
 	char *redis_url_text;		/* as written; may hold a password: redact */
-	struct redis_url redis;		/* config_load defaults it to redis://127.0.0.1:6379 */
+	struct redis_url redis;		/* config_load defaults it to
+					 * redis://127.0.0.1:6379; password_file
+					 * replaces its password */
 	struct strlist channels;	/* SUBSCRIBE */
 	struct strlist patterns;	/* PSUBSCRIBE */
 	uint64_t redis_connect_timeout_ms;	/* default 3 s */
@@ -118,18 +125,24 @@ struct config {
 	uint64_t tcp_keepalive_interval_ms;	/* 5 s */
 	unsigned tcp_keepalive_probes;	/* 3 */
 	uint64_t tcp_user_timeout_ms;	/* unacknowledged data limit; 30 s, 0 = off */
-	char *runtime_dir;		/* lock file lives here; default
+	char *runtime_dir;		/* lock file lives here; absolute.
+					 * NULL after config_init; config_load
+					 * fills in the first entry of
 					 * $RUNTIME_DIRECTORY, else /run/wspushd */
 
 	/* [status] */
-	char *status_key;		/* Redis hash; "wspushd:status"; NULL = off */
-	char *status_channel;		/* state changes; "wspushd:events"; NULL = off */
+	/* Names are 1..256 bytes without control characters.  NULL = off;
+	 * config_load fills in the defaults, config_init does not. */
+	char *status_key;		/* Redis hash; "wspushd:status" */
+	char *status_channel;		/* state changes; "wspushd:events" */
 	uint64_t status_ttl_ms;		/* hash TTL, refreshed at a third of it; 30 s */
 
 	/* [metrics] */
 	char *metrics_listen;		/* "127.0.0.1:9477" as written; NULL = off */
-	char metrics_host[46];		/* numeric loopback address */
-	uint16_t metrics_port;
+	char metrics_host[46];		/* numeric loopback address, as
+					 * inet_ntop spells it, no brackets;
+					 * "" when off */
+	uint16_t metrics_port;		/* 1..65535; 0 when off */
 };
 
 /* What main() should do once the command line is parsed. */

@@ -17,7 +17,10 @@
  * become extra command-line arguments placed before "-c FILE", so the
  * flag parsing and the flags-over-file merge are fuzzed too.  Arguments
  * that could name another config file are dropped: reading /dev/zero or
- * a terminal would hang the fuzzer, not find a bug.
+ * a terminal would hang the fuzzer, not find a bug.  Paths in the file
+ * itself (TLS files, "@FILE" headers, password_file) are left alone:
+ * config_load opens nothing but regular files and directories, and
+ * reads at most 16KiB of a secret, so they cannot hang it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -184,7 +187,8 @@ check_diag(const struct diag *d, const char *prefix)
 		CHECK(d->lines[i] != NULL);
 		CHECK(strchr(d->lines[i], '\n') == NULL);
 		CHECK(strncmp(d->lines[i], prefix, plen) == 0 ||
-		      strncmp(d->lines[i], "command line", 12) == 0);
+		      strncmp(d->lines[i], "command line", 12) == 0 ||
+		      strncmp(d->lines[i], "environment: ", 13) == 0);
 	}
 }
 
@@ -398,6 +402,83 @@ check_dns_servers(const char *list)
 		free(items[i]);
 }
 
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* A path config_load checked: non-empty, no control characters. */
+static void
+check_path(const char *path)
+{
+	if (path != NULL)
+		CHECK(path[0] != '\0' && !has_control(path));
+}
+
+/* Letters, digits, '-' and '.', labels of 1..63, 253 in all. */
+static void
+check_server_name(const char *s)
+{
+	size_t label = 0;
+
+	CHECK(s[0] != '\0' && strlen(s) <= 253);
+	for (const char *p = s; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			CHECK(label >= 1 && label <= 63);
+			CHECK(p[-1] != '-' && p[-(ptrdiff_t)label] != '-');
+			if (*p == '\0')
+				return;
+			label = 0;
+			continue;
+		}
+		CHECK((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-');
+		label++;
+	}
+}
+
+/* A [status] name: NULL (off), or 1..256 bytes, no control characters. */
+static void
+check_redis_name(const char *s)
+{
+	if (s != NULL)
+		CHECK(s[0] != '\0' && strlen(s) <= 256 && !has_control(s));
+}
+
+/* metrics_listen and what was made of it: loopback, with a port. */
+static void
+check_metrics(const struct config *cfg)
+{
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} a;
+	const char *host = cfg->metrics_host;
+	char canon[INET6_ADDRSTRLEN];
+	bool v6;
+
+	CHECK(memchr(host, '\0', sizeof(cfg->metrics_host)) != NULL);
+	if (cfg->metrics_listen == NULL) {
+		CHECK(host[0] == '\0' && cfg->metrics_port == 0);
+		return;
+	}
+	CHECK(cfg->metrics_port >= 1);
+	v6 = strchr(host, ':') != NULL;
+	CHECK(inet_pton(v6 ? AF_INET6 : AF_INET, host, &a) == 1);
+	CHECK(v6 ? IN6_IS_ADDR_LOOPBACK(&a.v6) :
+	      ntohl(a.v4.s_addr) >> 24 == 127);
+	/* Numeric, as inet_ntop spells it, without brackets. */
+	CHECK(inet_ntop(v6 ? AF_INET6 : AF_INET, &a, canon,
+			sizeof(canon)) != NULL);
+	CHECK(strcmp(canon, host) == 0);
+	/* And it is what was written. */
+	CHECK(cfg->metrics_listen[0] == (v6 ? '[' : host[0]));
+}
+
 /* What a configuration that config_load() accepted must look like. */
 static void
 check_valid(const struct config *cfg)
@@ -470,6 +551,31 @@ check_valid(const struct config *cfg)
 	      cfg->overflow == OVERFLOW_DROP_NEWEST);
 	CHECK(cfg->log_level == LOG_ERR || cfg->log_level == LOG_WARNING ||
 	      cfg->log_level == LOG_INFO || cfg->log_level == LOG_DEBUG);
+
+	/* TLS: only for wss://, a client certificate only with its key. */
+	check_path(cfg->tls_ca_file);
+	check_path(cfg->tls_ca_dir);
+	check_path(cfg->tls_cert_file);
+	check_path(cfg->tls_key_file);
+	CHECK((cfg->tls_cert_file == NULL) == (cfg->tls_key_file == NULL));
+	if (cfg->tls_server_name != NULL)
+		check_server_name(cfg->tls_server_name);
+	if (cfg->tls_ca_file != NULL || cfg->tls_ca_dir != NULL ||
+	    cfg->tls_cert_file != NULL || cfg->tls_server_name != NULL ||
+	    cfg->tls_insecure)
+		CHECK(cfg->url.tls);
+
+	/* A password from password_file (or the URL) is one line. */
+	if (cfg->redis.password != NULL)
+		CHECK(cfg->redis.password[0] != '\0' &&
+		      strpbrk(cfg->redis.password, "\r\n") == NULL);
+
+	CHECK(cfg->runtime_dir != NULL && cfg->runtime_dir[0] == '/' &&
+	      !has_control(cfg->runtime_dir));
+	check_redis_name(cfg->status_key);
+	check_redis_name(cfg->status_channel);
+	CHECK(cfg->status_ttl_ms >= 1000 && cfg->status_ttl_ms <= 3600000);
+	check_metrics(cfg);
 }
 
 static void
@@ -498,7 +604,8 @@ fuzz_config_load(const uint8_t *data, size_t size)
 
 	CHECK(rc == 0 || rc == -1);
 	CHECK(action == CLI_RUN || action == CLI_CHECK_CONFIG ||
-	      action == CLI_HELP || action == CLI_VERSION);
+	      action == CLI_HELP || action == CLI_VERSION ||
+	      action == CLI_STATUS);
 	if (nextra == 0)
 		CHECK(action == CLI_CHECK_CONFIG);
 	/* Every problem is reported, and a report means a problem. */
@@ -506,6 +613,9 @@ fuzz_config_load(const uint8_t *data, size_t size)
 	check_diag(&d, file_path);
 	if (rc == 0 && action != CLI_HELP && action != CLI_VERSION)
 		check_valid(&cfg);
+	/* --status needs a key to read. */
+	if (rc == 0 && action == CLI_STATUS)
+		CHECK(cfg.status_key != NULL);
 
 	config_free(&cfg);
 	/* config_free leaves the defaults behind, owning nothing. */
@@ -513,7 +623,12 @@ fuzz_config_load(const uint8_t *data, size_t size)
 	      cfg.redis_url_text == NULL && cfg.url.host == NULL &&
 	      cfg.redis.host == NULL && cfg.headers.items == NULL &&
 	      cfg.channels.items == NULL && cfg.patterns.items == NULL &&
-	      cfg.dns_servers == NULL);
+	      cfg.dns_servers == NULL && cfg.tls_ca_file == NULL &&
+	      cfg.tls_ca_dir == NULL && cfg.tls_cert_file == NULL &&
+	      cfg.tls_key_file == NULL && cfg.tls_server_name == NULL &&
+	      cfg.runtime_dir == NULL && cfg.status_key == NULL &&
+	      cfg.status_channel == NULL && cfg.metrics_listen == NULL &&
+	      cfg.redis.password == NULL);
 	diag_free(&d);
 	for (size_t i = 0; i < nextra; i++)
 		free(extra[i]);

@@ -4,6 +4,9 @@
  * Config files are written to a private mkdtemp() directory, removed
  * again after each test.  Messages are compared whole, with that
  * directory shown as "$D", so a change in wording is a failing test.
+ * CREDENTIALS_DIRECTORY and RUNTIME_DIRECTORY are unset while the tests
+ * run (tests that need them set them, and each test's cleanup unsets
+ * them again), and restored at the end.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* mkdtemp, open_memstream */
@@ -17,17 +20,26 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "wspushd/config.h"
 #include "wspushd/url.h"
 
-#define MAX_FILES 8
+#define MAX_FILES 32
+#define MAX_DIRS 4
 #define MAX_ARGS 32
 
 static char tmpdir[64];
 static char files[MAX_FILES][128];
 static size_t nfiles;
+static char dirs[MAX_DIRS][128];
+static size_t ndirs;
+
+/* The environment the tests were started with, put back at the end. */
+static const char *const env_names[] = { "CREDENTIALS_DIRECTORY",
+					 "RUNTIME_DIRECTORY" };
+static char *env_saved[2];
 
 struct run {
 	struct config cfg;
@@ -37,10 +49,23 @@ struct run {
 	char *text;	/* the diag lines, '\n'-terminated, tmpdir as $D */
 };
 
+static void
+unset_env(void)
+{
+	for (size_t i = 0; i < 2; i++)
+		unsetenv(env_names[i]);
+}
+
 static int
 setup_dir(void **state)
 {
 	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = getenv(env_names[i]);
+
+		env_saved[i] = v != NULL ? strdup(v) : NULL;
+	}
+	unset_env();
 	strcpy(tmpdir, "/tmp/wspushd-cfg-XXXXXX");
 	return mkdtemp(tmpdir) != NULL ? 0 : -1;
 }
@@ -49,22 +74,72 @@ static int
 teardown_dir(void **state)
 {
 	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		if (env_saved[i] != NULL)
+			setenv(env_names[i], env_saved[i], 1);
+		free(env_saved[i]);
+		env_saved[i] = NULL;
+	}
 	return rmdir(tmpdir);
+}
+
+/* Remove the files written after the first keep of them. */
+static void
+cleanup_after(size_t keep)
+{
+	for (size_t i = keep; i < nfiles; i++)
+		unlink(files[i]);
+	if (nfiles > keep)
+		nfiles = keep;
 }
 
 static int
 cleanup_files(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < nfiles; i++)
-		unlink(files[i]);
-	nfiles = 0;
+	cleanup_after(0);
+	while (ndirs > 0)
+		rmdir(dirs[--ndirs]);
+	unset_env();
 	return 0;
 }
 
-/* Write name in the temporary directory; return its path. */
+/* text with every "$D" replaced by the temporary directory. */
+static char *
+expand(const char *text)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, &len);
+	const char *hit;
+
+	assert_non_null(fp);
+	while ((hit = strstr(text, "$D")) != NULL) {
+		fwrite(text, 1, (size_t)(hit - text), fp);
+		fputs(tmpdir, fp);
+		text = hit + 2;
+	}
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	return buf;
+}
+
+/* A directory in the temporary one, removed after the test. */
 static const char *
-write_file(const char *name, const char *text)
+make_dir(const char *name)
+{
+	char *path;
+
+	assert_true(ndirs < MAX_DIRS);
+	path = dirs[ndirs++];
+	snprintf(path, sizeof(dirs[0]), "%s/%s", tmpdir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	return path;
+}
+
+/* Write len bytes (NULs included) as name; return its path. */
+static const char *
+write_bytes(const char *name, const char *data, size_t len)
 {
 	char *path;
 	FILE *fp;
@@ -74,8 +149,26 @@ write_file(const char *name, const char *text)
 	snprintf(path, sizeof(files[0]), "%s/%s", tmpdir, name);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
-	fputs(text, fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
 	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+/* Write name in the temporary directory; return its path. */
+static const char *
+write_file(const char *name, const char *text)
+{
+	return write_bytes(name, text, strlen(text));
+}
+
+/* The same, with "$D" in text standing for the temporary directory. */
+static const char *
+write_file_d(const char *name, const char *text)
+{
+	char *full = expand(text);
+	const char *path = write_file(name, full);
+
+	free(full);
 	return path;
 }
 
@@ -192,6 +285,20 @@ test_defaults(void **state)
 	assert_int_equal(cfg.tcp_keepalive_interval_ms, 5000);
 	assert_int_equal(cfg.tcp_keepalive_probes, 3);
 	assert_int_equal(cfg.tcp_user_timeout_ms, 30000);
+	assert_null(cfg.tls_ca_file);
+	assert_null(cfg.tls_ca_dir);
+	assert_null(cfg.tls_cert_file);
+	assert_null(cfg.tls_key_file);
+	assert_null(cfg.tls_server_name);
+	assert_false(cfg.tls_insecure);
+	/* Filled in by config_load, which may allocate; config_init not. */
+	assert_null(cfg.runtime_dir);
+	assert_null(cfg.status_key);
+	assert_null(cfg.status_channel);
+	assert_int_equal(cfg.status_ttl_ms, 30000);
+	assert_null(cfg.metrics_listen);
+	assert_string_equal(cfg.metrics_host, "");
+	assert_int_equal(cfg.metrics_port, 0);
 	config_free(&cfg);
 	config_free(&cfg);	/* harmless twice */
 }
@@ -223,6 +330,18 @@ test_flags_only(void **state)
 	assert_int_equal(r.cfg.redis.transport, REDIS_TCP);
 	assert_string_equal(r.cfg.redis.host, "127.0.0.1");
 	assert_int_equal(r.cfg.redis.port, 6379);
+	assert_null(r.cfg.redis.password);
+	/* So are the runtime directory and the status names. */
+	assert_string_equal(r.cfg.runtime_dir, "/run/wspushd");
+	assert_string_equal(r.cfg.status_key, "wspushd:status");
+	assert_string_equal(r.cfg.status_channel, "wspushd:events");
+	assert_int_equal(r.cfg.status_ttl_ms, 30000);
+	assert_null(r.cfg.tls_ca_file);
+	assert_null(r.cfg.tls_server_name);
+	assert_false(r.cfg.tls_insecure);
+	assert_null(r.cfg.metrics_listen);
+	assert_string_equal(r.cfg.metrics_host, "");
+	assert_int_equal(r.cfg.metrics_port, 0);
 	run_free(&r);
 }
 
@@ -233,12 +352,26 @@ test_full_file(void **state)
 	struct run r;
 
 	(void)state;
-	path = write_file("full.conf",
+	make_dir("ca.d");
+	write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+	write_file("client.pem", "-----BEGIN CERTIFICATE-----\n");
+	write_file("client.key", "-----BEGIN PRIVATE KEY-----\n");
+	write_file("token", "Bearer from-a-file\n");
+	write_file("redis.pw", "pw from a file\n");
+	path = write_file_d("full.conf",
 		"# every key\n"
 		"[upstream]\n"
 		"url = wss://[2001:db8::1]:9443/push\n"
 		"header = Authorization: Bearer abc;def#ghi\n"
 		"header = X-Empty-Spaces:\t  v  \n"
+		"header = X-Token: @$D/token\n"
+		"header = X-Handle: @@someone\n"
+		"tls_ca_file = $D/ca.pem\n"
+		"tls_ca_dir = $D/ca.d\n"
+		"tls_cert_file = $D/client.pem\n"
+		"tls_key_file = $D/client.key\n"
+		"tls_server_name = push.example.com\n"
+		"tls_insecure = yes\n"
 		"subprotocol = events.v1, events.v2\n"
 		"connect_timeout = 1.5s\n"
 		"backoff_min = 100ms\n"
@@ -264,6 +397,7 @@ test_full_file(void **state)
 		"backoff_max = 1s\n"
 		"ping_interval = 0\n"
 		"ping_timeout = 750ms\n"
+		"password_file = $D/redis.pw\n"
 		"\n"
 		"[queue]\n"
 		"max_messages = 1\n"
@@ -278,7 +412,16 @@ test_full_file(void **state)
 		"tcp_keepalive_idle = 2m\n"
 		"tcp_keepalive_interval = 10\n"
 		"tcp_keepalive_probes = 9\n"
-		"tcp_user_timeout = 0\n");
+		"tcp_user_timeout = 0\n"
+		"runtime_dir = /var/run/wspushd-a\n"
+		"\n"
+		"[status]\n"
+		"key = app:wspushd\n"
+		"channel = app:wspushd:events\n"
+		"ttl = 1m\n"
+		"\n"
+		"[metrics]\n"
+		"listen = [::1]:9100\n");
 	load(&r, "-c", path, NULL);
 	assert_string_equal(r.text, "");
 	assert_int_equal(r.rc, 0);
@@ -287,10 +430,13 @@ test_full_file(void **state)
 	assert_string_equal(r.cfg.url_text, "wss://[2001:db8::1]:9443/push");
 	assert_string_equal(r.cfg.url.host, "2001:db8::1");
 	assert_int_equal(r.cfg.url.port, 9443);
-	assert_int_equal(r.cfg.headers.count, 2);
+	assert_int_equal(r.cfg.headers.count, 4);
 	assert_string_equal(r.cfg.headers.items[0],
 			    "Authorization: Bearer abc;def#ghi");
 	assert_string_equal(r.cfg.headers.items[1], "X-Empty-Spaces: v");
+	assert_string_equal(r.cfg.headers.items[2],
+			    "X-Token: Bearer from-a-file");
+	assert_string_equal(r.cfg.headers.items[3], "X-Handle: @someone");
 	assert_string_equal(r.cfg.subprotocol, "events.v1, events.v2");
 	assert_int_equal(r.cfg.connect_timeout_ms, 1500);
 	assert_int_equal(r.cfg.backoff_min_ms, 100);
@@ -308,11 +454,12 @@ test_full_file(void **state)
 	assert_int_equal(r.cfg.slow_retry_codes.ranges[1].lo, 4400);
 	assert_int_equal(r.cfg.slow_retry_codes.ranges[1].hi, 4499);
 	assert_int_equal(r.cfg.fin_timeout_ms, 250);
-	/* Kept as written: reconnecting needs the password. */
+	/* Kept as written: reconnecting needs the password... */
 	assert_string_equal(r.cfg.redis_url_text,
 			    "redis://bob:p%40ss@cache:6380/3");
 	assert_string_equal(r.cfg.redis.user, "bob");
-	assert_string_equal(r.cfg.redis.password, "p@ss");
+	/* ...unless password_file gives another. */
+	assert_string_equal(r.cfg.redis.password, "pw from a file");
 	assert_string_equal(r.cfg.redis.host, "cache");
 	assert_int_equal(r.cfg.redis.port, 6380);
 	assert_int_equal(r.cfg.redis.db, 3);
@@ -338,6 +485,23 @@ test_full_file(void **state)
 	assert_int_equal(r.cfg.tcp_keepalive_interval_ms, 10000);
 	assert_int_equal(r.cfg.tcp_keepalive_probes, 9);
 	assert_int_equal(r.cfg.tcp_user_timeout_ms, 0);
+	assert_string_equal(r.cfg.runtime_dir, "/var/run/wspushd-a");
+	assert_string_equal(r.cfg.status_key, "app:wspushd");
+	assert_string_equal(r.cfg.status_channel, "app:wspushd:events");
+	assert_int_equal(r.cfg.status_ttl_ms, 60000);
+	assert_string_equal(r.cfg.metrics_listen, "[::1]:9100");
+	assert_string_equal(r.cfg.metrics_host, "::1");
+	assert_int_equal(r.cfg.metrics_port, 9100);
+	assert_true(r.cfg.tls_insecure);
+	assert_string_equal(r.cfg.tls_server_name, "push.example.com");
+	/* Paths are kept as written. */
+	assert_true(strncmp(r.cfg.tls_ca_file, tmpdir, strlen(tmpdir)) == 0);
+	assert_string_equal(r.cfg.tls_ca_file + strlen(tmpdir), "/ca.pem");
+	assert_string_equal(r.cfg.tls_ca_dir + strlen(tmpdir), "/ca.d");
+	assert_string_equal(r.cfg.tls_cert_file + strlen(tmpdir),
+			    "/client.pem");
+	assert_string_equal(r.cfg.tls_key_file + strlen(tmpdir),
+			    "/client.key");
 	run_free(&r);
 }
 
@@ -796,7 +960,7 @@ test_usage(void **state)
 		"--channel NAME", "--pattern GLOB", "--log-level LEVEL",
 		"--connect-timeout DURATION", "--ping-interval DURATION",
 		"--pong-timeout DURATION", "--drain-timeout DURATION",
-		"--check-config", "-V, --version", "-h, --help",
+		"--check-config", "--status", "-V, --version", "-h, --help",
 		"/etc/wspushd/wspushd.conf",
 	};
 	char *buf = NULL;
@@ -962,7 +1126,8 @@ test_file_errors_all_reported(void **state)
 		"once\n"
 		"$D/many.conf:19: pattern: empty pattern name\n"
 		"$D/many.conf:20: unknown section [sidecar] (expected "
-		"[upstream], [redis], [queue] or [daemon])\n"
+		"[upstream], [redis], [queue], [daemon], [status] or "
+		"[metrics])\n"
 		"$D/many.conf:23: max_messages: number '0' is out of range "
 		"(expected 1..100000000)\n"
 		"$D/many.conf:24: max_bytes: invalid size '-5' (expected "
@@ -1124,16 +1289,24 @@ struct bad_value {
 	const char *message;	/* after "$D/v.conf:6: " */
 };
 
+/*
+ * After head, four lines that are fine; "$D" in a case's line stands
+ * for the temporary directory.  Files written before the call are kept.
+ */
 static void
-check_bad_values(const struct bad_value *cases, size_t n)
+check_bad_values_after(const char *head, const struct bad_value *cases,
+		       size_t n)
 {
-	char text[512], want[1024];
+	char text[1024], want[1024], *line;
 	const char *path;
+	size_t keep = nfiles;
 	struct run r;
 
 	for (size_t i = 0; i < n; i++) {
-		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
-			 "[%s]\n%s\n", cases[i].section, cases[i].line);
+		line = expand(cases[i].line);
+		snprintf(text, sizeof(text), "%s[%s]\n%s\n", head,
+			 cases[i].section, line);
+		free(line);
 		path = write_file("v.conf", text);
 		load(&r, "-c", path, NULL);
 		snprintf(want, sizeof(want), "$D/v.conf:6: %s\n",
@@ -1143,8 +1316,14 @@ check_bad_values(const struct bad_value *cases, size_t n)
 				 cases[i].section, cases[i].line, r.text,
 				 want);
 		run_free(&r);
-		cleanup_files(NULL);
+		cleanup_after(keep);
 	}
+}
+
+static void
+check_bad_values(const struct bad_value *cases, size_t n)
+{
+	check_bad_values_after(GOOD_UPSTREAM GOOD_REDIS, cases, n);
 }
 
 static void
@@ -1611,8 +1790,8 @@ test_unknown_section_reported_once(void **state)
 	load(&r, "-c", path, NULL);
 	assert_int_equal(r.rc, -1);
 	assert_string_equal(r.text, "$D/sect.conf:5: unknown section "
-			    "[Upstream] (expected [upstream], [redis], [queue] "
-			    "or [daemon])\n");
+			    "[Upstream] (expected [upstream], [redis], [queue], "
+			    "[daemon], [status] or [metrics])\n");
 	/* The known section after it is read normally. */
 	assert_int_equal(r.cfg.queue_max_messages, 7);
 	run_free(&r);
@@ -1808,6 +1987,1058 @@ test_no_password_in_messages(void **state)
 	run_free(&r);
 }
 
+/* ---- TLS -------------------------------------------------------------- */
+
+#define GOOD_TLS_UPSTREAM "[upstream]\nurl = wss://up.example/ws\n"
+
+static void
+test_tls_settings(void **state)
+{
+	static const char *const names[] = {
+		"push.example.com", "a", "A-1.b2", "xn--bcher-kva.example",
+		"10.0.0.1",
+		/* 63-byte label */
+		"abcdefghij0123456789abcdefghij0123456789abcdefghij0123456789abc"
+		".example",
+	};
+	char text[512], name[300];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	make_dir("ca.d");
+	write_file("ca.pem", "");
+	write_file("client.pem", "");
+	write_file("client.key", "");
+
+	/* Empty values are "none", also on a ws:// URL. */
+	path = write_file("empty.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[upstream]\ntls_ca_file =\ntls_ca_dir =\n"
+			  "tls_cert_file =\ntls_key_file =\n"
+			  "tls_server_name = \"\"\ntls_insecure = no\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_null(r.cfg.tls_ca_file);
+	assert_null(r.cfg.tls_ca_dir);
+	assert_null(r.cfg.tls_cert_file);
+	assert_null(r.cfg.tls_key_file);
+	assert_null(r.cfg.tls_server_name);
+	assert_false(r.cfg.tls_insecure);
+	run_free(&r);
+
+	/* A relative path is taken as it is given. */
+	path = write_file_d("rel.conf", GOOD_TLS_UPSTREAM GOOD_REDIS
+			    "[upstream]\ntls_ca_file = $D/ca.d/../ca.pem\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.tls_ca_file + strlen(tmpdir),
+			    "/ca.d/../ca.pem");
+	run_free(&r);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(text, sizeof(text), GOOD_TLS_UPSTREAM GOOD_REDIS
+			 "[upstream]\ntls_server_name = %s\n", names[i]);
+		path = write_file("sni.conf", text);
+		load(&r, "-c", path, NULL);
+		if (r.rc != 0)
+			fail_msg("'%s' refused: %s", names[i], r.text);
+		assert_string_equal(r.cfg.tls_server_name, names[i]);
+		run_free(&r);
+	}
+
+	/* 253 bytes in all is the most a DNS name can have. */
+	memset(name, 'a', 253);
+	name[253] = '\0';
+	for (size_t i = 63; i < 253; i += 64)
+		name[i] = '.';
+	snprintf(text, sizeof(text), GOOD_TLS_UPSTREAM GOOD_REDIS
+		 "[upstream]\ntls_server_name = %s\n", name);
+	path = write_file("sni.conf", text);
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	run_free(&r);
+	snprintf(text, sizeof(text), GOOD_TLS_UPSTREAM GOOD_REDIS
+		 "[upstream]\ntls_server_name = %sa\n", name);
+	path = write_file("sni.conf", text);
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.text, "invalid server name"));
+	run_free(&r);
+
+	/* yes and no, nothing else. */
+	path = write_file("ins.conf", GOOD_TLS_UPSTREAM GOOD_REDIS
+			  "[upstream]\ntls_insecure = yes\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_true(r.cfg.tls_insecure);
+	run_free(&r);
+}
+
+static void
+test_tls_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "upstream", "tls_ca_file = $D/missing.pem", "tls_ca_file: "
+		  "cannot read '$D/missing.pem': No such file or directory" },
+		{ "upstream", "tls_ca_file = $D/ca.pem/x", "tls_ca_file: "
+		  "cannot read '$D/ca.pem/x': Not a directory" },
+		{ "upstream", "tls_ca_file = $D", "tls_ca_file: '$D' is a "
+		  "directory, not a file" },
+		{ "upstream", "tls_ca_file = $D/ca.d/", "tls_ca_file: "
+		  "'$D/ca.d/' is a directory, not a file" },
+		{ "upstream", "tls_cert_file = /dev/null", "tls_cert_file: "
+		  "'/dev/null' is a device, not a file" },
+		{ "upstream", "tls_key_file = $D/fifo", "tls_key_file: "
+		  "'$D/fifo' is a FIFO, not a file" },
+		{ "upstream", "tls_key_file = $D/x\x01y", "tls_key_file: file "
+		  "name contains control characters" },
+		{ "upstream", "tls_ca_dir = $D/ca.pem", "tls_ca_dir: "
+		  "'$D/ca.pem' is not a directory" },
+		{ "upstream", "tls_ca_dir = $D/nodir", "tls_ca_dir: cannot "
+		  "read '$D/nodir': No such file or directory" },
+		{ "upstream", "tls_server_name = -a.example",
+		  "tls_server_name: invalid server name '-a.example' (expected "
+		  "a host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = a-.example",
+		  "tls_server_name: invalid server name 'a-.example' (expected "
+		  "a host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = a..example",
+		  "tls_server_name: invalid server name 'a..example' (expected "
+		  "a host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = .example",
+		  "tls_server_name: invalid server name '.example' (expected "
+		  "a host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = example.",
+		  "tls_server_name: invalid server name 'example.' (expected "
+		  "a host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = a_b.example",
+		  "tls_server_name: invalid server name 'a_b.example' "
+		  "(expected a host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = push.example.com:443",
+		  "tls_server_name: invalid server name "
+		  "'push.example.com:443' (expected a host name such as "
+		  "push.example.com)" },
+		{ "upstream", "tls_server_name = ::1",
+		  "tls_server_name: invalid server name '::1' (expected a "
+		  "host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = a b",
+		  "tls_server_name: invalid server name 'a b' (expected a "
+		  "host name such as push.example.com)" },
+		{ "upstream", "tls_server_name = a\x7f",
+		  "tls_server_name: invalid server name with control "
+		  "characters (expected a host name such as "
+		  "push.example.com)" },
+		{ "upstream", "tls_server_name = "
+		  "abcdefghij0123456789abcdefghij0123456789abcdefghij"
+		  "0123456789abcd.example",
+		  "tls_server_name: invalid server name "
+		  "'abcdefghij0123456789abcdefghij0123456789abcdefghij"
+		  "0123456789abcd...' (expected a host name such as "
+		  "push.example.com)" },
+		{ "upstream", "tls_insecure = YES", "tls_insecure: invalid "
+		  "value 'YES' (expected yes or no)" },
+		{ "upstream", "tls_insecure = true", "tls_insecure: invalid "
+		  "value 'true' (expected yes or no)" },
+		{ "upstream", "tls_insecure =", "tls_insecure: invalid value "
+		  "'' (expected yes or no)" },
+		{ "redis", "tls_ca_file = $D/ca.pem", "unknown key "
+		  "'tls_ca_file' in [redis] (it belongs in [upstream])" },
+		/* Pairs. */
+		{ "upstream", "tls_cert_file = $D/client.pem", "tls_cert_file "
+		  "without tls_key_file (a client certificate needs its "
+		  "private key)" },
+		{ "upstream", "tls_key_file = $D/client.key", "tls_key_file "
+		  "without tls_cert_file (a private key needs its client "
+		  "certificate)" },
+	};
+	(void)state;
+	make_dir("ca.d");
+	write_file("ca.pem", "");
+	write_file("client.pem", "");
+	write_file("client.key", "");
+	/* Listed with the files, so the cleanup removes it. */
+	assert_true(nfiles < MAX_FILES);
+	snprintf(files[nfiles], sizeof(files[0]), "%s/fifo", tmpdir);
+	assert_int_equal(mkfifo(files[nfiles++], 0600), 0);
+	check_bad_values_after(GOOD_TLS_UPSTREAM GOOD_REDIS, cases,
+			       sizeof(cases) / sizeof(*cases));
+}
+
+/* Unreadable to the user wspushd runs as: root reads anything. */
+static void
+test_tls_unreadable(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "upstream", "tls_key_file = $D/secret.key", "tls_key_file: "
+		  "cannot read '$D/secret.key': Permission denied" },
+		{ "upstream", "tls_ca_dir = $D/closed.d", "tls_ca_dir: "
+		  "cannot read '$D/closed.d': Permission denied" },
+		{ "upstream", "tls_ca_dir = $D/unsearchable.d", "tls_ca_dir: "
+		  "cannot read '$D/unsearchable.d': Permission denied" },
+	};
+	const char *key;
+
+	(void)state;
+	if (geteuid() == 0)
+		skip();
+	key = write_file("secret.key", "");
+	assert_int_equal(chmod(key, 0), 0);
+	assert_int_equal(chmod(make_dir("closed.d"), 0300), 0);
+	assert_int_equal(chmod(make_dir("unsearchable.d"), 0600), 0);
+	check_bad_values_after(GOOD_TLS_UPSTREAM GOOD_REDIS, cases,
+			       sizeof(cases) / sizeof(*cases));
+}
+
+static void
+test_tls_needs_wss(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	write_file("ca.pem", "");
+	write_file("client.pem", "");
+	write_file("client.key", "");
+
+	/* One message, at the first TLS line, whatever the key order. */
+	path = write_file_d("ws.conf",
+		GOOD_REDIS
+		"[upstream]\n"				/* 3 */
+		"url = ws://up.example/ws\n"		/* 4 */
+		"tls_insecure = no\n"			/* 5: asks nothing */
+		"tls_server_name = up.example\n"	/* 6 */
+		"tls_ca_file = $D/ca.pem\n"		/* 7 */
+		"tls_cert_file = $D/client.pem\n"	/* 8 */
+		"tls_key_file = $D/client.key\n");	/* 9 */
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "$D/ws.conf:6: tls_server_name: TLS "
+			    "settings need a wss:// URL (url is "
+			    "'ws://up.example/ws')\n");
+	run_free(&r);
+
+	/* The URL that counts is the one in effect: --url wins. */
+	load(&r, "-c", path, "--url", "wss://up.example/ws", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.rc, 0);
+	run_free(&r);
+
+	path = write_file("ins.conf", GOOD_TLS_UPSTREAM GOOD_REDIS
+			  "[upstream]\ntls_insecure = yes\n");
+	load(&r, "-c", path, "--url", "ws://other/", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "$D/ins.conf:6: tls_insecure: TLS "
+			    "settings need a wss:// URL (url is "
+			    "'ws://other/')\n");
+	run_free(&r);
+
+	/* A bad TLS value is reported once, not again as "needs wss". */
+	path = write_file_d("bad.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "[upstream]\ntls_ca_file = $D/nope\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "$D/bad.conf:6: tls_ca_file: cannot read "
+			    "'$D/nope': No such file or directory\n");
+	run_free(&r);
+
+	/* A bad key file leaves its certificate unpaired without a word. */
+	path = write_file_d("pair.conf", GOOD_TLS_UPSTREAM GOOD_REDIS
+			    "[upstream]\ntls_cert_file = $D/client.pem\n"
+			    "tls_key_file = $D/client.nope\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "$D/pair.conf:7: tls_key_file: cannot "
+			    "read '$D/client.nope': No such file or "
+			    "directory\n");
+	run_free(&r);
+
+	/* An empty key is no key. */
+	path = write_file_d("pair2.conf", GOOD_TLS_UPSTREAM GOOD_REDIS
+			    "[upstream]\ntls_key_file =\n"
+			    "tls_cert_file = $D/client.pem\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "$D/pair2.conf:7: tls_cert_file without "
+			    "tls_key_file (a client certificate needs its "
+			    "private key)\n");
+	run_free(&r);
+
+	/* No URL at all: that is the one message. */
+	path = write_file_d("nourl.conf", GOOD_REDIS
+			    "[upstream]\ntls_ca_file = $D/ca.pem\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "$D/nourl.conf: no upstream URL: set url "
+			    "in [upstream] or pass --url\n");
+	run_free(&r);
+}
+
+/* ---- secrets in files ------------------------------------------------- */
+
+struct secret_case {
+	const char *content;
+	size_t len;		/* 0: strlen(content) */
+	const char *value;	/* what is stored, NULL if refused */
+	const char *message;	/* after "$D/s.conf:6: header: header 'X'" */
+};
+
+static void
+check_secret_header(const struct secret_case *c)
+{
+	char *want;
+	const char *path;
+	struct run r;
+
+	write_bytes("secret", c->content,
+		    c->len != 0 ? c->len : strlen(c->content));
+	path = write_file_d("s.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "[upstream]\nheader = X: @$D/secret\n");
+	load(&r, "-c", path, NULL);
+	if (c->value != NULL) {
+		if (r.rc != 0 || r.cfg.headers.count != 1)
+			fail_msg("'%s' refused: %s", c->content, r.text);
+		assert_true(asprintf(&want, "X: %s", c->value) > 0);
+		assert_string_equal(r.cfg.headers.items[0], want);
+	} else {
+		assert_true(asprintf(&want, "$D/s.conf:6: header: header "
+				     "'X': %s\n", c->message) > 0);
+		if (r.rc != -1 || strcmp(r.text, want) != 0)
+			fail_msg("'%s'\n got: %s want: %s", c->content,
+				 r.text, want);
+		assert_int_equal(r.cfg.headers.count, 0);
+		/* What is in the file is never shown. */
+		assert_null(strstr(r.text, "sekrit"));
+	}
+	free(want);
+	run_free(&r);
+	cleanup_after(0);
+}
+
+static void
+test_secret_headers(void **state)
+{
+	static const struct secret_case cases[] = {
+		{ "Bearer sekrit", 0, "Bearer sekrit", NULL },
+		{ "Bearer sekrit\n", 0, "Bearer sekrit", NULL },
+		{ "Bearer sekrit\r\n", 0, "Bearer sekrit", NULL },
+		{ " \tBearer\tsekrit \t\n", 0, "Bearer\tsekrit", NULL },
+		{ "@sekrit\n", 0, "@sekrit", NULL },
+		{ "sekrit;#=\"'\n", 0, "sekrit;#=\"'", NULL },
+		{ "\xc3\xa9sekrit", 0, "\xc3\xa9sekrit", NULL },
+		{ "sekrit\n\n", 0, NULL, "'$D/secret' contains a line break "
+		  "(only one, at the end, is allowed)" },
+		{ "sek\nrit\n", 0, NULL, "'$D/secret' contains a line break "
+		  "(only one, at the end, is allowed)" },
+		{ "sekrit\r", 0, NULL, "'$D/secret' contains a line break "
+		  "(only one, at the end, is allowed)" },
+		{ "sek\rrit", 0, NULL, "'$D/secret' contains a line break "
+		  "(only one, at the end, is allowed)" },
+		{ "sek\0rit\n", 8, NULL, "'$D/secret' contains a NUL byte" },
+		{ "sekrit\0", 7, NULL, "'$D/secret' contains a NUL byte" },
+		{ "sek\x01rit", 0, NULL, "'$D/secret' contains control "
+		  "characters" },
+		{ "sekrit\x7f", 0, NULL, "'$D/secret' contains control "
+		  "characters" },
+		{ "\n", 0, NULL, "'$D/secret' is empty" },
+		{ "\r\n", 0, NULL, "'$D/secret' is empty" },
+		{ " \t \n", 0, NULL, "'$D/secret' is empty" },
+		{ "", 0, NULL, "'$D/secret' is empty" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		check_secret_header(&cases[i]);
+}
+
+static void
+test_secret_size(void **state)
+{
+	struct secret_case c = { 0 };
+	char *big = malloc(16384 + 2), *value = malloc(16384 + 1);
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(value);
+	memset(big, 's', 16384 + 1);
+	memcpy(value, big, 16384);
+	value[16384] = '\0';
+
+	/* 16KiB is the most a file may hold, line end included. */
+	c.content = big;
+	c.len = 16384;
+	c.value = value;
+	check_secret_header(&c);
+
+	big[16383] = '\n';
+	value[16383] = '\0';
+	c.value = value;
+	check_secret_header(&c);
+
+	big[16383] = 's';
+	c.len = 16385;
+	c.value = NULL;
+	c.message = "'$D/secret' is larger than 16KiB";
+	check_secret_header(&c);
+
+	big[16384] = '\n';
+	check_secret_header(&c);
+	free(big);
+	free(value);
+}
+
+static void
+test_secret_header_sources(void **state)
+{
+	char env[256];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	make_dir("creds");
+	write_file("creds/token", "Bearer sekrit-cred\n");
+	write_file("creds/other", "sekrit-other");
+	write_file("plain", "sekrit-plain\n");
+	path = write_file_d("src.conf",
+		GOOD_REDIS
+		"[upstream]\n"					/* 3 */
+		"url = ws://h/\n"				/* 4 */
+		"header = Authorization: @token\n"		/* 5 */
+		"header = X-Other:\t@other\n"			/* 6 */
+		"header = X-Plain: @$D/plain\n"			/* 7 */
+		"header = X-Handle: @@token\n"			/* 8 */
+		"header = X-At: @@\n"				/* 9 */
+		"header = X-Mail: me@example.com\n");		/* 10 */
+
+	/* Without CREDENTIALS_DIRECTORY a bare name cannot be found. */
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text,
+		"$D/src.conf:5: header: header 'Authorization': "
+		"CREDENTIALS_DIRECTORY is not set, so credential 'token' "
+		"cannot be found (load it with LoadCredential=, or give a "
+		"path containing '/')\n"
+		"$D/src.conf:6: header: header 'X-Other': "
+		"CREDENTIALS_DIRECTORY is not set, so credential 'other' "
+		"cannot be found (load it with LoadCredential=, or give a "
+		"path containing '/')\n");
+	/* The others are read all the same. */
+	assert_int_equal(r.cfg.headers.count, 4);
+	assert_string_equal(r.cfg.headers.items[0], "X-Plain: sekrit-plain");
+	run_free(&r);
+
+	/* Set but empty is the same as unset. */
+	setenv("CREDENTIALS_DIRECTORY", "", 1);
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.d.count, 2);
+	run_free(&r);
+
+	/* A trailing '/' on the directory does not matter. */
+	for (int slash = 0; slash < 2; slash++) {
+		snprintf(env, sizeof(env), "%s/creds%s", tmpdir,
+			 slash ? "/" : "");
+		setenv("CREDENTIALS_DIRECTORY", env, 1);
+		load(&r, "-c", path, NULL);
+		assert_string_equal(r.text, "");
+		assert_int_equal(r.cfg.headers.count, 6);
+		assert_string_equal(r.cfg.headers.items[0],
+				    "Authorization: Bearer sekrit-cred");
+		assert_string_equal(r.cfg.headers.items[1],
+				    "X-Other: sekrit-other");
+		assert_string_equal(r.cfg.headers.items[2],
+				    "X-Plain: sekrit-plain");
+		assert_string_equal(r.cfg.headers.items[3],
+				    "X-Handle: @token");
+		assert_string_equal(r.cfg.headers.items[4], "X-At: @");
+		assert_string_equal(r.cfg.headers.items[5],
+				    "X-Mail: me@example.com");
+		run_free(&r);
+	}
+
+	/* A missing credential names the file it looked for. */
+	path = write_file_d("miss.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "[upstream]\nheader = Authorization: @nope\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "$D/miss.conf:6: header: header "
+			    "'Authorization': cannot read '$D/creds/nope': No "
+			    "such file or directory\n");
+	run_free(&r);
+}
+
+static void
+test_secret_header_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "upstream", "header = Authorization: @", "header: header "
+		  "'Authorization': empty file name" },
+		{ "upstream", "header = Authorization: @$D/none", "header: "
+		  "header 'Authorization': cannot read '$D/none': No such "
+		  "file or directory" },
+		{ "upstream", "header = Authorization: @$D", "header: header "
+		  "'Authorization': '$D' is a directory, not a file" },
+		{ "upstream", "header = Authorization: @/dev/zero", "header: "
+		  "header 'Authorization': '/dev/zero' is a device, not a "
+		  "file" },
+		{ "upstream", "header = Authorization: @$D/a\tb", "header: "
+		  "header 'Authorization': file name contains control "
+		  "characters" },
+		/* Checked before any file is read. */
+		{ "upstream", "header = Host: @$D/none", "header: header "
+		  "'Host' is set by wspushd itself" },
+		{ "upstream", "header = X-Bad:@", "header: header 'X-Bad': "
+		  "empty file name" },
+	};
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+}
+
+/* ---- Redis password from a file --------------------------------------- */
+
+static void
+test_password_file(void **state)
+{
+	char env[256];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	make_dir("creds");
+	write_file("creds/redis-password", "sekrit-cred\n");
+	write_file("pw", " sekrit with\tblanks \n");
+
+	/* Replaces the URL's password and keeps its user. */
+	path = write_file_d("pw1.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "url = redis://bob:old@cache:6380/2\n"
+			    "password_file = $D/pw\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	/* Kept verbatim: a password may begin or end with a blank. */
+	assert_string_equal(r.cfg.redis.password, " sekrit with\tblanks ");
+	assert_string_equal(r.cfg.redis.user, "bob");
+	assert_string_equal(r.cfg.redis.host, "cache");
+	assert_int_equal(r.cfg.redis.db, 2);
+	run_free(&r);
+
+	/* And --redis's. */
+	load(&r, "-c", path, "--redis", "redis://:flagpw@other", NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.redis.password, " sekrit with\tblanks ");
+	assert_null(r.cfg.redis.user);
+	assert_string_equal(r.cfg.redis.host, "other");
+	run_free(&r);
+
+	/* Over the default URL, and over a unix socket. */
+	path = write_file("pw2.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "password_file = redis-password\n");
+	snprintf(env, sizeof(env), "%s/creds", tmpdir);
+	setenv("CREDENTIALS_DIRECTORY", env, 1);
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.redis_url_text, "redis://127.0.0.1:6379");
+	assert_string_equal(r.cfg.redis.password, "sekrit-cred");
+	run_free(&r);
+	load(&r, "-c", path, "--redis", "unix:///run/redis.sock", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.cfg.redis.transport, REDIS_UNIX);
+	assert_string_equal(r.cfg.redis.password, "sekrit-cred");
+	run_free(&r);
+
+	/* Empty: the URL's own password. */
+	path = write_file("pw3.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "url = redis://:urlpw@h\npassword_file =\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.redis.password, "urlpw");
+	run_free(&r);
+
+	/* A bad URL gets no password; only the URL is reported. */
+	path = write_file_d("pw4.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "url = redis://h:0\npassword_file = $D/pw\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "$D/pw4.conf:5: url: invalid port '0' "
+			    "(expected 1-65535)\n");
+	assert_null(r.cfg.redis.password);
+	run_free(&r);
+}
+
+static void
+test_password_file_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "redis", "password_file = redis-password", "password_file: "
+		  "CREDENTIALS_DIRECTORY is not set, so credential "
+		  "'redis-password' cannot be found (load it with "
+		  "LoadCredential=, or give a path containing '/')" },
+		{ "redis", "password_file = $D/none", "password_file: cannot "
+		  "read '$D/none': No such file or directory" },
+		{ "redis", "password_file = $D/two-lines", "password_file: "
+		  "'$D/two-lines' contains a line break (only one, at the "
+		  "end, is allowed)" },
+		{ "redis", "password_file = $D/nul", "password_file: "
+		  "'$D/nul' contains a NUL byte" },
+		{ "redis", "password_file = $D/empty", "password_file: "
+		  "'$D/empty' is empty" },
+		{ "redis", "password_file = $D/big", "password_file: "
+		  "'$D/big' is larger than 16KiB" },
+		{ "redis", "password_file = $D", "password_file: '$D' is a "
+		  "directory, not a file" },
+		/* Only regular files are read: a device could block. */
+		{ "redis", "password_file = /dev/zero", "password_file: "
+		  "'/dev/zero' is a device, not a file" },
+		{ "upstream", "password_file = $D/none", "unknown key "
+		  "'password_file' in [upstream] (it belongs in [redis])" },
+	};
+	char big[16385];
+	struct run r;
+	const char *path;
+
+	(void)state;
+	write_file("two-lines", "sekrit\nsekrit\n");
+	write_bytes("nul", "sek\0rit", 7);
+	write_file("empty", "\n");
+	memset(big, 'x', sizeof(big));
+	write_bytes("big", big, sizeof(big));
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+
+	/* Duplicates, like every key. */
+	path = write_file_d("dup.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "password_file = $D/empty\n"
+			    "password_file = $D/nul\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text,
+		"$D/dup.conf:5: password_file: '$D/empty' is empty\n"
+		"$D/dup.conf:6: duplicate key 'password_file' in [redis] "
+		"(already set at line 5)\n");
+	run_free(&r);
+}
+
+/* ---- [status] --------------------------------------------------------- */
+
+static void
+test_status_settings(void **state)
+{
+	char text[1024], name[257];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	/* Empty turns each part off. */
+	path = write_file("off.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[status]\nkey =\nchannel = \"\"\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_null(r.cfg.status_key);
+	assert_null(r.cfg.status_channel);
+	run_free(&r);
+
+	/* Any bytes but control characters; spaces too. */
+	path = write_file("names.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[status]\nkey = {app}:wspushd \xc3\xa9\n"
+			  "channel = \" events \"\nttl = 1s\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.status_key, "{app}:wspushd \xc3\xa9");
+	assert_string_equal(r.cfg.status_channel, " events ");
+	assert_int_equal(r.cfg.status_ttl_ms, 1000);
+	/* The status channel is not subscribed to. */
+	assert_int_equal(r.cfg.channels.count, 1);
+	run_free(&r);
+
+	/* 256 bytes at most. */
+	memset(name, 'k', 256);
+	name[256] = '\0';
+	snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+		 "[status]\nkey = %s\nchannel = %s\nttl = 1h\n", name, name);
+	path = write_file("long.conf", text);
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(strlen(r.cfg.status_key), 256);
+	assert_int_equal(r.cfg.status_ttl_ms, 3600000);
+	run_free(&r);
+	snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+		 "[status]\nkey = %sk\nchannel = %sc\n", name, name);
+	path = write_file("long.conf", text);
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text,
+		"$D/long.conf:6: key: key name is longer than 256 bytes\n"
+		"$D/long.conf:7: channel: channel name is longer than 256 "
+		"bytes\n");
+	/* A rejected name is not replaced by the default. */
+	assert_null(r.cfg.status_key);
+	assert_null(r.cfg.status_channel);
+	run_free(&r);
+}
+
+static void
+test_status_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "status", "key = a\x01z", "key: key name contains control "
+		  "characters" },
+		{ "status", "key = \"a\tz\"", "key: key name contains control "
+		  "characters" },
+		{ "status", "channel = a\x7fz", "channel: channel name "
+		  "contains control characters" },
+		{ "status", "ttl = 999ms", "ttl: duration '999ms' is out of "
+		  "range (expected 1s..1h)" },
+		{ "status", "ttl = 0", "ttl: duration '0' is out of range "
+		  "(expected 1s..1h)" },
+		{ "status", "ttl = 61m", "ttl: duration '61m' is out of range "
+		  "(expected 1s..1h)" },
+		{ "status", "ttl = soon", "ttl: invalid duration 'soon' "
+		  "(expected e.g. 250ms, 3s, 1m)" },
+		{ "status", "ttl =", "ttl: empty duration (expected e.g. "
+		  "250ms, 3s, 1m)" },
+		{ "status", "listen = 127.0.0.1:9477", "unknown key 'listen' "
+		  "in [status] (it belongs in [metrics])" },
+		{ "daemon", "ttl = 30s", "unknown key 'ttl' in [daemon] (it "
+		  "belongs in [status])" },
+		{ "status", "foo = bar", "unknown key 'foo' in [status]" },
+		/* A channel in [upstream] is still thought a [redis] one. */
+		{ "upstream", "channel = x", "unknown key 'channel' in "
+		  "[upstream] (it belongs in [redis])" },
+	};
+	const char *path;
+	struct run r;
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+
+	path = write_file("dup.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[status]\nkey = a\nkey = b\nttl = 5s\nttl = 6s\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text,
+		"$D/dup.conf:7: duplicate key 'key' in [status] (already set "
+		"at line 6)\n"
+		"$D/dup.conf:9: duplicate key 'ttl' in [status] (already set "
+		"at line 8)\n");
+	run_free(&r);
+}
+
+/* ---- --status ----------------------------------------------------------- */
+
+static void
+test_status_flag(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	load(&r, "--status", "--url", "ws://h/", "--channel", "c", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.action, CLI_STATUS);
+	assert_string_equal(r.cfg.status_key, "wspushd:status");
+	run_free(&r);
+
+	/* It reads -c to know which Redis and key to ask. */
+	path = write_file("st.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "url = redis://cache:7000\n[status]\nkey = mine\n");
+	load(&r, "-c", path, "--status", NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.action, CLI_STATUS);
+	assert_string_equal(r.cfg.redis.host, "cache");
+	assert_string_equal(r.cfg.status_key, "mine");
+	run_free(&r);
+
+	/* With the hash turned off there is nothing to read. */
+	path = write_file("off.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[status]\nkey =\n");
+	load(&r, "-c", path, "--status", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.action, CLI_STATUS);
+	assert_string_equal(r.text, "$D/off.conf:6: key is empty (status "
+			    "reporting is off), so --status has nothing to "
+			    "read\n");
+	run_free(&r);
+	/* Running without it is fine. */
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	run_free(&r);
+	load(&r, "-c", path, "--check-config", NULL);
+	assert_string_equal(r.text, "");
+	run_free(&r);
+
+	/* Two questions at once: which one is unclear. */
+	load(&r, "--status", "--check-config", "--url", "ws://h/",
+	     "--channel", "c", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "command line: --check-config and "
+			    "--status cannot be combined\n");
+	run_free(&r);
+
+	/* --help and --version win, as over everything. */
+	load(&r, "--status", "--check-config", "--help", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.action, CLI_HELP);
+	run_free(&r);
+	load(&r, "--status", "-V", NULL);
+	assert_int_equal(r.action, CLI_VERSION);
+	run_free(&r);
+
+	load(&r, "--status=yes", "--url", "ws://h/", "--channel", "c", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "command line: option '--status' "
+			    "doesn't allow an argument\n");
+	run_free(&r);
+
+	/* The action is set even when the file is bad. */
+	load(&r, "--status", "-c", "/nonexistent/wspushd.conf", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.action, CLI_STATUS);
+	assert_string_equal(r.text, "/nonexistent/wspushd.conf: cannot "
+			    "open: No such file or directory\n");
+	run_free(&r);
+}
+
+/* ---- [metrics] -------------------------------------------------------- */
+
+static void
+test_metrics_listen(void **state)
+{
+	static const struct { const char *value, *host; unsigned port; }
+	cases[] = {
+		{ "127.0.0.1:9477", "127.0.0.1", 9477 },
+		{ "127.255.254.3:1", "127.255.254.3", 1 },
+		{ "127.0.0.1:065535", "127.0.0.1", 65535 },
+		{ "[::1]:9477", "::1", 9477 },
+		{ "[0:0:0:0:0:0:0:1]:80", "::1", 80 },
+		{ "[0000::0001]:80", "::1", 80 },
+	};
+	char text[256];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+			 "[metrics]\nlisten = %s\n", cases[i].value);
+		path = write_file("m.conf", text);
+		load(&r, "-c", path, NULL);
+		if (r.rc != 0)
+			fail_msg("'%s' refused: %s", cases[i].value, r.text);
+		assert_string_equal(r.cfg.metrics_listen, cases[i].value);
+		assert_string_equal(r.cfg.metrics_host, cases[i].host);
+		assert_int_equal(r.cfg.metrics_port, cases[i].port);
+		run_free(&r);
+		cleanup_files(NULL);
+	}
+
+	path = write_file("m.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[metrics]\nlisten =\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_null(r.cfg.metrics_listen);
+	assert_string_equal(r.cfg.metrics_host, "");
+	assert_int_equal(r.cfg.metrics_port, 0);
+	run_free(&r);
+}
+
+#define NOT_LOOPBACK(v) \
+	{ "metrics", "listen = " v, "listen: '" v "': metrics are served " \
+	  "on loopback only (expected 127.x.y.z:PORT or [::1]:PORT)" }
+#define LISTEN_PORT(v, port) \
+	{ "metrics", "listen = " v, "listen: invalid port '" port "' in '" \
+	  v "' (expected 1-65535)" }
+
+static void
+test_metrics_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		NOT_LOOPBACK("0.0.0.0:9477"),
+		NOT_LOOPBACK("192.0.2.1:9477"),
+		NOT_LOOPBACK("128.0.0.1:9477"),
+		NOT_LOOPBACK("localhost:9477"),
+		NOT_LOOPBACK("127.1:9477"),
+		NOT_LOOPBACK("127.0.0.1 :9477"),
+		NOT_LOOPBACK("[::]:9477"),
+		NOT_LOOPBACK("[::2]:9477"),
+		NOT_LOOPBACK("[::ffff:127.0.0.1]:9477"),
+		NOT_LOOPBACK("[127.0.0.1]:9477"),
+		NOT_LOOPBACK("[::1"),
+		NOT_LOOPBACK("[::1]9477"),
+		NOT_LOOPBACK("[]:9477"),
+		NOT_LOOPBACK(":9477"),
+		NOT_LOOPBACK("*:9477"),
+		NOT_LOOPBACK("9477"),
+		LISTEN_PORT("127.0.0.1:0", "0"),
+		LISTEN_PORT("127.0.0.1:65536", "65536"),
+		LISTEN_PORT("127.0.0.1:", ""),
+		LISTEN_PORT("127.0.0.1:http", "http"),
+		LISTEN_PORT("127.0.0.1:+80", "+80"),
+		LISTEN_PORT("[::1]:-1", "-1"),
+		LISTEN_PORT("[::1]:99999999999999999999",
+			    "99999999999999999999"),
+		{ "metrics", "listen = 127.0.0.1", "listen: '127.0.0.1' has "
+		  "no port (expected e.g. 127.0.0.1:9477)" },
+		{ "metrics", "listen = [::1]", "listen: '[::1]' has no port "
+		  "(expected e.g. 127.0.0.1:9477)" },
+		{ "metrics", "listen = ::1", "listen: '::1': an IPv6 address "
+		  "goes in brackets, as in [::1]:9477" },
+		{ "metrics", "listen = ::1:9477", "listen: '::1:9477': an IPv6 "
+		  "address goes in brackets, as in [::1]:9477" },
+		{ "metrics", "listen = 127.0.0.1:94\x01", "listen: address "
+		  "contains control characters" },
+		{ "daemon", "listen = 127.0.0.1:9477", "unknown key 'listen' "
+		  "in [daemon] (it belongs in [metrics])" },
+	};
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+}
+
+/* ---- [daemon] runtime_dir --------------------------------------------- */
+
+static void
+test_runtime_dir(void **state)
+{
+	static const struct { const char *env, *dir; } cases[] = {
+		{ NULL, "/run/wspushd" },
+		{ "", "/run/wspushd" },
+		{ "/run/wspushd-x", "/run/wspushd-x" },
+		{ "/run/a:/run/b", "/run/a" },
+		{ "/run/a:", "/run/a" },
+		{ "/", "/" },
+	};
+	const char *path;
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		if (cases[i].env != NULL)
+			setenv("RUNTIME_DIRECTORY", cases[i].env, 1);
+		else
+			unsetenv("RUNTIME_DIRECTORY");
+		load(&r, "--url", "ws://h/", "--channel", "c", NULL);
+		assert_string_equal(r.text, "");
+		assert_string_equal(r.cfg.runtime_dir, cases[i].dir);
+		run_free(&r);
+	}
+
+	/* The environment comes from systemd, but is checked all the same. */
+	setenv("RUNTIME_DIRECTORY", "run/x:/run/y", 1);
+	load(&r, "--url", "ws://h/", "--channel", "c", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "environment: RUNTIME_DIRECTORY: 'run/x' "
+			    "is not an absolute path\n");
+	assert_null(r.cfg.runtime_dir);
+	run_free(&r);
+
+	/* The file wins over the environment, even a bad one. */
+	path = write_file("rd.conf", GOOD_UPSTREAM GOOD_REDIS
+			  "[daemon]\nruntime_dir = /var/lib/wspushd/\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.runtime_dir, "/var/lib/wspushd/");
+	run_free(&r);
+	setenv("RUNTIME_DIRECTORY", "/run/other", 1);
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.cfg.runtime_dir, "/var/lib/wspushd/");
+	run_free(&r);
+
+	/* It need not exist yet: systemd makes it just before the start. */
+	path = write_file_d("rd2.conf", GOOD_UPSTREAM GOOD_REDIS
+			    "[daemon]\nruntime_dir = $D/not-yet\n");
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	run_free(&r);
+}
+
+static void
+test_runtime_dir_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "daemon", "runtime_dir = run/wspushd", "runtime_dir: "
+		  "'run/wspushd' is not an absolute path" },
+		{ "daemon", "runtime_dir = ~/run", "runtime_dir: '~/run' is "
+		  "not an absolute path" },
+		{ "daemon", "runtime_dir =", "runtime_dir: empty directory "
+		  "name (leave the key out for the default: "
+		  "$RUNTIME_DIRECTORY, else /run/wspushd)" },
+		{ "daemon", "runtime_dir = /run/a\x01", "runtime_dir: "
+		  "directory name contains control characters" },
+		{ "upstream", "runtime_dir = /run", "unknown key "
+		  "'runtime_dir' in [upstream] (it belongs in [daemon])" },
+	};
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+}
+
+/* Every new kind of problem in one file, each at its own line. */
+static void
+test_new_keys_errors_together(void **state)
+{
+	const char *path;
+	struct run r;
+
+	(void)state;
+	write_file("ca.pem", "");
+	write_file("empty", "");
+	path = write_file_d("all.conf",
+		"[upstream]\n"					/* 1 */
+		"url = ws://h/\n"				/* 2 */
+		"header = Authorization: @$D/empty\n"		/* 3 */
+		"tls_ca_file = $D/ca.pem\n"			/* 4 */
+		"tls_ca_file = $D/ca.pem\n"			/* 5 */
+		"tls_ca_dir = $D/ca.pem\n"			/* 6 */
+		"tls_server_name = bad name\n"			/* 7 */
+		"tls_insecure = maybe\n"			/* 8 */
+		"tls_cert_file = $D/ca.pem\n"			/* 9 */
+		"[redis]\n"					/* 10 */
+		"channel = c\n"					/* 11 */
+		"password_file = token\n"			/* 12 */
+		"[daemon]\n"					/* 13 */
+		"runtime_dir = relative\n"			/* 14 */
+		"[status]\n"					/* 15 */
+		"key = a\x01\n"					/* 16 */
+		"ttl = 2h\n"					/* 17 */
+		"channel =\n"					/* 18 */
+		"channel = again\n"				/* 19 */
+		"[metrics]\n"					/* 20 */
+		"listen = 0.0.0.0:9477\n"			/* 21 */
+		"listen = 127.0.0.1:9477\n");			/* 22 */
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text,
+		"$D/all.conf:3: header: header 'Authorization': '$D/empty' "
+		"is empty\n"
+		"$D/all.conf:5: duplicate key 'tls_ca_file' in [upstream] "
+		"(already set at line 4)\n"
+		"$D/all.conf:6: tls_ca_dir: '$D/ca.pem' is not a directory\n"
+		"$D/all.conf:7: tls_server_name: invalid server name "
+		"'bad name' (expected a host name such as "
+		"push.example.com)\n"
+		"$D/all.conf:8: tls_insecure: invalid value 'maybe' "
+		"(expected yes or no)\n"
+		"$D/all.conf:12: password_file: CREDENTIALS_DIRECTORY is not "
+		"set, so credential 'token' cannot be found (load it with "
+		"LoadCredential=, or give a path containing '/')\n"
+		"$D/all.conf:14: runtime_dir: 'relative' is not an absolute "
+		"path\n"
+		"$D/all.conf:16: key: key name contains control characters\n"
+		"$D/all.conf:17: ttl: duration '2h' is out of range "
+		"(expected 1s..1h)\n"
+		"$D/all.conf:19: duplicate key 'channel' in [status] "
+		"(already set at line 18)\n"
+		"$D/all.conf:21: listen: '0.0.0.0:9477': metrics are served "
+		"on loopback only (expected 127.x.y.z:PORT or [::1]:PORT)\n"
+		"$D/all.conf:22: duplicate key 'listen' in [metrics] "
+		"(already set at line 21)\n"
+		"$D/all.conf:4: tls_ca_file: TLS settings need a wss:// URL "
+		"(url is 'ws://h/')\n"
+		"$D/all.conf:9: tls_cert_file without tls_key_file (a client "
+		"certificate needs its private key)\n");
+	/* Rejected values leave the defaults; the good ones are kept. */
+	assert_null(r.cfg.status_key);
+	assert_null(r.cfg.status_channel);
+	assert_int_equal(r.cfg.status_ttl_ms, 30000);
+	assert_null(r.cfg.metrics_listen);
+	assert_null(r.cfg.runtime_dir);
+	assert_non_null(r.cfg.tls_ca_file);
+	assert_null(r.cfg.tls_ca_dir);
+	assert_false(r.cfg.tls_insecure);
+	assert_int_equal(r.cfg.headers.count, 0);
+	run_free(&r);
+}
+
 /* ---- the shipped example ---------------------------------------------- */
 
 static void
@@ -1862,9 +3093,15 @@ test_example_config_documents_defaults(void **state)
 		"[daemon] dns_servers", "[daemon] tcp_keepalive_idle",
 		"[daemon] tcp_keepalive_interval",
 		"[daemon] tcp_keepalive_probes", "[daemon] tcp_user_timeout",
+		"[upstream] tls_ca_file", "[upstream] tls_ca_dir",
+		"[upstream] tls_cert_file", "[upstream] tls_key_file",
+		"[upstream] tls_server_name", "[upstream] tls_insecure",
+		"[redis] password_file", "[daemon] runtime_dir",
+		"[status] key", "[status] channel", "[status] ttl",
+		"[metrics] listen",
 	};
 	char path[4096], section[64] = "", seen[4096] = "", *line = NULL;
-	char *out = NULL;
+	char *out = NULL, *def_runtime, *def_key, *def_channel;
 	size_t cap = 0, outlen = 0;
 	struct config def;
 	const char *tmp;
@@ -1952,7 +3189,33 @@ test_example_config_documents_defaults(void **state)
 			 def.tcp_keepalive_interval_ms);
 	assert_int_equal(r.cfg.tcp_keepalive_probes, def.tcp_keepalive_probes);
 	assert_int_equal(r.cfg.tcp_user_timeout_ms, def.tcp_user_timeout_ms);
+	assert_null(r.cfg.tls_ca_file);
+	assert_null(r.cfg.tls_ca_dir);
+	assert_null(r.cfg.tls_cert_file);
+	assert_null(r.cfg.tls_key_file);
+	assert_null(r.cfg.tls_server_name);
+	assert_int_equal(r.cfg.tls_insecure, def.tls_insecure);
+	assert_null(r.cfg.redis.password);
+	assert_int_equal(r.cfg.status_ttl_ms, def.status_ttl_ms);
+	assert_null(r.cfg.metrics_listen);
+	assert_int_equal(r.cfg.metrics_port, def.metrics_port);
 	run_free(&r);
+
+	/* What config_load fills in, with no RUNTIME_DIRECTORY set. */
+	load(&r, "--url", "ws://h/", "--channel", "c", NULL);
+	assert_string_equal(r.text, "");
+	def_runtime = strdup(r.cfg.runtime_dir);
+	def_key = strdup(r.cfg.status_key);
+	def_channel = strdup(r.cfg.status_channel);
+	run_free(&r);
+	load(&r, "-c", tmp, NULL);
+	assert_string_equal(r.cfg.runtime_dir, def_runtime);
+	assert_string_equal(r.cfg.status_key, def_key);
+	assert_string_equal(r.cfg.status_channel, def_channel);
+	run_free(&r);
+	free(def_runtime);
+	free(def_key);
+	free(def_channel);
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -2052,6 +3315,24 @@ main(void)
 		T(test_backoff_order),
 		T(test_message_size_vs_queue),
 		T(test_no_password_in_messages),
+		T(test_tls_settings),
+		T(test_tls_errors),
+		T(test_tls_unreadable),
+		T(test_tls_needs_wss),
+		T(test_secret_headers),
+		T(test_secret_size),
+		T(test_secret_header_sources),
+		T(test_secret_header_errors),
+		T(test_password_file),
+		T(test_password_file_errors),
+		T(test_status_settings),
+		T(test_status_errors),
+		T(test_status_flag),
+		T(test_metrics_listen),
+		T(test_metrics_errors),
+		T(test_runtime_dir),
+		T(test_runtime_dir_errors),
+		T(test_new_keys_errors_together),
 		T(test_example_config_loads),
 		T(test_example_config_documents_defaults),
 		T(test_reload_and_free),
