@@ -22,6 +22,8 @@
 #include "wspushd/reload.h"
 #include "wspushd/signals.h"
 #include "wspushd/status.h"
+#include "wspushd/status_pub.h"
+#include "wspushd/status_query.h"
 #include "wspushd/tls.h"
 #include "wspushd/watch.h"
 
@@ -35,6 +37,7 @@ struct daemon {
 	struct redis_sub *redis;
 	struct signals *signals;
 	struct notify *notify;
+	struct status_pub *status;	/* NULL when [status] is off */
 	lws_sorted_usec_list_t status_sul;	/* refreshes STATUS= */
 	bool stopping;
 	bool done;
@@ -139,9 +142,20 @@ status_tick(lws_sorted_usec_list_t *sul)
 }
 
 static void
+snapshot(void *arg, struct conn_snapshot *out)
+{
+	struct daemon *d = arg;
+
+	conn_snapshot(d->conn, out);
+}
+
+static void
 on_conn_change(void *arg)
 {
-	update_status(arg);
+	struct daemon *d = arg;
+
+	update_status(d);
+	status_pub_update(d->status);
 }
 
 static void
@@ -153,6 +167,7 @@ on_redis_change(void *arg, bool subscribed)
 	if (subscribed)
 		notify_ready(d->notify);
 	update_status(d);
+	status_pub_update(d->status);
 }
 
 static void
@@ -176,6 +191,7 @@ begin_shutdown(struct daemon *d, const char *why)
 	/* First stop the input, so the queue can only shrink. */
 	redis_sub_stop(d->redis);
 	conn_shutdown(d->conn);
+	status_pub_update(d->status);
 }
 
 /*
@@ -240,6 +256,10 @@ reload(struct daemon *d)
 		conn_restart(d->conn);
 	if (plan.redis)
 		redis_sub_restart(d->redis);
+	if (plan.status) {
+		status_pub_free(d->status);
+		d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
+	}
 	log_info("configuration reloaded%s%s%s", plan.upstream ? "; upstream reconnecting" : "",
 		 plan.redis ? "; Redis reconnecting" : "",
 		 plan.subscriptions && !plan.redis ? "; subscriptions updated" : "");
@@ -333,6 +353,7 @@ run(struct daemon *d)
 	}
 	url_redact(d->cfg.url_text, url, sizeof(url));
 	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
+	d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
 	conn_set_observer(d->conn, on_conn_change, d);
 	redis_sub_set_observer(d->redis, on_redis_change, d);
 	conn_start(d->conn);
@@ -396,6 +417,7 @@ teardown(struct daemon *d)
 	if (d->ctx != NULL)
 		lws_sul_cancel(&d->status_sul);
 	notify_free(d->notify);
+	status_pub_free(d->status);
 	redis_sub_free(d->redis);
 	conn_free(d->conn);
 	signals_free(d->signals);
@@ -437,6 +459,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "wspushd: %zu error(s) in the configuration\n",
 			diag.count);
 		rc = WSPUSHD_EX_CONFIG;
+		goto out;
+	}
+	if (action == CLI_STATUS) {
+		rc = status_query(&d.cfg, stdout);
 		goto out;
 	}
 	if (action == CLI_CHECK_CONFIG) {

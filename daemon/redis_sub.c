@@ -90,6 +90,7 @@ static void cancel_query(struct redis_sub *rs);
 static void stop_liveness(struct redis_sub *rs);
 static void on_hangup(redisAsyncContext *ac);
 static int send_auth(struct redis_sub *rs, redisAsyncContext *ac);
+static void on_auth_reply(redisAsyncContext *ac, void *r, void *privdata);
 
 /* ---- failure and retry ---------------------------------------------- */
 
@@ -216,29 +217,57 @@ on_probe_connect(const redisAsyncContext *ac, int status)
 		rs->probe = NULL;	/* hiredis frees it */
 }
 
+/*
+ * The second connection, opened on first use while subscribed: it
+ * carries PING and the status writes, which a subscribed hiredis 0.14
+ * connection cannot.
+ */
+static redisAsyncContext *
+command_conn(struct redis_sub *rs)
+{
+	const struct redis_url *u = &rs->cfg->redis;
+	char err[128];
+
+	if (rs->probe != NULL || rs->state != RS_SUBSCRIBED)
+		return rs->probe;
+	rs->probe = redis_link_connect(rs->vh, rs->cfg, rs->address, on_hangup,
+				       err, sizeof(err));
+	if (rs->probe == NULL) {
+		log_debug("redis: command connection: %s", err);
+		return NULL;
+	}
+	rs->probe->data = rs;
+	redisAsyncSetConnectCallback(rs->probe, on_probe_connect);
+	redisAsyncSetDisconnectCallback(rs->probe, on_probe_disconnect);
+	if (send_auth(rs, rs->probe) < 0 ||
+	    (u->db != 0 && redisAsyncCommand(rs->probe, on_auth_reply, rs,
+					     "SELECT %d", u->db) != REDIS_OK))
+		free_probe(rs);
+	return rs->probe;
+}
+
+int
+redis_sub_command(struct redis_sub *rs, redisCallbackFn *fn, void *privdata,
+		  int argc, const char **argv, const size_t *lens)
+{
+	redisAsyncContext *ac = command_conn(rs);
+
+	if (ac == NULL)
+		return -1;
+	return redisAsyncCommandArgv(ac, fn, privdata, argc, argv, lens) ==
+	       REDIS_OK ? 0 : -1;
+}
+
 static void
 ping_fired(lws_sorted_usec_list_t *sul)
 {
 	struct redis_sub *rs = lws_container_of(sul, struct redis_sub, ping_sul);
-	char err[128];
 
 	if (rs->state != RS_SUBSCRIBED)
 		return;
 	lws_sul_schedule(rs->ctx, 0, &rs->ping_sul, ping_fired,
 			 (lws_usec_t)rs->cfg->redis_ping_interval_ms * LWS_US_PER_MS);
-	if (rs->probe == NULL) {
-		rs->probe = redis_link_connect(rs->vh, rs->cfg, rs->address,
-					       on_hangup, err, sizeof(err));
-		if (rs->probe != NULL) {
-			rs->probe->data = rs;
-			redisAsyncSetConnectCallback(rs->probe, on_probe_connect);
-			redisAsyncSetDisconnectCallback(rs->probe, on_probe_disconnect);
-			if (send_auth(rs, rs->probe) < 0)
-				free_probe(rs);
-		} else {
-			log_debug("redis: probe connection: %s", err);
-		}
-	}
+	command_conn(rs);
 	if (rs->probe != NULL &&
 	    redisAsyncCommand(rs->probe, on_pong, rs, "PING") != REDIS_OK)
 		free_probe(rs);
@@ -530,10 +559,16 @@ redis_sub_stop(struct redis_sub *rs)
 {
 	if (rs == NULL || rs->state == RS_STOPPED)
 		return;
+	/*
+	 * The command connection stays: the last status writes still go
+	 * through it while the queue drains.
+	 */
 	set_state(rs, RS_STOPPED, "shutdown");
 	lws_sul_cancel(&rs->retry_sul);
 	lws_sul_cancel(&rs->timeout_sul);
-	stop_liveness(rs);
+	lws_sul_cancel(&rs->ping_sul);
+	lws_sul_cancel(&rs->pong_sul);
+	rs->pong_armed = false;
 	cancel_query(rs);
 	drop_context(rs);
 }
@@ -636,5 +671,6 @@ redis_sub_free(struct redis_sub *rs)
 	if (rs == NULL)
 		return;
 	redis_sub_stop(rs);
+	free_probe(rs);
 	free(rs);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <hiredis/async.h>
 #include <libwebsockets.h>
 
 struct config;
@@ -27,7 +28,10 @@ struct redis_sub *redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,
 				struct dns *dns, const struct config *cfg,
 				redis_message_fn on_message, void *arg);
 void redis_sub_start(struct redis_sub *rs);
-/* Stop taking messages: unsubscribe by closing; no more callbacks. */
+/*
+ * Stop taking messages: the subscription is closed, no more message
+ * callbacks.  The command connection stays until redis_sub_free().
+ */
 void redis_sub_stop(struct redis_sub *rs);
 void redis_sub_free(struct redis_sub *rs);
 
@@ -42,6 +46,14 @@ void redis_sub_update(struct redis_sub *rs, const struct config *old,
 		      const struct config *cur);
 void redis_sub_config_changed(struct redis_sub *rs);
 void redis_sub_restart(struct redis_sub *rs);
+
+/*
+ * Send a command on the second, unsubscribed connection (opened on
+ * first use while subscribed).  0, or -1 when there is none (Redis
+ * down); fn may be NULL.  The arguments are copied.
+ */
+int redis_sub_command(struct redis_sub *rs, redisCallbackFn *fn, void *privdata,
+		      int argc, const char **argv, const size_t *lens);
 
 /* fn(arg, subscribed) runs on the loop whenever the state changes. */
 void redis_sub_set_observer(struct redis_sub *rs,

@@ -1,0 +1,176 @@
+/*
+ * status_pub.c - see status_pub.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wspushd/config.h"
+#include "wspushd/redis_sub.h"
+#include "wspushd/status_pub.h"
+
+struct status_pub {
+	lws_sorted_usec_list_t refresh;		/* first: lws_container_of */
+	struct lws_context *ctx;
+	struct redis_sub *rs;
+	const struct config *cfg;
+	void (*snapshot)(void *, struct conn_snapshot *);
+	void *arg;
+	char last_state[16];			/* last state published */
+	time_t started;
+};
+
+size_t
+status_json_escape(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return 0;
+	for (; *s != '\0' && n + 7 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)ch;
+		} else if (ch < 0x20) {
+			n += (size_t)snprintf(out + n, len - n, "\\u%04x", ch);
+		} else {
+			out[n++] = (char)ch;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* HSET with every field, then PEXPIRE: one round of writes. */
+static void
+write_hash(struct status_pub *p, const struct conn_snapshot *s)
+{
+	char since[24], sent[24], dropped[24], queued[24], reconnects[24];
+	char updated[24], pid[16], ttl[24], line[300];
+	const char *argv[32];
+	size_t lens[32];
+	int n = 0;
+
+	snprintf(since, sizeof(since), "%lld", (long long)s->since);
+	snprintf(sent, sizeof(sent), "%llu", (unsigned long long)s->stats.sent);
+	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)
+		 (s->stats.dropped_overflow + s->stats.dropped_oversize +
+		  s->stats.dropped_invalid));
+	snprintf(queued, sizeof(queued), "%zu", s->queued);
+	snprintf(reconnects, sizeof(reconnects), "%llu", (unsigned long long)
+		 (s->stats.connects > 0 ? s->stats.connects - 1 : 0));
+	snprintf(updated, sizeof(updated), "%lld", (long long)time(NULL));
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)p->cfg->status_ttl_ms);
+	status_line(s, redis_sub_state_name(p->rs), line, sizeof(line));
+
+	argv[n++] = "HSET";
+	argv[n++] = p->cfg->status_key;
+	argv[n++] = "state";	argv[n++] = s->stopping ? "stopping" : s->state_name;
+	argv[n++] = "since";	argv[n++] = since;
+	argv[n++] = "url";	argv[n++] = s->endpoint;
+	argv[n++] = "sent";	argv[n++] = sent;
+	argv[n++] = "dropped";	argv[n++] = dropped;
+	argv[n++] = "queued";	argv[n++] = queued;
+	argv[n++] = "reconnects"; argv[n++] = reconnects;
+	argv[n++] = "last_error"; argv[n++] = s->last_error;
+	argv[n++] = "status";	argv[n++] = line;
+	argv[n++] = "pid";	argv[n++] = pid;
+	argv[n++] = "updated";	argv[n++] = updated;
+	for (int i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	/* Redis down: nothing to do; the next change or refresh writes it. */
+	if (redis_sub_command(p->rs, NULL, NULL, n, argv, lens) < 0)
+		return;
+	argv[0] = "PEXPIRE";
+	argv[2] = ttl;
+	for (int i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	redis_sub_command(p->rs, NULL, NULL, 3, argv, lens);
+}
+
+static void
+publish_event(struct status_pub *p, const struct conn_snapshot *s,
+	      const char *state)
+{
+	char url[600], err[400], msg[1200];
+	const char *argv[3];
+	size_t lens[3];
+
+	status_json_escape(s->endpoint, url, sizeof(url));
+	status_json_escape(s->last_error, err, sizeof(err));
+	snprintf(msg, sizeof(msg), "{\"state\":\"%s\",\"previous\":\"%s\","
+		 "\"since\":%lld,\"url\":\"%s\",\"last_error\":\"%s\"}",
+		 state, p->last_state[0] ? p->last_state : "none",
+		 (long long)s->since, url, err);
+	argv[0] = "PUBLISH";
+	argv[1] = p->cfg->status_channel;
+	argv[2] = msg;
+	for (int i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	if (redis_sub_command(p->rs, NULL, NULL, 3, argv, lens) == 0)
+		snprintf(p->last_state, sizeof(p->last_state), "%s", state);
+}
+
+void
+status_pub_update(struct status_pub *p)
+{
+	struct conn_snapshot s;
+	const char *state;
+
+	if (p == NULL)
+		return;
+	p->snapshot(p->arg, &s);
+	state = s.stopping ? "stopping" : s.state_name;
+	if (p->cfg->status_key != NULL)
+		write_hash(p, &s);
+	if (p->cfg->status_channel != NULL && strcmp(state, p->last_state) != 0)
+		publish_event(p, &s, state);
+}
+
+static void
+refresh_fired(lws_sorted_usec_list_t *sul)
+{
+	struct status_pub *p = lws_container_of(sul, struct status_pub, refresh);
+
+	/* A third of the TTL: two refreshes may fail before the hash expires. */
+	status_pub_update(p);
+	lws_sul_schedule(p->ctx, 0, &p->refresh, refresh_fired,
+			 (lws_usec_t)(p->cfg->status_ttl_ms / 3) * LWS_US_PER_MS);
+}
+
+struct status_pub *
+status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
+	       const struct config *cfg,
+	       void (*snapshot)(void *, struct conn_snapshot *), void *arg)
+{
+	struct status_pub *p;
+
+	if (cfg->status_key == NULL && cfg->status_channel == NULL)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->ctx = ctx;
+	p->rs = rs;
+	p->cfg = cfg;
+	p->snapshot = snapshot;
+	p->arg = arg;
+	p->started = time(NULL);
+	lws_sul_schedule(ctx, 0, &p->refresh, refresh_fired,
+			 (lws_usec_t)(cfg->status_ttl_ms / 3) * LWS_US_PER_MS);
+	return p;
+}
+
+void
+status_pub_free(struct status_pub *p)
+{
+	if (p == NULL)
+		return;
+	lws_sul_cancel(&p->refresh);
+	free(p);
+}
