@@ -88,9 +88,9 @@ def check_cloexec(d):
 
 
 def test(ctx):
-    # 1. Probe off: exactly the README's picture.
+    # 1. Health check and status writes off: exactly the README's picture.
     r, w, d = bring_up(ctx, channels=["events"], patterns=["alerts.*"],
-                       redis={"ping_interval": "0"})
+                       redis={"ping_interval": "0"}, status={"key": "", "channel": ""})
     check(r.publish_many([("events", b"hello")]) == [1], "not subscribed")
     wait_until(lambda: w.messages(), 15, "the message to arrive")
     fds = check_cloexec(d)

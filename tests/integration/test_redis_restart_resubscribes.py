@@ -47,9 +47,14 @@ def test(ctx):
           "(saw %d WebSocket connections)" % len(w.log.opens()))
     socks = tcp_sockets(d.pid, w.port)
     check(len(socks) == 1, "expected one upstream socket, the daemon holds %r" % socks)
+    # The subscription plus, at most, the command connection (PING, status).
     socks = tcp_sockets(d.pid, r.port)
-    check(len(socks) == 1, "expected one socket to Redis (the old one closed), "
-          "the daemon holds %r" % socks)
+    check(len(socks) <= 2, "expected the subscription and the command connection "
+          "to Redis at most (the old ones closed), the daemon holds %r" % socks)
+    subs = [l for l in r.call("CLIENT", "LIST").decode().splitlines()
+            if " sub=0 " not in l or " psub=0 " not in l]
+    check(len(subs) == 1, "expected exactly one subscribed connection, Redis lists:\n%s"
+          % "\n".join(subs))
 
     d.stop()
 
