@@ -17,6 +17,8 @@
 #include "wspushd/dns.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/log.h"
+#include "wspushd/metrics.h"
+#include "wspushd/metrics_text.h"
 #include "wspushd/notify.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/reload.h"
@@ -38,6 +40,8 @@ struct daemon {
 	struct signals *signals;
 	struct notify *notify;
 	struct status_pub *status;	/* NULL when [status] is off */
+	struct metrics *metrics;	/* NULL when [metrics] is off */
+	uint64_t started_ms;		/* monotonic, for the uptime metric */
 	lws_sorted_usec_list_t status_sul;	/* refreshes STATUS= */
 	bool stopping;
 	bool done;
@@ -139,6 +143,18 @@ status_tick(lws_sorted_usec_list_t *sul)
 	update_status(d);
 	lws_sul_schedule(d->ctx, 0, &d->status_sul, status_tick,
 			 (lws_usec_t)STATUS_REFRESH_MS * LWS_US_PER_MS);
+}
+
+/* GET /metrics: the connection and the Redis input as they are now. */
+static size_t
+render_metrics(void *arg, char *buf, size_t len)
+{
+	struct daemon *d = arg;
+	struct conn_snapshot snap;
+
+	conn_snapshot(d->conn, &snap);
+	return metrics_render(&snap, redis_sub_state_name(d->redis),
+			      (monotonic_ms() - d->started_ms) / 1000, buf, len);
 }
 
 static void
@@ -256,6 +272,10 @@ reload(struct daemon *d)
 		conn_restart(d->conn);
 	if (plan.redis)
 		redis_sub_restart(d->redis);
+	if (plan.metrics)
+		/* lws 4.1.6 keeps a vhost's listening socket until exit. */
+		log_warnx("reload: [metrics] listen applies at the next start; "
+			  "still serving where the daemon started");
 	if (plan.status) {
 		status_pub_free(d->status);
 		d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
@@ -318,6 +338,7 @@ static int
 run(struct daemon *d)
 {
 	the_daemon = d;
+	d->started_ms = monotonic_ms();
 	char url[512], err[160];
 
 	if (signals_block() < 0) {
@@ -350,6 +371,16 @@ run(struct daemon *d)
 	    d->notify == NULL) {
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
+	}
+	if (d->cfg.metrics_listen != NULL) {
+		d->metrics = metrics_new(d->ctx, d->cfg.metrics_host,
+					 d->cfg.metrics_port, render_metrics, d,
+					 err, sizeof(err));
+		if (d->metrics == NULL) {
+			log_err("%s", err);
+			return WSPUSHD_EX_SOFTWARE;
+		}
+		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
 	}
 	url_redact(d->cfg.url_text, url, sizeof(url));
 	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
@@ -417,6 +448,7 @@ teardown(struct daemon *d)
 	if (d->ctx != NULL)
 		lws_sul_cancel(&d->status_sul);
 	notify_free(d->notify);
+	metrics_free(d->metrics);
 	status_pub_free(d->status);
 	redis_sub_free(d->redis);
 	conn_free(d->conn);

@@ -1,0 +1,57 @@
+/*
+ * metrics.h - the counters over plain HTTP, for Prometheus, served from
+ * the one event loop.
+ *
+ * A vhost of its own listens on the configured address:
+ * GET (or HEAD) /metrics answers 200 with the text the render callback
+ * gives, as "text/plain; version=0.0.4"; any other path is 404, any
+ * other method 405; a request to upgrade (WebSocket, h2c) is hung up
+ * on.  Connections are few and short-lived: at most
+ * METRICS_MAX_CLIENTS at once (more are closed on accept), and a client
+ * that sends nothing, or too slowly, or keeps an idle keep-alive
+ * connection, is closed by lws' timeouts after a few seconds, so no
+ * client can hold the loop or pile up descriptors.
+ */
+#ifndef WSPUSHD_METRICS_H
+#define WSPUSHD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+struct metrics;
+
+/* Connections served at once; a scraper needs one. */
+#define METRICS_MAX_CLIENTS 8
+
+/*
+ * render(arg, buf, len) runs on the loop for every GET and HEAD of
+ * /metrics.  It behaves like snprintf: it returns the length the whole
+ * text needs and writes at most len bytes including a NUL; it is first
+ * called with buf NULL and len 0 to measure.  metrics_render() wrapped
+ * in a function that takes a snapshot fits.
+ *
+ * host is a numeric IPv4 or IPv6 address without brackets ("127.0.0.1",
+ * "::1"), listened on exactly (an IPv4 address never becomes the IPv6
+ * wildcard).  Returns NULL when it cannot listen, with err saying why:
+ * "cannot listen on 127.0.0.1:9477: Address already in use".
+ * Call after lws_create_context(); the context needs no special option.
+ */
+struct metrics *metrics_new(struct lws_context *ctx, const char *host,
+			    uint16_t port,
+			    size_t (*render)(void *arg, char *buf, size_t len),
+			    void *arg, char *err, size_t errlen);
+
+/*
+ * Stop serving: render is not called again, so arg may go away right
+ * after, and new connections are closed as they arrive.  Call it before
+ * lws_context_destroy(), which closes what is left.  NULL is a no-op.
+ *
+ * lws 4.1.6 closes the listening socket only in lws_context_destroy(),
+ * not when the vhost is destroyed, so until then the address cannot be
+ * listened on again: a changed address applies at the next start.
+ */
+void metrics_free(struct metrics *m);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * metrics_text.h - the counters as Prometheus text exposition format
+ * 0.0.4, for the /metrics endpoint (metrics.h).
+ * Pure: a snapshot in, text out.
+ */
+#ifndef WSPUSHD_METRICS_TEXT_H
+#define WSPUSHD_METRICS_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wspushd/status.h"
+
+/* The Content-Type that goes with the text. */
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/*
+ * Render every metric family, each with its # HELP and # TYPE lines.
+ * redis_state is the subscriber's state name (NULL counts as not
+ * subscribed); uptime_s is the time since the daemon started.
+ *
+ * Like snprintf: returns the length the whole text needs (without the
+ * terminating NUL), writes at most len bytes including that NUL, and
+ * NUL-terminates whenever len > 0.  buf may be NULL when len is 0, so
+ * a first call can measure.  A truncated text is cut, never overrun;
+ * a result >= len means it was cut.
+ */
+size_t metrics_render(const struct conn_snapshot *s, const char *redis_state,
+		      uint64_t uptime_s, char *buf, size_t len);
+
+#endif
