@@ -40,6 +40,8 @@
 #define EVENT_RING 16
 /* A Retry-After beyond this is treated as this: we still want to try. */
 #define RETRY_AFTER_CAP_MS (60ull * 60 * 1000)
+/* Even past the drain time, a Close gets this long to be answered. */
+#define CLOSE_WAIT_MIN_MS 250
 
 struct pending_event {
 	enum fsm_event ev;
@@ -104,6 +106,8 @@ struct conn {
 
 	time_t state_since;		/* wall clock, for status reports */
 	uint64_t retry_at_ms;		/* monotonic; 0: no retry scheduled */
+	uint64_t drain_deadline_ms;	/* monotonic; while stopping */
+	bool aborting;			/* this socket is being dropped, not closed */
 	char last_error[160];		/* since the last successful connect */
 	char tls_error[160];		/* lws' verification complaint, if any */
 };
@@ -391,6 +395,7 @@ open_socket(struct conn *c)
 	c->peer_close_seen = false;
 	c->rx_bytes = 0;
 	c->tls_error[0] = '\0';
+	c->aborting = false;
 	c->stats.attempts++;
 	log_debug("upstream: attempt %llu to %s",
 		  (unsigned long long)c->stats.attempts, c->endpoint);
@@ -419,6 +424,7 @@ abort_socket(struct conn *c)
 			socket_really_gone(c, "socket already gone");
 		return;
 	}
+	c->aborting = true;
 	/*
 	 * Killing synchronously closes the descriptor now, which is what a
 	 * timeout promises; inside one of this socket's own callbacks that
@@ -426,6 +432,25 @@ abort_socket(struct conn *c)
 	 */
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
 			c->in_callback ? LWS_TO_KILL_ASYNC : LWS_TO_KILL_SYNC);
+}
+
+/*
+ * How long a close may take.  While stopping, the whole shutdown is
+ * meant to fit in drain_timeout: a server that does not answer the Close
+ * gets what is left of it (but a moment at least), not close_timeout.
+ */
+static uint64_t
+close_wait_ms(const struct conn *c)
+{
+	uint64_t ms = c->cfg->close_timeout_ms, now, left;
+
+	if (!c->fsm.stopping)
+		return ms;
+	now = monotonic_ms();
+	left = c->drain_deadline_ms > now ? c->drain_deadline_ms - now : 0;
+	if (left < CLOSE_WAIT_MIN_MS)
+		left = CLOSE_WAIT_MIN_MS;
+	return left < ms ? left : ms;
 }
 
 static void
@@ -484,8 +509,10 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		else if (c->fsm.stopping)
 			conn_event(c, EV_QUEUE_DRAINED, "queue empty");
 	}
-	if (a & ACT_ARM_DRAIN_TIMER)
+	if (a & ACT_ARM_DRAIN_TIMER) {
+		c->drain_deadline_ms = monotonic_ms() + cfg->drain_timeout_ms;
 		arm(c, &c->drain_sul, drain_fired, cfg->drain_timeout_ms);
+	}
 	if (a & ACT_SEND_CLOSE) {
 		c->close_pending = true;
 		c->close_code = out->close_code;
@@ -495,7 +522,7 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 	if (a & ACT_ABORT_SOCKET)
 		abort_socket(c);
 	if (a & ACT_ARM_CLOSE_TIMER)
-		arm(c, &c->close_sul, close_timer_fired, cfg->close_timeout_ms);
+		arm(c, &c->close_sul, close_timer_fired, close_wait_ms(c));
 	if (a & ACT_ARM_RETRY_TIMER)
 		schedule_retry(c, out->attempt);
 	if (a & ACT_REFUSED)
@@ -716,7 +743,11 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		/* After a clean close handshake, let the server close TCP first. */
-		if (c->close_sent || c->peer_close_seen)
+		/*
+		 * Only after a handshake that went through: a socket we drop
+		 * (timeout, dead peer) has nobody to wait for.
+		 */
+		if ((c->close_sent || c->peer_close_seen) && !c->aborting)
 			c->fin_wait = fin_wait_start(c->ctx, c->vh,
 						 lws_get_socket_fd(wsi),
 						 c->cfg->fin_timeout_ms,

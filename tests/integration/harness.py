@@ -397,6 +397,19 @@ def tcp_sockets(pid, remote_port):
     return out
 
 
+def count_tcp_to_any(pid, remote_ports):
+    """How many TCP sockets `pid` holds to any of remote_ports, from one
+    snapshot of its descriptors: two calls of tcp_sockets() in a row could
+    count the old socket before a switch and the new one after it."""
+    inodes = _socket_inodes(pid)
+    seen = set()
+    for port in remote_ports:
+        for r in tcp_rows(pid, port):
+            if r["inode"] in inodes and r["remote_port"] == port:
+                seen.add(r["inode"])
+    return len(seen)
+
+
 def count_tcp(pid, remote_port):
     return len(tcp_sockets(pid, remote_port))
 

@@ -16,8 +16,8 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (check, config_text, log, main, sample_for, scaled,
-                     tcp_sockets, wait_connected, wait_until)
+from harness import (check, config_text, count_tcp_to_any, log, main, sample_for,
+                     scaled, wait_connected, wait_until)
 
 
 def write_config(d, text):
@@ -71,8 +71,7 @@ def test(ctx):
     r.publish_many(before)
     d.proc.signal(signal.SIGHUP)
     r.publish_many(after)
-    counts = sample_for(scaled(1.5), lambda: (len(tcp_sockets(d.pid, w1.port)) +
-                                              len(tcp_sockets(d.pid, w2.port))))
+    counts = sample_for(scaled(1.5), lambda: count_tcp_to_any(d.pid, (w1.port, w2.port)))
     check(max(counts) <= 1, "at most one upstream socket during the switch, saw %s"
           % sorted(set(counts)))
     wait_connected(d, w2)
