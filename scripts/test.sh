@@ -16,7 +16,12 @@ if [ "${1:-}" = "--valgrind" ]; then
 	# Any error, or a leak of ours, makes the daemon exit 99 and the test fail.
 	export WSPUSHD_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 	labels=(-L integration)
-elif [ "${1:-}" = "--sanitize" ]; then
+	# ctest's own per-test limits stretch like the scripts' waits do.
+	flags+=(-DWSPUSHD_INTEGRATION_TIMEOUT_SCALE=5)
+else
+	flags+=(-DWSPUSHD_INTEGRATION_TIMEOUT_SCALE=1)
+fi
+if [ "${1:-}" = "--sanitize" ]; then
 	build=build-asan
 	flags=(-DCMAKE_BUILD_TYPE=Debug -DWSPUSHD_WERROR=ON -DWSPUSHD_SANITIZE=ON)
 	# Leaks are errors; the event libraries' one-time globals are not ours.
