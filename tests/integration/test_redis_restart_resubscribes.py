@@ -20,8 +20,11 @@ def test(ctx):
     wait_until(lambda: len(w.messages()) >= 3, 15, "the first 3 messages")
 
     r.kill()
-    # While Redis is down the daemon must keep running, and keep at most one
-    # socket to the Redis port (reconnect attempts do not pile up).
+    # The subscription and the command connection both see the server go;
+    # once the daemon has closed them, reconnect attempts while Redis is
+    # down must not pile up: at most one socket to the Redis port at a time.
+    wait_until(lambda: len(tcp_sockets(d.pid, r.port)) <= 1, 15,
+               "the daemon to close its connections to the dead Redis")
     down = sample_for(1.0, lambda: (d.alive(), len(tcp_sockets(d.pid, r.port)),
                                     len(tcp_sockets(d.pid, w.port))))
     check(all(a for a, _, _ in down), "daemon exited while Redis was down")
