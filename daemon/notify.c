@@ -110,5 +110,7 @@ notify_reloading(struct notify *n)
 void
 notify_reloaded(struct notify *n)
 {
-	send_state(n, "READY=1");
+	/* Before the first READY=1 a reload must not claim readiness. */
+	if (n->ready)
+		send_state(n, "READY=1");
 }

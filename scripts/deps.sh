@@ -8,7 +8,7 @@ packages=(
 	libwebsockets-dev libhiredis-dev libcmocka-dev libc-ares-dev libsystemd-dev libssl-dev
 	redis-server redis-tools dnsmasq-base
 	python3 python3-websockets python3-redis
-	lsof iproute2 procps valgrind
+	lsof iproute2 procps valgrind openssl
 	clang libclang-rt-14-dev
 	systemd man-db groff-base
 )

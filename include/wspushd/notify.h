@@ -23,6 +23,6 @@ void notify_ready(struct notify *n);	/* once; later calls do nothing */
 void notify_status(struct notify *n, const char *status);	/* if changed */
 void notify_stopping(struct notify *n);
 void notify_reloading(struct notify *n);
-void notify_reloaded(struct notify *n);	/* READY=1 again */
+void notify_reloaded(struct notify *n);	/* READY=1 again, if it was ready */
 
 #endif

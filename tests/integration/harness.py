@@ -565,10 +565,11 @@ def utf8_kind(payload):
 
 
 class RedisServer:
-    def __init__(self, ctx, name="redis", port=None):
+    def __init__(self, ctx, name="redis", port=None, password=None):
         self.ctx = ctx
         self.name = name
         self.port = port
+        self.password = password    # None: no AUTH (--requirepass) at all
         self.dir = ctx.mkdir(name)
         self.proc = None
         self.starts = 0
@@ -585,6 +586,8 @@ class RedisServer:
                     "--save", "", "--appendonly", "no", "--dir", self.dir,
                     "--daemonize", "no", "--logfile", logfile,
                     "--databases", "16"]
+            if self.password is not None:
+                argv += ["--requirepass", self.password]
             self.proc = self.ctx.spawn(self.name, argv)
             try:
                 wait_until(lambda: self.ping() or not self.proc.alive(), 10,
@@ -603,9 +606,20 @@ class RedisServer:
                 time.sleep(0.2)
         raise TestFailure("could not start redis-server (port %s)" % self.port)
 
+    def client(self, timeout=5.0):
+        """A Resp connection, authenticated when the server needs it."""
+        r = Resp(self.port, timeout=timeout)
+        if self.password is not None:
+            try:
+                check(r.call("AUTH", self.password) == "OK", "AUTH refused")
+            except BaseException:
+                r.close()
+                raise
+        return r
+
     def ping(self):
         try:
-            with Resp(self.port, timeout=1) as r:
+            with self.client(timeout=1) as r:
                 return r.call("PING") == "PONG"
         except (OSError, RedisError):
             return False
@@ -616,7 +630,7 @@ class RedisServer:
         log("%s killed" % self.name)
 
     def call(self, *args):
-        with Resp(self.port) as r:
+        with self.client() as r:
             return r.call(*args)
 
     def numsub(self, channel):
@@ -629,7 +643,7 @@ class RedisServer:
         """True when every channel has a subscriber and there are at least
         len(patterns) patterns (the daemon is the only subscriber here)."""
         try:
-            with Resp(self.port, timeout=1) as r:
+            with self.client(timeout=1) as r:
                 for ch in channels:
                     if r.call("PUBSUB", "NUMSUB", ch)[1] < 1:
                         return False
@@ -640,7 +654,7 @@ class RedisServer:
     def publish_many(self, items):
         """items: list of (channel, payload).  One pipelined write.  Returns
         the receiver counts PUBLISH reported."""
-        with Resp(self.port) as r:
+        with self.client() as r:
             return r.pipeline([("PUBLISH", ch, data) for ch, data in items])
 
     def pubsub_clients(self):
@@ -733,19 +747,25 @@ class SilentServer:
 class WsServer:
     """The recorder WebSocket server (tests/servers/ws_recorder.py)."""
 
-    def __init__(self, ctx, name="ws", port=None, pause_file=None, max_hex=None):
+    def __init__(self, ctx, name="ws", port=None, pause_file=None, max_hex=None,
+                 cert=None, key=None, client_ca=None):
         self.ctx = ctx
         self.name = name
         self.port = port
         self.pause_file = pause_file
         self.max_hex = max_hex
+        # TLS (wss://): the server's certificate chain and key (PEM), and
+        # optionally a CA whose client certificate it then requires.
+        self.cert = cert
+        self.key = key
+        self.client_ca = client_ca
         self.out = os.path.join(ctx.mkdir(name), "events.jsonl")
         self.log = EventLog(self.out)
         self.proc = None
         self.starts = 0
 
-    def url(self, path="/ingest"):
-        return "ws://127.0.0.1:%d%s" % (self.port, path)
+    def url(self, path="/ingest", host="127.0.0.1"):
+        return "%s://%s:%d%s" % ("wss" if self.cert else "ws", host, self.port, path)
 
     def start(self):
         fixed = self.port is not None
@@ -755,6 +775,10 @@ class WsServer:
             self.starts += 1
             argv = [PYTHON, RECORDER, "--host", "127.0.0.1", "--port", str(self.port),
                     "--out", self.out]
+            if self.cert:
+                argv += ["--cert", self.cert, "--key", self.key]
+            if self.client_ca:
+                argv += ["--client-ca", self.client_ca]
             if self.pause_file:
                 argv += ["--pause-file", self.pause_file]
             if self.max_hex is not None:
@@ -1020,12 +1044,17 @@ class Context:
         self.daemons.append(d)
         return d
 
-    def run_daemon(self, args, timeout=10):
+    def run_daemon(self, args, timeout=10, env=None):
         """Run the binary to completion (for --check-config etc.):
-        returns (status, stdout, stderr)."""
+        returns (status, stdout, stderr).  env: extra environment
+        variables (e.g. CREDENTIALS_DIRECTORY)."""
         argv = WRAPPER + [self.binary] + list(args)
+        full_env = None
+        if env:
+            full_env = dict(os.environ)
+            full_env.update(env)
         p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=scaled(timeout), start_new_session=True)
+                           timeout=scaled(timeout), start_new_session=True, env=full_env)
         return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
     def dump(self):

@@ -2,7 +2,9 @@
 """The daemon speaks sd_notify(3) to the service manager: READY=1 only once
 it is subscribed in Redis, STATUS= lines that follow the connection
 ("open to ...", "connecting (attempt N, next in ...)"), WATCHDOG=1 at about
-half of WATCHDOG_USEC, and STOPPING=1 on SIGTERM.
+half of WATCHDOG_USEC, RELOADING=1 then READY=1 around every SIGHUP (a
+good file and a rejected one alike: the manager must leave "reloading"
+either way), and STOPPING=1 on SIGTERM.
 
 The test plays the service manager: it creates the NOTIFY_SOCKET datagram
 socket itself and reads what arrives.
@@ -50,10 +52,33 @@ class Manager:
         with self.lock:
             return [(t, l) for t, l in self.lines if l.startswith(prefix)]
 
+    def after(self, index, prefix):
+        """Indexes (in arrival order) of the fields starting with prefix
+        that came after position `index`."""
+        with self.lock:
+            return [i for i, (_, l) in enumerate(self.lines) if i > index and l.startswith(prefix)]
+
+    def count(self):
+        with self.lock:
+            return len(self.lines)
+
     def close(self):
         self.done = True
         self.t.join(5)
         self.sock.close()
+
+
+def sighup_and_wait(d, mgr, what):
+    start = mgr.count() - 1
+    d.proc.signal(signal.SIGHUP)
+    reloading = wait_until(lambda: mgr.after(start, "RELOADING=1"), 10,
+                           "RELOADING=1 after SIGHUP (%s)" % what)
+    ready = wait_until(lambda: mgr.after(reloading[0], "READY=1"), 10,
+                       "READY=1 after RELOADING=1 (%s)" % what)
+    check(len(reloading) == 1, "one RELOADING=1 per SIGHUP (%s), saw %d" % (what, len(reloading)))
+    check(not mgr.after(start, "READY=1")[0] < reloading[0],
+          "READY=1 came before RELOADING=1 (%s)" % what)
+    log("SIGHUP with %s: RELOADING=1 (#%d) then READY=1 (#%d)" % (what, reloading[0], ready[0]))
 
 
 def test(ctx):
@@ -90,6 +115,20 @@ def run(ctx, r, w, mgr):
     log("watchdog gaps: %s" % ", ".join("%.3fs" % g for g in gaps))
     check(all(0.3 <= g <= scaled(0.8) for g in gaps),
           "WATCHDOG=1 should come every ~0.5s, gaps %r" % gaps)
+
+    # SIGHUP: RELOADING=1, then READY=1 once the new file is applied.
+    sighup_and_wait(d, mgr, "a good file")
+    check(d.alive(), "the daemon must survive a reload")
+    # A rejected file (unknown key): still RELOADING=1 then READY=1.
+    with open(d.config_path) as f:
+        good = f.read()
+    with open(d.config_path, "w") as f:
+        f.write(good.replace("[daemon]\n", "[daemon]\nno_such_key = 1\n", 1))
+    sighup_and_wait(d, mgr, "a rejected file")
+    wait_until(lambda: "reload rejected" in d.log_text(), 10, "the rejection in the log")
+    with open(d.config_path, "w") as f:
+        f.write(good)
+    check(d.alive() and r.subscribed(["events"], []), "still running and subscribed")
 
     # The upstream goes away: STATUS= says we are reconnecting.
     w.kill()

@@ -20,6 +20,13 @@ are always there).  "conn" is "<server pid>-<n>", so connections stay
 distinct when the server is restarted on the same port and appends to the
 same file.
 
+--cert PEM --key PEM: serve wss:// (TLS) with that certificate chain and
+key, instead of plain ws://.  --client-ca PEM, with them: require a client
+certificate signed by that CA (mutual TLS); a client without one fails the
+TLS handshake.  With TLS, "open" events also carry "tls": {"version": ...,
+"sni": the server name the client sent, "client_cn": the client
+certificate's common name or null}.
+
 --pause-file PATH: while PATH exists, the handlers stop reading from their
 connections (TCP back-pressure then builds up in the client), which lets a
 test hold messages inside the client's queue.
@@ -34,6 +41,7 @@ import hashlib
 import json
 import os
 import signal
+import ssl
 import sys
 import time
 
@@ -46,6 +54,7 @@ class Recorder:
         self.max_hex = max_hex
         self.pause_file = pause_file
         self.nconn = 0
+        self.sni = {}      # id(SSLObject) -> server name the client sent
 
     def write(self, **obj):
         obj["t"] = time.time()
@@ -65,9 +74,22 @@ class Recorder:
                        "authorization", "x-test")
         headers = {k.lower(): v for k, v in ws.request_headers.raw_items()
                    if k.lower() in interesting or k.lower().startswith("x-")}
+        extra = {}
+        sslobj = ws.transport.get_extra_info("ssl_object")
+        if sslobj is not None:
+            cert = sslobj.getpeercert() or {}
+            cn = None
+            for rdn in cert.get("subject", ()):
+                for k, v in rdn:
+                    if k == "commonName":
+                        cn = v
+            extra["tls"] = {"version": sslobj.version(),
+                            "sni": self.sni.pop(id(sslobj), None),
+                            "client_cn": cn}
         self.write(ev="open", conn=conn, path=ws.path,
                    subprotocol=ws.subprotocol, headers=headers,
-                   peer=list(ws.remote_address[:2]) if ws.remote_address else None)
+                   peer=list(ws.remote_address[:2]) if ws.remote_address else None,
+                   **extra)
         seq = 0
         try:
             while True:
@@ -106,9 +128,26 @@ async def main():
     ap.add_argument("--max-hex", type=int, default=1 << 20,
                     help="record the payload as hex up to this many bytes")
     ap.add_argument("--pause-file", default=None)
+    ap.add_argument("--cert", default=None, help="serve wss:// with this certificate (PEM)")
+    ap.add_argument("--key", default=None, help="the certificate's private key (PEM)")
+    ap.add_argument("--client-ca", default=None,
+                    help="require a client certificate signed by this CA (PEM)")
     args = ap.parse_args()
+    if bool(args.cert) != bool(args.key) or (args.client_ca and not args.cert):
+        ap.error("--cert and --key go together; --client-ca needs them")
 
     rec = Recorder(args.out, args.max_hex, args.pause_file)
+    tls = None
+    if args.cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.cert, args.key)
+        if args.client_ca:
+            tls.verify_mode = ssl.CERT_REQUIRED
+            tls.load_verify_locations(cafile=args.client_ca)
+
+        def note_sni(sslobj, name, _ctx):
+            rec.sni[id(sslobj)] = name
+        tls.sni_callback = note_sni
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -116,7 +155,7 @@ async def main():
 
     async with websockets.serve(rec.handler, args.host, args.port,
                                 max_size=None, max_queue=32,
-                                reuse_address=True):
+                                reuse_address=True, ssl=tls):
         rec.write(ev="listening", pid=os.getpid(), host=args.host, port=args.port)
         await stop
     rec.write(ev="stopped", pid=os.getpid())
