@@ -753,7 +753,6 @@ struct dns *
 dns_new(struct lws_context *ctx, struct lws_vhost *vh, const char *servers,
 	char *err, size_t errlen)
 {
-	ares_channel probe;
 	struct dns *d;
 	int rc;
 
@@ -770,27 +769,41 @@ dns_new(struct lws_context *ctx, struct lws_vhost *vh, const char *servers,
 	}
 	d->ctx = ctx;
 	d->vh = vh;
-	if (servers == NULL)
-		return d;
-
-	/* Check the list now, so a typo is a startup error. */
-	if (check_servers(servers, err, errlen) < 0) {
-		destroy(d);
-		return NULL;
-	}
-	d->servers = strdup(servers);
-	rc = d->servers == NULL ? ARES_ENOMEM : ares_init(&probe);
-	if (rc == ARES_SUCCESS) {
-		rc = ares_set_servers_ports_csv(probe, servers);
-		ares_destroy(probe);
-	}
-	if (rc != ARES_SUCCESS) {
-		snprintf(err, errlen, "DNS servers \"%s\": %s", servers,
-			 rc == ARES_ENODATA ? "empty list" : ares_strerror(rc));
+	if (dns_set_servers(d, servers, err, errlen) < 0) {
 		destroy(d);
 		return NULL;
 	}
 	return d;
+}
+
+int
+dns_set_servers(struct dns *d, const char *servers, char *err, size_t errlen)
+{
+	ares_channel probe;
+	char *copy = NULL;
+	int rc;
+
+	if (servers != NULL) {
+		/* Check the list now, so a typo is an error here, not later. */
+		if (check_servers(servers, err, errlen) < 0)
+			return -1;
+		copy = strdup(servers);
+		rc = copy == NULL ? ARES_ENOMEM : ares_init(&probe);
+		if (rc == ARES_SUCCESS) {
+			rc = ares_set_servers_ports_csv(probe, servers);
+			ares_destroy(probe);
+		}
+		if (rc != ARES_SUCCESS) {
+			snprintf(err, errlen, "DNS servers \"%s\": %s", servers,
+				 rc == ARES_ENODATA ? "empty list" : ares_strerror(rc));
+			free(copy);
+			return -1;
+		}
+	}
+	/* Queries under way keep the servers they started with. */
+	free(d->servers);
+	d->servers = copy;
+	return 0;
 }
 
 void

@@ -220,6 +220,7 @@ reload(struct daemon *d)
 {
 	struct config next, old;
 	struct reload_plan plan;
+	char err2[300];
 	struct diag diag = { 0 };
 	enum cli_action action;
 
@@ -238,6 +239,12 @@ reload(struct daemon *d)
 	}
 	diag_free(&diag);
 	reload_plan(&d->cfg, &next, &plan);
+	if (dns_set_servers(d->dns, next.dns_servers, err2, sizeof(err2)) < 0) {
+		log_err("reload rejected: %s; the running configuration stays", err2);
+		config_free(&next);
+		notify_reloaded(d->notify);
+		return;
+	}
 	if (plan.upstream && next.url.tls) {
 		char err[300];
 		/*

@@ -90,6 +90,12 @@ struct dns *dns_new(struct lws_context *ctx, struct lws_vhost *vh,
 void dns_free(struct dns *d);
 
 /*
+ * Change the servers later queries ask (SIGHUP); same forms as dns_new().
+ * 0, or -1 with the reason in err and nothing changed.
+ */
+int dns_set_servers(struct dns *d, const char *servers, char *err, size_t errlen);
+
+/*
  * Resolve host (a name, or an IPv4 or IPv6 literal without brackets) to
  * its A and AAAA addresses, within timeout_ms (0: the default).  A
  * literal is answered without any network I/O, on the next loop turn
