@@ -17,28 +17,17 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PY=/usr/bin/python3          # Debian's python, which has python3-websockets
-PACKAGES=(libwebsockets-dev libhiredis-dev libsystemd-dev libcmocka-dev cmake gcc
-          pkg-config redis-server redis-tools python3-websockets lsof)
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- packages
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  say "installing: ${missing[*]}"
-  SUDO=
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} first"
-    SUDO=sudo
-  fi
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+# One list of packages for the demo, the tests and CI.
+say "checking packages (scripts/deps.sh)"
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null; then
+  sudo scripts/deps.sh
 else
-  say "all packages present (${PACKAGES[*]})"
+  scripts/deps.sh
 fi
 
 # ---------------------------------------------------------------- build
@@ -161,7 +150,7 @@ for msg in "hello from redis" '{"order":42,"status":"shipped"}' "caf$(printf '\x
 done
 
 # ---------------------------------------------------------------- sockets
-say "lsof -p $DPID -a -i TCP   (upstream :$WS_PORT, redis :$REDIS_PORT)"
+say "lsof -p $DPID -a -i TCP   (upstream :$WS_PORT: exactly one; redis :$REDIS_PORT: the subscription, and the connection for status and PING)"
 lsof -nP -p "$DPID" -a -i TCP || true
 
 # ---------------------------------------------------------------- stop
