@@ -684,6 +684,33 @@ def daemon_read_everything(r, d):
     return len(socks) == 1 and socks[0]["rx_queue"] == 0
 
 
+def start_listening_server(srv, what, script, extra_argv, detail=""):
+    """Start one of our Python test servers (srv has ctx, name, port, out,
+    log, starts) on srv.port, or a free port when None, and wait for its
+    "listening" record.  A free port can be taken between choosing and
+    binding, so a server that dies at start is tried again (bounded)."""
+    fixed = srv.port is not None
+    for attempt in range(5):
+        if not fixed:
+            srv.port = free_port()
+        srv.starts += 1
+        argv = [PYTHON, script, "--host", "127.0.0.1", "--port", str(srv.port),
+                "--out", srv.out] + list(extra_argv)
+        srv.proc = srv.ctx.spawn("%s#%d" % (srv.name, srv.starts), argv)
+        pid = srv.proc.pid
+        wait_until(lambda: any(e.get("pid") == pid for e in srv.log.events("listening"))
+                   or not srv.proc.alive(), 15,
+                   "%s to listen on port %d" % (what, srv.port))
+        if srv.proc.alive():
+            log("%s listening on 127.0.0.1:%d (pid %d)%s" % (srv.name, srv.port, pid, detail))
+            return srv
+        log("%s exited at start (status %s): %s" % (
+            srv.name, srv.proc.p.returncode, tail(srv.ctx.stderr_path(srv.proc), 5)))
+        if fixed:
+            time.sleep(0.2)
+    raise TestFailure("could not start %s (port %s)" % (what, srv.port))
+
+
 class SilentServer:
     """tests/servers/silent_tcp.py: accepts TCP connections and never
     answers nor closes them first; records accepts and the client's closes."""
@@ -698,26 +725,7 @@ class SilentServer:
         self.starts = 0
 
     def start(self):
-        fixed = self.port is not None
-        for attempt in range(5):
-            if not fixed:
-                self.port = free_port()
-            self.starts += 1
-            argv = [PYTHON, SILENT, "--host", "127.0.0.1", "--port", str(self.port),
-                    "--out", self.out]
-            self.proc = self.ctx.spawn("%s#%d" % (self.name, self.starts), argv)
-            pid = self.proc.pid
-            wait_until(lambda: any(e.get("pid") == pid for e in self.log.events("listening"))
-                       or not self.proc.alive(), 15,
-                       "silent server to listen on port %d" % self.port)
-            if self.proc.alive():
-                log("%s listening on 127.0.0.1:%d (pid %d)" % (self.name, self.port, pid))
-                return self
-            log("%s exited at start (status %s): %s" % (
-                self.name, self.proc.p.returncode, tail(self.ctx.stderr_path(self.proc), 5)))
-            if fixed:
-                time.sleep(0.2)
-        raise TestFailure("could not start the silent server (port %s)" % self.port)
+        return start_listening_server(self, "the silent server", SILENT, [])
 
     def stop(self):
         """SIGTERM: it stops listening, closes what is open, exits 0."""
@@ -768,34 +776,16 @@ class WsServer:
         return "%s://%s:%d%s" % ("wss" if self.cert else "ws", host, self.port, path)
 
     def start(self):
-        fixed = self.port is not None
-        for attempt in range(5):
-            if not fixed:
-                self.port = free_port()
-            self.starts += 1
-            argv = [PYTHON, RECORDER, "--host", "127.0.0.1", "--port", str(self.port),
-                    "--out", self.out]
-            if self.cert:
-                argv += ["--cert", self.cert, "--key", self.key]
-            if self.client_ca:
-                argv += ["--client-ca", self.client_ca]
-            if self.pause_file:
-                argv += ["--pause-file", self.pause_file]
-            if self.max_hex is not None:
-                argv += ["--max-hex", str(self.max_hex)]
-            self.proc = self.ctx.spawn("%s#%d" % (self.name, self.starts), argv)
-            pid = self.proc.pid
-            wait_until(lambda: any(e.get("pid") == pid for e in self.log.events("listening"))
-                       or not self.proc.alive(), 15,
-                       "ws recorder to listen on port %d" % self.port)
-            if self.proc.alive():
-                log("%s listening on 127.0.0.1:%d (pid %d)" % (self.name, self.port, pid))
-                return self
-            log("%s exited at start (status %s): %s" % (
-                self.name, self.proc.p.returncode, tail(self.ctx.stderr_path(self.proc), 5)))
-            if fixed:
-                time.sleep(0.2)
-        raise TestFailure("could not start the ws recorder (port %s)" % self.port)
+        argv = []
+        if self.cert:
+            argv += ["--cert", self.cert, "--key", self.key]
+        if self.client_ca:
+            argv += ["--client-ca", self.client_ca]
+        if self.pause_file:
+            argv += ["--pause-file", self.pause_file]
+        if self.max_hex is not None:
+            argv += ["--max-hex", str(self.max_hex)]
+        return start_listening_server(self, "the ws recorder", RECORDER, argv)
 
     def kill(self):
         self.proc.kill()
@@ -832,32 +822,13 @@ class FaultServer:
         return "ws://127.0.0.1:%d%s" % (self.port, path)
 
     def start(self):
-        fixed = self.port is not None
-        for attempt in range(5):
-            if not fixed:
-                self.port = free_port()
-            self.starts += 1
-            argv = [PYTHON, FAULTS, "--host", "127.0.0.1", "--port", str(self.port),
-                    "--out", self.out, "--plan", ",".join(self.plan),
-                    "--default", self.default]
-            if self.hold_file:
-                argv += ["--hold-file", self.hold_file]
-            if self.trigger is not None:
-                argv += ["--trigger", self.trigger]
-            self.proc = self.ctx.spawn("%s#%d" % (self.name, self.starts), argv)
-            pid = self.proc.pid
-            wait_until(lambda: any(e.get("pid") == pid for e in self.log.events("listening"))
-                       or not self.proc.alive(), 15,
-                       "ws_faults to listen on port %d" % self.port)
-            if self.proc.alive():
-                log("%s listening on 127.0.0.1:%d (pid %d), plan %s then %s"
-                    % (self.name, self.port, pid, self.plan, self.default))
-                return self
-            log("%s exited at start (status %s): %s" % (
-                self.name, self.proc.p.returncode, tail(self.ctx.stderr_path(self.proc), 5)))
-            if fixed:
-                time.sleep(0.2)
-        raise TestFailure("could not start ws_faults (port %s)" % self.port)
+        argv = ["--plan", ",".join(self.plan), "--default", self.default]
+        if self.hold_file:
+            argv += ["--hold-file", self.hold_file]
+        if self.trigger is not None:
+            argv += ["--trigger", self.trigger]
+        return start_listening_server(self, "ws_faults", FAULTS, argv,
+                                      ", plan %s then %s" % (self.plan, self.default))
 
     def stop(self):
         self.proc.signal(signal.SIGTERM)
