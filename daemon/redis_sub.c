@@ -16,6 +16,7 @@
  * hiredis callback first checks that it speaks for the current context.
  */
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <strings.h>
 
@@ -554,11 +555,29 @@ redis_sub_start(struct redis_sub *rs)
 		connect_now(rs);
 }
 
+/*
+ * Messages Redis has already sent us count as ours: read what is in the
+ * socket before closing it, so a SIGTERM right after a PUBLISH does not
+ * lose it.  Bounded: a flood cannot keep us here.
+ */
+static void
+drain_subscription(struct redis_sub *rs)
+{
+	for (int i = 0; i < 1024 && rs->ac != NULL && rs->state == RS_SUBSCRIBED; i++) {
+		int pending = 0;
+
+		if (ioctl(rs->ac->c.fd, FIONREAD, &pending) < 0 || pending <= 0)
+			break;
+		redisAsyncHandleRead(rs->ac);
+	}
+}
+
 void
 redis_sub_stop(struct redis_sub *rs)
 {
 	if (rs == NULL || rs->state == RS_STOPPED)
 		return;
+	drain_subscription(rs);
 	/*
 	 * The command connection stays: the last status writes still go
 	 * through it while the queue drains.

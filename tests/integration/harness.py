@@ -681,7 +681,11 @@ def daemon_read_everything(r, d):
         return False
     port = int(c["addr"].rsplit(":", 1)[1])
     socks = [s for s in tcp_sockets(d.pid, r.port) if s["local_port"] == port]
-    return len(socks) == 1 and socks[0]["rx_queue"] == 0
+    if len(socks) != 1 or socks[0]["rx_queue"] != 0:
+        return False
+    # Nor is anything still in Redis' own socket, waiting for our window.
+    redis_side = [row for row in all_tcp_rows(port) if row["local_port"] == r.port]
+    return all(row["tx_queue"] == 0 for row in redis_side)
 
 
 def start_listening_server(srv, what, script, extra_argv, detail=""):
