@@ -100,6 +100,16 @@ render_body(struct metrics *m, size_t *len)
  * Headers now, the body from WRITEABLE.  Takes body (malloc'd) in any
  * case.  Returns what the HTTP callback should return.
  */
+/* The whole response is out: free it, then close or await the next. */
+static int
+response_done(struct lws *wsi, struct session *ss)
+{
+	drop_body(ss);
+	if (ss->close_after)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 static int
 respond(struct lws *wsi, struct session *ss, unsigned status, const char *type,
 	char *body, size_t len, bool head)
@@ -129,10 +139,7 @@ respond(struct lws *wsi, struct session *ss, unsigned status, const char *type,
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	drop_body(ss);
-	if (ss->close_after)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return response_done(wsi, ss);
 }
 
 static int
@@ -196,10 +203,7 @@ write_body(struct lws *wsi, struct session *ss)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	drop_body(ss);
-	if (ss->close_after)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return response_done(wsi, ss);
 }
 
 /*

@@ -127,15 +127,25 @@ went_down(struct redis_sub *rs, const char *why)
 			 (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
-/* Free the current context from outside any hiredis callback. */
+/*
+ * Free a context we hold in *slot, from outside any hiredis callback.
+ * The slot is cleared first: onDisconnect may run inside the free, and
+ * must find that the context is no longer ours.
+ */
+static void
+free_context(redisAsyncContext **slot)
+{
+	redisAsyncContext *ac = *slot;
+
+	*slot = NULL;
+	if (ac != NULL)
+		redisAsyncFree(ac);
+}
+
 static void
 drop_context(struct redis_sub *rs)
 {
-	redisAsyncContext *ac = rs->ac;
-
-	rs->ac = NULL;		/* first: onDisconnect may run inside the free */
-	if (ac != NULL)
-		redisAsyncFree(ac);
+	free_context(&rs->ac);
 }
 
 static void
@@ -158,11 +168,7 @@ timeout_fired(lws_sorted_usec_list_t *sul)
 static void
 free_probe(struct redis_sub *rs)
 {
-	redisAsyncContext *p = rs->probe;
-
-	rs->probe = NULL;	/* first: onDisconnect may run inside the free */
-	if (p != NULL)
-		redisAsyncFree(p);
+	free_context(&rs->probe);
 }
 
 static void

@@ -19,11 +19,11 @@ struct status_pub {
 	void (*snapshot)(void *, struct conn_snapshot *);
 	void *arg;
 	char last_state[16];			/* last state published */
-	time_t started;
 };
 
-size_t
-status_json_escape(const char *s, char *out, size_t len)
+/* JSON string contents for s; always NUL-terminated, cut if too long. */
+static size_t
+json_escape(const char *s, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -101,8 +101,8 @@ publish_event(struct status_pub *p, const struct conn_snapshot *s,
 	const char *argv[3];
 	size_t lens[3];
 
-	status_json_escape(s->endpoint, url, sizeof(url));
-	status_json_escape(s->last_error, err, sizeof(err));
+	json_escape(s->endpoint, url, sizeof(url));
+	json_escape(s->last_error, err, sizeof(err));
 	snprintf(msg, sizeof(msg), "{\"state\":\"%s\",\"previous\":\"%s\","
 		 "\"since\":%lld,\"url\":\"%s\",\"last_error\":\"%s\"}",
 		 state, p->last_state[0] ? p->last_state : "none",
@@ -160,7 +160,6 @@ status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 	p->cfg = cfg;
 	p->snapshot = snapshot;
 	p->arg = arg;
-	p->started = time(NULL);
 	lws_sul_schedule(ctx, 0, &p->refresh, refresh_fired,
 			 (lws_usec_t)(cfg->status_ttl_ms / 3) * LWS_US_PER_MS);
 	return p;

@@ -26,10 +26,4 @@ void status_pub_free(struct status_pub *p);	/* before lws_context_destroy() */
 /* Something changed: write the hash, and publish if the state did. */
 void status_pub_update(struct status_pub *p);
 
-/*
- * The fields of the hash, as written: for --status and for tests.
- * JSON-escape s into out (always NUL-terminated); exposed for tests.
- */
-size_t status_json_escape(const char *s, char *out, size_t len);
-
 #endif
