@@ -545,11 +545,24 @@ write_queued(struct conn *c, struct lws *wsi)
 
 	while (n < WRITE_BATCH && (m = queue_peek(&c->queue)) != NULL &&
 	       !lws_send_pipe_choked(wsi)) {
-		int r = lws_write(wsi, queue_payload(&c->queue, m), m->len,
-				  m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+		unsigned char *p = queue_payload(&c->queue, m);
+		int r;
 
+		/*
+		 * lws masks a client frame in place and stores the key in the
+		 * four bytes before the payload. A zero key there beforehand
+		 * tells, after a failure, whether the payload was masked.
+		 */
+		memset(p - 4, 0, 4);
+		r = lws_write(wsi, p, m->len,
+			      m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
 		if (r < 0 || (size_t)r < m->len) {
-			/* The socket is broken; the message stays queued. */
+			/*
+			 * The socket is broken; the message stays queued, as it
+			 * was, for the next connection to send.
+			 */
+			for (size_t i = 0; i < m->len; i++)
+				p[i] ^= p[(ptrdiff_t)(i & 3) - 4];
 			log_warnx("upstream: write failed, closing");
 			return -1;
 		}
