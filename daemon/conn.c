@@ -31,12 +31,18 @@
 #include "wspushd/queue.h"
 #include "wspushd/retry_after.h"
 #include "wspushd/sockopt.h"
+#include "wspushd/ws_frame.h"
 #include "wspushd/tls.h"
 #include "wspushd/utf8.h"
 #include "wspushd/watch.h"
 
 /* Frames written per WRITEABLE callback, so Redis input is not starved. */
-#define WRITE_BATCH 64
+/*
+ * One WRITEABLE callback writes at most WRITE_RUNS runs of queued frames
+ * of up to WRITE_RUN_BYTES each, then lets Redis and timers have a turn.
+ */
+#define WRITE_RUN_BYTES (256 * 1024)
+#define WRITE_RUNS 4
 #define EVENT_RING 16
 /* A Retry-After beyond this is treated as this: we still want to try. */
 #define RETRY_AFTER_CAP_MS (60ull * 60 * 1000)
@@ -79,6 +85,7 @@ struct conn {
 	bool gone_pending;
 
 	struct queue queue;
+	struct ws_mask_keys mask_keys;
 	struct conn_stats stats;
 	struct rng rng;
 
@@ -540,34 +547,26 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 static int
 write_queued(struct conn *c, struct lws *wsi)
 {
-	struct queue_msg *m;
+	struct queue_run run;
 	int n = 0;
 
-	while (n < WRITE_BATCH && (m = queue_peek(&c->queue)) != NULL &&
-	       !lws_send_pipe_choked(wsi)) {
-		unsigned char *p = queue_payload(&c->queue, m);
-		int r;
+	/*
+	 * The queue holds finished frames, so a run of them goes out in one
+	 * raw write.  lws keeps whatever the socket did not take and reports
+	 * the send pipe choked until it is flushed.
+	 */
+	while (n < WRITE_RUNS && !lws_send_pipe_choked(wsi) &&
+	       queue_peek_run(&c->queue, WRITE_RUN_BYTES, &run)) {
+		int r = lws_write(wsi, (unsigned char *)run.data, run.len,
+				  LWS_WRITE_RAW);
 
-		/*
-		 * lws masks a client frame in place and stores the key in the
-		 * four bytes before the payload. A zero key there beforehand
-		 * tells, after a failure, whether the payload was masked.
-		 */
-		memset(p - 4, 0, 4);
-		r = lws_write(wsi, p, m->len,
-			      m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-		if (r < 0 || (size_t)r < m->len) {
-			/*
-			 * The socket is broken; the message stays queued, as it
-			 * was, for the next connection to send.
-			 */
-			for (size_t i = 0; i < m->len; i++)
-				p[i] ^= p[(ptrdiff_t)(i & 3) - 4];
+		if (r < 0 || (size_t)r < run.len) {
+			/* The socket is broken; the frames stay queued. */
 			log_warnx("upstream: write failed, closing");
 			return -1;
 		}
-		queue_pop(&c->queue);
-		c->stats.sent++;
+		queue_consume(&c->queue, &run);
+		c->stats.sent += run.count;
 		n++;
 	}
 	if (c->queue.count > 0) {
@@ -821,6 +820,7 @@ count_drop(struct conn *c, uint64_t *counter, size_t n, const char *why)
 void
 conn_submit(struct conn *c, const void *data, size_t len)
 {
+	unsigned char key[4];
 	bool binary = false;
 	size_t evicted;
 	char why[96];
@@ -847,7 +847,12 @@ conn_submit(struct conn *c, const void *data, size_t len)
 		binary = true;
 		break;
 	}
-	switch (queue_push(&c->queue, data, len, binary, &evicted)) {
+	if (ws_mask_keys_next(&c->mask_keys, key) < 0) {
+		count_drop(c, &c->stats.dropped_overflow, 1,
+			   "no randomness for a masking key");
+		return;
+	}
+	switch (queue_push(&c->queue, data, len, binary, key, &evicted)) {
 	case QUEUE_OK:
 		break;
 	case QUEUE_EVICTED:
@@ -984,7 +989,8 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	c->state_since = time(NULL);
 	rng_seed_random(&c->rng);
 	queue_init(&c->queue, cfg->queue_max_messages, cfg->queue_max_bytes,
-		   cfg->overflow, LWS_PRE);
+		   cfg->overflow);
+	ws_mask_keys_init(&c->mask_keys);
 	c->drop_log.interval_ms = 10000;
 	describe_endpoint(c);
 	if (split_headers(c, &cfg->headers) < 0) {

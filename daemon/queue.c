@@ -1,42 +1,113 @@
 /*
  * queue.c - see queue.h.
+ *
+ * Chunks form a singly linked list.  Frames are appended at the tail of
+ * the last chunk and removed from the head of the first; a frame never
+ * spans two chunks.  A frame larger than QUEUE_CHUNK_SIZE gets a chunk
+ * of its own size.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "wspushd/queue.h"
+#include "wspushd/ws_frame.h"
+
+struct queue_chunk {
+	struct queue_chunk *next;
+	size_t size;		/* bytes of data */
+	size_t head;		/* first byte not yet consumed */
+	size_t tail;		/* first free byte */
+	unsigned char data[];
+};
 
 void
 queue_init(struct queue *q, size_t max_count, size_t max_bytes,
-	   enum overflow_policy policy, size_t headroom)
+	   enum overflow_policy policy)
 {
 	memset(q, 0, sizeof(*q));
 	q->max_count = max_count;
 	q->max_bytes = max_bytes;
 	q->policy = policy;
-	q->headroom = headroom;
+}
+
+static struct queue_chunk *
+chunk_get(struct queue *q, size_t need)
+{
+	size_t size = need > QUEUE_CHUNK_SIZE ? need : QUEUE_CHUNK_SIZE;
+	struct queue_chunk *c;
+
+	if (q->spare != NULL && q->spare->size >= need) {
+		c = q->spare;
+		q->spare = NULL;
+	} else {
+		c = malloc(sizeof(*c) + size);
+		if (c == NULL)
+			return NULL;
+		c->size = size;
+	}
+	c->next = NULL;
+	c->head = c->tail = 0;
+	return c;
+}
+
+/* Keep one standard chunk for the next push; oversized ones go back. */
+static void
+chunk_put(struct queue *q, struct queue_chunk *c)
+{
+	if (q->spare == NULL && c->size == QUEUE_CHUNK_SIZE)
+		q->spare = c;
+	else
+		free(c);
+}
+
+/* Unlink the first chunk once everything in it is consumed. */
+static void
+release_head_chunk(struct queue *q)
+{
+	struct queue_chunk *c = q->first;
+
+	if (c->head < c->tail)
+		return;
+	if (c == q->last && c->size == QUEUE_CHUNK_SIZE) {
+		/* The only chunk: rewind it rather than give it back. */
+		c->head = c->tail = 0;
+		return;
+	}
+	q->first = c->next;
+	if (q->first == NULL)
+		q->last = NULL;
+	chunk_put(q, c);
 }
 
 void
 queue_pop(struct queue *q)
 {
-	struct queue_msg *m = q->head;
+	struct queue_chunk *c = q->first;
+	struct ws_frame_info f;
 
-	if (m == NULL)
+	if (q->count == 0)
 		return;
-	q->head = m->next;
-	if (q->head == NULL)
-		q->tail = NULL;
+	ws_frame_parse(c->data + c->head, c->tail - c->head, &f);
+	c->head += f.header_len + f.payload_len;
 	q->count--;
-	q->bytes -= m->len;
-	free(m);
+	q->bytes -= f.payload_len;
+	release_head_chunk(q);
 }
 
 void
 queue_free(struct queue *q)
 {
-	while (q->head != NULL)
-		queue_pop(q);
+	struct queue_chunk *c = q->first;
+
+	while (c != NULL) {
+		struct queue_chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+	free(q->spare);
+	q->first = q->last = q->spare = NULL;
+	q->count = q->bytes = 0;
 }
 
 static bool
@@ -51,7 +122,7 @@ evict_for(struct queue *q, size_t len)
 {
 	size_t n = 0;
 
-	while (q->head != NULL && !fits(q, len)) {
+	while (q->count > 0 && !fits(q, len)) {
 		queue_pop(q);
 		n++;
 	}
@@ -59,11 +130,18 @@ evict_for(struct queue *q, size_t len)
 	return n;
 }
 
+static bool
+room_at_tail(const struct queue *q, size_t need)
+{
+	return q->last != NULL && q->last->size - q->last->tail >= need;
+}
+
 enum queue_result
 queue_push(struct queue *q, const void *data, size_t len, bool binary,
-	   size_t *evicted)
+	   const unsigned char key[4], size_t *evicted)
 {
-	struct queue_msg *m;
+	size_t need = ws_frame_header_len(len) + len;
+	struct queue_chunk *fresh = NULL, *c;
 	size_t n = 0;
 
 	*evicted = 0;
@@ -71,34 +149,76 @@ queue_push(struct queue *q, const void *data, size_t len, bool binary,
 		q->dropped++;
 		return QUEUE_TOO_LARGE;
 	}
-	if (!fits(q, len)) {
-		if (q->policy == OVERFLOW_DROP_NEWEST) {
-			q->dropped++;
-			return QUEUE_REJECTED;
-		}
-		/* Allocate before evicting so a failed malloc loses one, not two. */
+	if (!fits(q, len) && q->policy == OVERFLOW_DROP_NEWEST) {
+		q->dropped++;
+		return QUEUE_REJECTED;
 	}
-	m = malloc(sizeof(*m) + q->headroom + len);
-	if (m == NULL) {
+	/* Allocate before evicting, so a failed malloc loses one, not two. */
+	if (!room_at_tail(q, need) && (fresh = chunk_get(q, need)) == NULL) {
 		q->dropped++;
 		return QUEUE_NOMEM;
 	}
 	if (!fits(q, len))
 		n = evict_for(q, len);
-	m->next = NULL;
-	m->len = len;
-	m->binary = binary;
-	if (len > 0)
-		memcpy(m->buf + q->headroom, data, len);
-	if (q->tail != NULL)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
+	if (fresh != NULL && room_at_tail(q, need)) {
+		/* Evicting emptied and rewound the last chunk. */
+		chunk_put(q, fresh);
+		fresh = NULL;
+	}
+	if (fresh != NULL) {
+		if (q->count == 0 && q->first != NULL) {
+			/* An empty chunk too small for this frame. */
+			chunk_put(q, q->first);
+			q->first = q->last = NULL;
+		}
+		if (q->last != NULL)
+			q->last->next = fresh;
+		else
+			q->first = fresh;
+		q->last = fresh;
+	}
+	c = q->last;
+	c->tail += ws_frame_encode(c->data + c->tail, data, len, binary, key);
 	q->count++;
 	q->bytes += len;
 	*evicted = n;
 	return n > 0 ? QUEUE_EVICTED : QUEUE_OK;
+}
+
+bool
+queue_peek_run(const struct queue *q, size_t max, struct queue_run *run)
+{
+	const struct queue_chunk *c = q->first;
+	size_t off, end;
+
+	memset(run, 0, sizeof(*run));
+	if (q->count == 0)
+		return false;
+	run->data = c->data + c->head;
+	end = c->tail;
+	for (off = c->head; off < end;) {
+		struct ws_frame_info f;
+		size_t flen;
+
+		ws_frame_parse(c->data + off, end - off, &f);
+		flen = f.header_len + f.payload_len;
+		if (run->count > 0 && run->len + flen > max)
+			break;
+		run->len += flen;
+		run->count++;
+		run->payload += f.payload_len;
+		off += flen;
+	}
+	return true;
+}
+
+void
+queue_consume(struct queue *q, const struct queue_run *run)
+{
+	q->first->head += run->len;
+	q->count -= run->count;
+	q->bytes -= run->payload;
+	release_head_chunk(q);
 }
 
 size_t
@@ -110,7 +230,7 @@ queue_set_limits(struct queue *q, size_t max_count, size_t max_bytes,
 	q->max_count = max_count;
 	q->max_bytes = max_bytes;
 	q->policy = policy;
-	while (q->head != NULL &&
+	while (q->count > 0 &&
 	       (q->count > q->max_count || q->bytes > q->max_bytes)) {
 		queue_pop(q);
 		n++;
