@@ -396,7 +396,9 @@ run(struct daemon *d)
 	redis_sub_set_observer(d->redis, on_redis_change, d);
 	conn_start(d->conn);
 	redis_sub_start(d->redis);
-	status_tick(&d->status_sul);
+	/* Without a service manager to tell, an idle daemon stays asleep. */
+	if (notify_enabled(d->notify))
+		status_tick(&d->status_sul);
 
 	while (!d->done) {
 		if (lws_service(d->ctx, 0) < 0) {

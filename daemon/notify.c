@@ -47,6 +47,12 @@ watchdog_fired(lws_sorted_usec_list_t *sul)
 			 (lws_usec_t)(n->watchdog_usec / 2));
 }
 
+bool
+notify_enabled(const struct notify *n)
+{
+	return n != NULL && n->enabled;
+}
+
 struct notify *
 notify_new(struct lws_context *ctx)
 {

@@ -19,6 +19,8 @@ struct notify;
 struct notify *notify_new(struct lws_context *ctx);
 void notify_free(struct notify *n);	/* before lws_context_destroy() */
 
+/* Whether there is a service manager to tell ($NOTIFY_SOCKET). */
+bool notify_enabled(const struct notify *n);
 void notify_ready(struct notify *n);	/* once; later calls do nothing */
 void notify_status(struct notify *n, const char *status);	/* if changed */
 void notify_stopping(struct notify *n);
