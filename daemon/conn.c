@@ -39,9 +39,8 @@
 /* Frames written per WRITEABLE callback, so Redis input is not starved. */
 /*
  * One WRITEABLE callback writes at most WRITE_RUNS runs of queued frames
- * of up to WRITE_RUN_BYTES each, then lets Redis and timers have a turn.
+ * of up to CONN_WRITE_RUN_BYTES each, then lets Redis and timers have a turn.
  */
-#define WRITE_RUN_BYTES (256 * 1024)
 #define WRITE_RUNS 4
 #define EVENT_RING 16
 /* A Retry-After beyond this is treated as this: we still want to try. */
@@ -556,7 +555,7 @@ write_queued(struct conn *c, struct lws *wsi)
 	 * the send pipe choked until it is flushed.
 	 */
 	while (n < WRITE_RUNS && !lws_send_pipe_choked(wsi) &&
-	       queue_peek_run(&c->queue, WRITE_RUN_BYTES, &run)) {
+	       queue_peek_run(&c->queue, CONN_WRITE_RUN_BYTES, &run)) {
 		int r = lws_write(wsi, (unsigned char *)run.data, run.len,
 				  LWS_WRITE_RAW);
 

@@ -66,7 +66,8 @@ upstream_callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols protocols[] = {
-	{ CONN_PROTOCOL_NAME, upstream_callback, 0, 0, 0, NULL, 0 },
+	{ CONN_PROTOCOL_NAME, upstream_callback, 0, 0, 0, NULL,
+	  CONN_WRITE_RUN_BYTES },
 	{ WATCH_PROTOCOL_NAME, watch_protocol_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };

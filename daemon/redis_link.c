@@ -6,9 +6,11 @@
  * hook takes the number away from hiredis first, because lws owns it and
  * closes it when the watch ends.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -65,12 +67,40 @@ hook_cleanup(void *p)
 	free(l);
 }
 
+/*
+ * hiredis reads 16 KiB at a time, one read per poll: a 64 KiB message
+ * costs four turns of the loop.  While connected, read what is there in
+ * one go and feed it to hiredis' reader; an error or end of stream goes
+ * back to redisAsyncHandleRead(), which reads it again and disconnects
+ * as hiredis would.
+ */
+#define READ_BYTES (256 * 1024)
+
+#if HIREDIS_MAJOR < 1
+/* Exported by hiredis 0.14 but declared in async.h only from 1.0 on. */
+void redisProcessCallbacks(redisAsyncContext *ac);
+#endif
+
 static void
 link_readable(void *arg)
 {
+	static char buf[READ_BYTES];
 	struct redis_link *l = arg;
+	redisContext *c = &l->ac->c;
+	ssize_t n;
 
-	redisAsyncHandleRead(l->ac);
+	if (!(c->flags & REDIS_CONNECTED)) {
+		redisAsyncHandleRead(l->ac);
+		return;
+	}
+	n = read(c->fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK) {
+		redisAsyncHandleRead(l->ac);
+		return;
+	}
+	redisProcessCallbacks(l->ac);
 }
 
 static void
@@ -134,6 +164,8 @@ redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
 	}
 	l->ac = ac;
 	l->on_hangup = on_hangup;
+	/* Keep the reader's buffer once grown, instead of a free per burst. */
+	ac->c.reader->maxbuf = 0;
 	ac->ev.data = l;
 	ac->ev.addRead = hook_add_read;
 	ac->ev.delRead = hook_del_read;

@@ -1,9 +1,10 @@
 /*
- * utf8.c - see utf8.h.  A byte-at-a-time check is plenty: it runs once
- * per message, over bytes that were just copied anyway, and ASCII (the
- * common case: JSON) takes the fast first branch.
+ * utf8.c - see utf8.h.  It runs over every byte of every message (the
+ * auto message type), so ASCII, the common case (JSON), is skipped
+ * eight bytes at a time; the rest is checked a byte at a time.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "wspushd/utf8.h"
 
@@ -18,7 +19,17 @@ utf8_valid(const void *data, size_t len)
 		uint32_t cp, lo;
 
 		if (c < 0x80) {
-			p++;
+			uint64_t w;
+
+			/* No high bit in the next eight: all ASCII. */
+			while (end - p >= 8) {
+				memcpy(&w, p, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				p += 8;
+			}
+			if (p < end && *p < 0x80)
+				p++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

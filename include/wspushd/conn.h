@@ -25,6 +25,12 @@ struct conn;
 
 /* Name of the lws protocol the vhost must carry for the connection. */
 #define CONN_PROTOCOL_NAME "wspushd-upstream"
+/*
+ * The most one write hands to the socket: a run of queued frames.  It is
+ * also the protocol's tx_packet_size, because lws otherwise cuts every
+ * write into pieces of its 4 KiB service buffer, one per poll.
+ */
+#define CONN_WRITE_RUN_BYTES (256 * 1024)
 
 /*
  * on_exit runs (on the loop) once shutdown is complete.  dns resolves
