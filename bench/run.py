@@ -1,0 +1,512 @@
+#!/usr/bin/python3
+"""wspushd's benchmark: one command, one table.
+
+It starts its own redis-server and WebSocket sink on loopback, measures
+the sink alone (the ceiling), then runs wspushd and the reference bridge
+(bench/ref_bridge.py) through the same scenarios and prints both, with
+the ratios and the targets.
+
+    bench/run.py --build build [--quick] [--json FILE] [--only wspushd|reference]
+
+Figures that survive a noisy machine are CPU seconds from /proc
+(user + system) per million messages; rates and latencies are what this
+machine did in this run.
+"""
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICK = os.sysconf("SC_CLK_TCK")
+CHANNEL = "bench"
+
+
+def log(msg):
+    print("  . " + msg, file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+def wait_until(cond, timeout, what, interval=0.01):
+    """cond() until truthy, or BenchError after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            raise BenchError("timed out after %.0fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- /proc -------------------------------------------------------------
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK   # utime + stime
+
+
+def rss_bytes(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise BenchError("no VmRSS for pid %d" % pid)
+
+
+def context_switches(pid):
+    n = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if "ctxt_switches" in line:
+                        n += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024 // 1024
+    return "%s, %d cores, %d GiB, Linux %s" % (model, os.cpu_count(), mem,
+                                               platform.release())
+
+
+# ---- the processes -----------------------------------------------------
+
+class Redis:
+    def __init__(self, tmp):
+        self.port = free_port()
+        # No persistence, and no output-buffer limit for subscribers: a
+        # benchmark that outruns its subscriber must not be disconnected.
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+             "--save", "", "--appendonly", "no", "--dir", tmp,
+             "--client-output-buffer-limit", "pubsub 0 0 0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self._ping(), 10, "redis-server to answer")
+
+    def _ping(self):
+        try:
+            return self.cmd("PING") == "PONG"
+        except (OSError, subprocess.CalledProcessError):
+            return False
+
+    def cmd(self, *args):
+        return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port)]
+                              + list(args), check=True, capture_output=True,
+                              text=True, timeout=30).stdout.strip()
+
+    def publish_calls(self):
+        for line in self.cmd("INFO", "commandstats").splitlines():
+            if line.startswith("cmdstat_publish:"):
+                return int(line.split("calls=")[1].split(",")[0])
+        return 0
+
+    def subscribers(self, channel):
+        out = self.cmd("PUBSUB", "NUMSUB", channel).split()
+        return int(out[1]) if len(out) == 2 else 0
+
+    def pubsub_backlog(self):
+        """Bytes Redis still holds for subscribers (output buffers)."""
+        n = 0
+        for line in self.cmd("CLIENT", "LIST", "TYPE", "pubsub").splitlines():
+            for kv in line.split():
+                if kv.startswith("omem="):
+                    n += int(kv[5:])
+        return n
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Sink:
+    def __init__(self, build):
+        self.proc = subprocess.Popen([os.path.join(build, "bench", "wspushd-bench-sink")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "port":
+            raise BenchError("the sink did not say its port")
+        self.port = int(line[1])
+
+    def ask(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        if "error" in reply:
+            raise BenchError("sink: %s: %s" % (cmd, reply["error"]))
+        return reply
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+class Bridge:
+    """wspushd or the reference bridge, subscribed and connected."""
+
+    def __init__(self, kind, build, tmp, redis, sink, channels):
+        self.kind = kind
+        url = "ws://127.0.0.1:%d/bench" % sink.port
+        if kind == "wspushd":
+            conf = os.path.join(tmp, "wspushd.conf")
+            with open(conf, "w") as f:
+                f.write(WSPUSHD_CONF % dict(url=url, redis=redis.port, tmp=tmp,
+                                            channels="".join("channel = %s\n" % c
+                                                             for c in channels)))
+            argv = [os.path.join(build, "wspushd"), "-c", conf]
+        else:
+            argv = [sys.executable, os.path.join(HERE, "ref_bridge.py"),
+                    "--redis-port", str(redis.port), "--url", url]
+            for c in channels:
+                argv += ["--channel", c]
+        self.stderr = open(os.path.join(tmp, kind + ".log"), "w")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        self.pid = self.proc.pid
+        wait_until(lambda: self._check() and redis.subscribers(channels[0]) == 1
+                   and sink.ask("stats")["open"] == 1, 30,
+                   "%s to subscribe and connect" % kind, interval=0.05)
+
+    def _check(self):
+        if self.proc.poll() is not None:
+            raise BenchError("%s exited with %s (log: %s)"
+                             % (self.kind, self.proc.returncode, self.stderr.name))
+        return True
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
+
+
+# Heartbeats off, so an idle daemon has no timers of its own; the queue
+# is big enough for the million-message scenario.
+WSPUSHD_CONF = """\
+[upstream]
+url = %(url)s
+ping_interval = 0
+backoff_max = 1s
+[redis]
+url = redis://127.0.0.1:%(redis)d
+ping_interval = 0
+%(channels)s[queue]
+max_messages = 2000000
+max_bytes = 1GiB
+[daemon]
+log_level = warn
+runtime_dir = %(tmp)s
+[status]
+key =
+channel =
+"""
+
+
+# ---- scenarios -----------------------------------------------------------
+
+def publish(redis, n, size, channel=CHANNEL):
+    """n PUBLISHes of size bytes, pipelined, from redis-benchmark."""
+    payload = "x" * size
+    # About 1 MiB of commands in flight: deeper pipelines of large
+    # messages only make Redis buffer more, and slow it down.
+    depth = max(4, min(1000, (1 << 20) // size))
+    subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(redis.port),
+                    "-c", "1", "-P", str(depth), "-n", str(n), "-q",
+                    "PUBLISH", channel, payload],
+                   check=True, stdout=subprocess.DEVNULL, timeout=600)
+
+
+def ceiling(build, sink, size, n):
+    sink.ask("reset")
+    t0 = time.monotonic_ns()
+    subprocess.run([os.path.join(build, "bench", "wspushd-bench-blast"), "--port",
+                    str(sink.port), "--size", str(size), "--count", str(n)],
+                   check=True, stdout=subprocess.DEVNULL, timeout=600)
+    s = wait_until(lambda: (lambda s: s if s["messages"] >= n else None)(sink.ask("stats")),
+                   60, "the sink to count the blast")
+    dt = (s["last_ns"] - t0) / 1e9
+    return {"msgs_per_s": n / dt, "mb_per_s": n * size / dt / 1e6}
+
+
+def publisher_alone(redis, n):
+    t0 = time.monotonic()
+    publish(redis, n, 100, channel="nobody")
+    return n / (time.monotonic() - t0)
+
+
+def throughput(redis, sink, bridge, size, n):
+    sink.ask("reset")
+    calls0 = redis.publish_calls()
+    cpu0 = cpu_seconds(bridge.pid)
+    t0 = time.monotonic_ns()
+    publish(redis, n, size)
+    published = redis.publish_calls() - calls0
+
+    # redis-benchmark rounds the count up to whole pipelines.
+    n = published
+
+    def done():
+        bridge._check()
+        s = sink.ask("stats")
+        return s if s["messages"] >= n else None
+    s = wait_until(done, max(60, n / 5000), "%d messages of %d B at the sink" % (n, size),
+                   interval=0.05)
+    cpu = cpu_seconds(bridge.pid) - cpu0
+    dt = (s["last_ns"] - t0) / 1e9
+    return {"size": size, "n": n, "published": published, "received": s["messages"],
+            "msgs_per_s": n / dt, "mb_per_s": n * size / dt / 1e6,
+            "cpu_s_per_m": cpu / n * 1e6}
+
+
+def latency(build, redis, sink, bridge, rate, n):
+    sink.ask("reset")
+    out = subprocess.run([os.path.join(build, "bench", "wspushd-bench-pubrate"),
+                          "--port", str(redis.port), "--channel", CHANNEL,
+                          "--rate", str(rate), "--count", str(n), "--size", "100"],
+                         check=True, capture_output=True, text=True, timeout=n / rate + 60)
+    pub = json.loads(out.stdout)
+    wait_until(lambda: sink.ask("stats")["messages"] >= n, 30, "latency messages at the sink")
+    lat = sink.ask("latency")
+    return {"rate": rate, "n": n, "late_sends": pub["late"],
+            "p50_us": lat["p50_ns"] / 1e3, "p99_us": lat["p99_ns"] / 1e3,
+            "max_us": lat["max_ns"] / 1e3}
+
+
+def idle_wakeups(bridge, seconds):
+    time.sleep(1)       # let the start-up settle
+    c0 = context_switches(bridge.pid)
+    time.sleep(seconds)
+    return (context_switches(bridge.pid) - c0) * 60.0 / seconds
+
+
+def settled(redis, bridge):
+    """Everything published has reached the bridge's own memory."""
+    def quiet():
+        bridge._check()
+        if redis.pubsub_backlog() != 0:
+            return None
+        return rss_bytes(bridge.pid)
+    last = [None]
+
+    def stable():
+        r = quiet()
+        if r is None:
+            return None
+        ok = last[0] is not None and abs(r - last[0]) < 64 * 1024
+        last[0] = r
+        return r if ok else None
+    return wait_until(stable, 300, "the queue to settle", interval=0.5)
+
+
+def queued(redis, sink, bridge, n1, n2):
+    """RSS with n1 then n2 messages of 100 B queued while the upstream is
+    down, the CPU per message of queueing them, and of draining them."""
+    out = {}
+    rss0 = rss_bytes(bridge.pid)
+    sink.ask("pause")
+    wait_until(lambda: sink.ask("stats")["open"] == 0, 10, "the sink to close")
+    time.sleep(0.5)
+    cpu0 = cpu_seconds(bridge.pid)
+    publish(redis, n1, 100)
+    out["rss_n1"] = settled(redis, bridge)
+    cpu1 = cpu_seconds(bridge.pid)
+    publish(redis, n2 - n1, 100)
+    out["rss_n2"] = settled(redis, bridge)
+    cpu2 = cpu_seconds(bridge.pid)
+    out["enqueue_ns_first"] = (cpu1 - cpu0) / n1 * 1e9
+    out["enqueue_ns_rest"] = (cpu2 - cpu1) / (n2 - n1) * 1e9
+    out["overhead_b"] = (out["rss_n2"] - rss0) / n2 - 100
+    sink.ask("reset")
+    sink.ask("resume")
+    s = wait_until(lambda: (lambda s: s if s["messages"] >= n2 else None)(sink.ask("stats")),
+                   600, "the queue to drain", interval=0.1)
+    # From the first frame: the reconnect's backoff is not the drain.
+    out["drain_msgs_per_s"] = n2 / max((s["last_ns"] - s["first_ns"]) / 1e9, 1e-6)
+    out["drain_ns"] = (cpu_seconds(bridge.pid) - cpu2) / n2 * 1e9
+    out["rss_idle"] = rss0
+    return out
+
+
+# ---- the run -------------------------------------------------------------
+
+def run_bridge(kind, args, tmp, redis, sink, quick):
+    r = {}
+    scale = 10 if quick else 1
+    pyscale = 1 if kind == "wspushd" else 5     # the reference is slower
+    b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL])
+    try:
+        time.sleep(1)
+        r["rss_idle"] = rss_bytes(b.pid)
+        log("%s: idle for %ds, counting wakeups" % (kind, args.idle_seconds))
+        r["wakeups_per_min"] = idle_wakeups(b, args.idle_seconds)
+        for size, n in ((100, 1000000), (4096, 200000), (65536, 20000)):
+            n = n // scale // pyscale
+            log("%s: %d messages of %d B" % (kind, n, size))
+            r["tp_%d" % size] = throughput(redis, sink, b, size, n)
+        log("%s: latency at 5,000 messages/s" % kind)
+        r["latency"] = latency(args.build, redis, sink, b, 5000, 50000 // scale)
+        log("%s: queueing while the upstream is down" % kind)
+        r["queue"] = queued(redis, sink, b, 100000 // scale, 1000000 // scale)
+    finally:
+        b.stop()
+    many = ["%s.%d" % (CHANNEL, i) for i in range(1, 10000)]
+    log("%s: 10,000 channels" % kind)
+    b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL] + many)
+    try:
+        r["tp_100_10k"] = throughput(redis, sink, b, 100, 1000000 // scale // pyscale)
+    finally:
+        b.stop()
+    return r
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "-"
+    if v >= 100:
+        return "{:,.0f}{}".format(v, unit)
+    if v >= 10:
+        return "{:.1f}{}".format(v, unit)
+    return "{:.2f}{}".format(v, unit)
+
+
+def table(res, ceil, pub_alone, quick):
+    w, ref = res.get("wspushd"), res.get("reference")
+    rows = []
+
+    def row(name, get, target=None, better="higher", unit=""):
+        a = get(w) if w else None
+        b = get(ref) if ref else None
+        ratio = None
+        if a and b:
+            ratio = a / b if better == "higher" else b / a
+        ok = ""
+        if target is not None and a is not None:
+            ok = "yes" if (a >= target if better == "higher" else a <= target) else "NO"
+        rows.append((name, fmt(a, unit), fmt(b, unit),
+                     "%.1fx" % ratio if ratio else "-",
+                     ("%s %s" % ("≥" if better == "higher" else "≤", fmt(target, unit))
+                      if target is not None else ""), ok))
+
+    row("100 B: messages/s", lambda r: r["tp_100"]["msgs_per_s"], 300000)
+    row("100 B: CPU-s per 1M messages", lambda r: r["tp_100"]["cpu_s_per_m"], 1.5, "lower")
+    row("4 KiB: messages/s", lambda r: r["tp_4096"]["msgs_per_s"])
+    row("4 KiB: MB/s", lambda r: r["tp_4096"]["mb_per_s"])
+    row("4 KiB: CPU-s per 1M messages", lambda r: r["tp_4096"]["cpu_s_per_m"], None, "lower")
+    row("64 KiB: messages/s", lambda r: r["tp_65536"]["msgs_per_s"])
+    row("64 KiB: MB/s", lambda r: r["tp_65536"]["mb_per_s"], 500)
+    row("64 KiB: CPU-s per 1M messages", lambda r: r["tp_65536"]["cpu_s_per_m"], None, "lower")
+    row("latency p50 at 5k/s (µs)", lambda r: r["latency"]["p50_us"], 60, "lower")
+    row("latency p99 at 5k/s (µs)", lambda r: r["latency"]["p99_us"], 300, "lower")
+    row("latency max at 5k/s (µs)", lambda r: r["latency"]["max_us"], None, "lower")
+    row("RSS idle (MB)", lambda r: r["rss_idle"] / 1e6, 6, "lower")
+    row("RSS, 100k x 100 B queued (MB)", lambda r: r["queue"]["rss_n1"] / 1e6, None, "lower")
+    row("RSS, 1M x 100 B queued (MB)", lambda r: r["queue"]["rss_n2"] / 1e6, None, "lower")
+    row("queue overhead (B/message)", lambda r: max(r["queue"]["overhead_b"], 0.001), 64, "lower")
+    row("queueing: ns CPU/msg, first 100k", lambda r: r["queue"]["enqueue_ns_first"], None, "lower")
+    row("queueing: ns CPU/msg, 100k to 1M", lambda r: r["queue"]["enqueue_ns_rest"], None, "lower")
+    row("draining 1M: messages/s", lambda r: r["queue"]["drain_msgs_per_s"])
+    row("idle wakeups per minute", lambda r: r["wakeups_per_min"], None, "lower")
+    row("100 B, 10k channels: CPU-s per 1M", lambda r: r["tp_100_10k"]["cpu_s_per_m"], None, "lower")
+    row("  ... vs one channel", lambda r: r["tp_100_10k"]["cpu_s_per_m"] / r["tp_100"]["cpu_s_per_m"],
+        1.10, "lower")
+
+    out = []
+    out.append("machine: %s" % machine())
+    out.append("ceiling: the sink alone takes %s msgs/s of 100 B and %s MB/s of 64 KiB; "
+               "redis-benchmark alone publishes %s msgs/s of 100 B"
+               % (fmt(ceil[100]["msgs_per_s"]), fmt(ceil[65536]["mb_per_s"]), fmt(pub_alone)))
+    if quick:
+        out.append("(--quick: a tenth of the messages; figures are rougher)")
+    head = ("", "wspushd", "reference", "ratio", "target", "met")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(6)]
+    line = lambda r: "| " + " | ".join(str(c).ljust(widths[i]) if i == 0 else str(c).rjust(widths[i])
+                                        for i, c in enumerate(r)) + " |"
+    out.append(line(head))
+    out.append("|" + "|".join("-" * (x + 2) for x in widths) + "|")
+    out += [line(r) for r in rows]
+    accounted = []
+    for k, r in res.items():
+        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k"):
+            t = r[key]
+            accounted.append("%s %s: %d published, %d received" % (k, key, t["published"], t["received"]))
+    return "\n".join(out), accounted
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build", help="the CMake build directory")
+    ap.add_argument("--quick", action="store_true", help="a tenth of the messages")
+    ap.add_argument("--only", choices=("wspushd", "reference"))
+    ap.add_argument("--idle-seconds", type=int, default=60)
+    ap.add_argument("--json", help="also write the raw figures here")
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
+    with tempfile.TemporaryDirectory(prefix="wspushd-bench-") as tmp:
+        redis = Redis(tmp)
+        sink = Sink(args.build)
+        try:
+            scale = 10 if args.quick else 1
+            log("ceiling: the sink alone")
+            ceil = {100: ceiling(args.build, sink, 100, 2000000 // scale),
+                    65536: ceiling(args.build, sink, 65536, 40000 // scale)}
+            pub_alone = publisher_alone(redis, 1000000 // scale)
+            res = {}
+            for kind in ("wspushd", "reference"):
+                if args.only and args.only != kind:
+                    continue
+                res[kind] = run_bridge(kind, args, tmp, redis, sink, args.quick)
+        finally:
+            sink.stop()
+            redis.stop()
+    text, accounted = table(res, ceil, pub_alone, args.quick)
+    print(text)
+    for a in accounted:
+        log(a)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine(), "ceiling": ceil, "publisher_alone": pub_alone,
+                       "results": res}, f, indent=1)
+    lost = [a for a in accounted if a.split(": ")[1].split(" published")[0]
+            != a.split(", ")[1].split(" ")[0]]
+    if lost:
+        print("some messages were not accounted for", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        print("bench: %s" % e, file=sys.stderr)
+        sys.exit(1)
