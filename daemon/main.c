@@ -323,8 +323,14 @@ create_loop(struct daemon *d)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	/* RFC 6455 8.1: a text frame that is not UTF-8 fails the connection. */
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		       LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	/*
+	 * OpenSSL's global set-up touches some 4 MB of libcrypto that a
+	 * ws:// upstream never uses.  A reload to wss:// still works: the
+	 * TLS vhost asks for it, and OpenSSL initialises itself on first use.
+	 */
+	if (d->cfg.url.tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.gid = -1;
 	info.uid = -1;
 	/* A handful of descriptors; keeps lws' per-fd tables small. */

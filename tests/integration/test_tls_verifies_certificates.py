@@ -23,6 +23,8 @@ serves wss:// on loopback with each in turn:
 (g) url wss://127.0.0.1:PORT with tls_server_name = localhost: connects,
     the server receives SNI "localhost"; without tls_server_name the same
     url is refused (the address is not a name the certificate holds).
+(h) a daemon started on a ws:// upstream (which leaves OpenSSL's global
+    set-up undone) and reloaded to wss:// verifies and delivers.
 
 Each daemon is stopped with SIGTERM and must exit 0.
 """
@@ -286,6 +288,22 @@ def test(ctx):
     check(max(counts) == 1, "one upstream socket, saw %s" % sorted(set(counts)))
     d.stop(signal.SIGTERM)
     log("(g) tls_server_name = localhost on a 127.0.0.1 url: connected, SNI localhost")
+
+    # (h) ws:// at start, wss:// after a reload.
+    plain = ctx.ws().start()
+    d, _ = accepted(ctx, r, plain, plain.url(), {}, "h", b"plain first")
+    w = ctx.ws(cert=good[0], key=good[1]).start()
+    tmp = d.config_path + ".new"
+    with open(tmp, "w") as f:
+        f.write(config_text(w.url(host="localhost"), r.port, {"tls_ca_file": ca}))
+    os.replace(tmp, d.config_path)
+    d.proc.signal(signal.SIGHUP)
+    wait_connected(d, w, n_opens=1)
+    check(r.publish_many([("h", b"then over TLS")]) == [1], "daemon should be subscribed")
+    wait_until(lambda: any(m.get("hex") == b"then over TLS".hex() for m in w.messages()), 10,
+               "the message after the reload to arrive over TLS")
+    d.stop(signal.SIGTERM)
+    log("(h) ws:// at start, reloaded to wss://: verified and delivered")
 
 
 if __name__ == "__main__":
