@@ -302,6 +302,28 @@ def latency(build, redis, sink, bridge, rate, n):
             "max_us": lat["max_ns"] / 1e3}
 
 
+def latency_floor(build, redis, rate, n):
+    """publish -> a plain Redis subscriber: no bridge, no WebSocket."""
+    sub = subprocess.Popen([os.path.join(build, "bench", "wspushd-bench-subfloor"),
+                            "--port", str(redis.port), "--channel", "floor",
+                            "--count", str(n)], stdout=subprocess.PIPE, text=True)
+    try:
+        if sub.stdout.readline().strip() != "subscribed":
+            raise BenchError("the floor subscriber did not subscribe")
+        subprocess.run([os.path.join(build, "bench", "wspushd-bench-pubrate"),
+                        "--port", str(redis.port), "--channel", "floor",
+                        "--rate", str(rate), "--count", str(n), "--size", "100"],
+                       check=True, capture_output=True, timeout=n / rate + 60)
+        lat = json.loads(sub.stdout.readline())
+        sub.wait(30)
+    finally:
+        if sub.poll() is None:
+            sub.kill()
+            sub.wait()
+    return {"p50_us": lat["p50_ns"] / 1e3, "p99_us": lat["p99_ns"] / 1e3,
+            "max_us": lat["max_ns"] / 1e3}
+
+
 def idle_wakeups(bridge, seconds):
     time.sleep(1)       # let the start-up settle
     c0 = context_switches(bridge.pid)
@@ -369,14 +391,15 @@ def run_bridge(kind, args, tmp, redis, sink, quick):
         r["rss_idle"] = rss_bytes(b.pid)
         log("%s: idle for %ds, counting wakeups" % (kind, args.idle_seconds))
         r["wakeups_per_min"] = idle_wakeups(b, args.idle_seconds)
+        # Before any burst, so the RSS it grows from is the idle one.
+        log("%s: queueing while the upstream is down" % kind)
+        r["queue"] = queued(redis, sink, b, 100000 // scale, 1000000 // scale)
         for size, n in ((100, 1000000), (4096, 200000), (65536, 20000)):
             n = n // scale // pyscale
             log("%s: %d messages of %d B" % (kind, n, size))
             r["tp_%d" % size] = throughput(redis, sink, b, size, n)
         log("%s: latency at 5,000 messages/s" % kind)
         r["latency"] = latency(args.build, redis, sink, b, 5000, 50000 // scale)
-        log("%s: queueing while the upstream is down" % kind)
-        r["queue"] = queued(redis, sink, b, 100000 // scale, 1000000 // scale)
     finally:
         b.stop()
     many = ["%s.%d" % (CHANNEL, i) for i in range(1, 10000)]
@@ -399,7 +422,7 @@ def fmt(v, unit=""):
     return "{:.2f}{}".format(v, unit)
 
 
-def table(res, ceil, pub_alone, quick):
+def table(res, ceil, pub_alone, floor, quick):
     w, ref = res.get("wspushd"), res.get("reference")
     rows = []
 
@@ -445,6 +468,9 @@ def table(res, ceil, pub_alone, quick):
     out.append("ceiling: the sink alone takes %s msgs/s of 100 B and %s MB/s of 64 KiB; "
                "redis-benchmark alone publishes %s msgs/s of 100 B"
                % (fmt(ceil[100]["msgs_per_s"]), fmt(ceil[65536]["mb_per_s"]), fmt(pub_alone)))
+    out.append("latency floor: publish -> a plain Redis subscriber (no bridge) at 5k/s: "
+               "p50 %s µs, p99 %s µs, max %s µs" % (fmt(floor["p50_us"]), fmt(floor["p99_us"]),
+                                                  fmt(floor["max_us"])))
     if quick:
         out.append("(--quick: a tenth of the messages; figures are rougher)")
     head = ("", "wspushd", "reference", "ratio", "target", "met")
@@ -480,6 +506,8 @@ def main():
             ceil = {100: ceiling(args.build, sink, 100, 2000000 // scale),
                     65536: ceiling(args.build, sink, 65536, 40000 // scale)}
             pub_alone = publisher_alone(redis, 1000000 // scale)
+            log("latency floor: publish -> a plain Redis subscriber")
+            floor = latency_floor(args.build, redis, 5000, 50000 // scale)
             res = {}
             for kind in ("wspushd", "reference"):
                 if args.only and args.only != kind:
@@ -488,13 +516,14 @@ def main():
         finally:
             sink.stop()
             redis.stop()
-    text, accounted = table(res, ceil, pub_alone, args.quick)
+    text, accounted = table(res, ceil, pub_alone, floor, args.quick)
     print(text)
     for a in accounted:
         log(a)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine(), "ceiling": ceil, "publisher_alone": pub_alone,
+                       "latency_floor": floor,
                        "results": res}, f, indent=1)
     lost = [a for a in accounted if a.split(": ")[1].split(" published")[0]
             != a.split(", ")[1].split(" ")[0]]

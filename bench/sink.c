@@ -282,23 +282,13 @@ sample_add(uint64_t v)
 	g.samples[g.nsamples++] = v;
 }
 
-/* "t=<digits>": CLOCK_MONOTONIC ns from a publisher on this machine. */
 static void
 sample_latency(const unsigned char *h, size_t n, uint64_t now)
 {
-	uint64_t ts = 0;
-	size_t i;
+	uint64_t ts;
 
-	if (n < 3 || h[0] != 't' || h[1] != '=')
-		return;
-	for (i = 2; i < n && h[i] >= '0' && h[i] <= '9'; i++) {
-		if (ts > (UINT64_MAX - 9) / 10)
-			return;
-		ts = ts * 10 + (uint64_t)(h[i] - '0');
-	}
-	if (i == 2)
-		return;
-	sample_add(now > ts ? now - ts : 0);
+	if (parse_stamp(h, n, &ts) == 0)
+		sample_add(now > ts ? now - ts : 0);
 }
 
 static void
@@ -654,47 +644,20 @@ close_all(void)
 	g.stale = 1;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest rank: the smallest sample with at least permille of n at or below. */
-static uint64_t
-rank(const uint64_t *s, size_t n, uint64_t permille)
-{
-	uint64_t r = (permille * n + 999) / 1000;
-
-	return s[r > 0 ? r - 1 : 0];
-}
-
 static void
 print_latency(void)
 {
 	size_t n = g.nsamples;
-	uint64_t *s;
+	uint64_t *s = n > 0 ? malloc(n * sizeof(*s)) : NULL;
 
-	if (n == 0) {
-		printf("{\"n\":0,\"p50_ns\":0,\"p90_ns\":0,\"p99_ns\":0,"
-		       "\"p999_ns\":0,\"max_ns\":0}\n");
-		return;
-	}
-	s = malloc(n * sizeof(*s));
-	if (s == NULL) {
+	if (n > 0 && s == NULL) {
 		fprintf(stderr, "sink: out of memory sorting %zu samples\n", n);
 		printf("{\"error\":\"out of memory\"}\n");
 		return;
 	}
-	memcpy(s, g.samples, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_u64);
-	printf("{\"n\":%zu,\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64
-	       ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64
-	       ",\"max_ns\":%" PRIu64 "}\n", n,
-	       rank(s, n, 500), rank(s, n, 900), rank(s, n, 990),
-	       rank(s, n, 999), s[n - 1]);
+	if (n > 0)
+		memcpy(s, g.samples, n * sizeof(*s));
+	print_percentiles(s, n);
 	free(s);
 }
 
