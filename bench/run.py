@@ -6,7 +6,10 @@ the sink alone (the ceiling), then runs wspushd and the reference bridge
 (bench/ref_bridge.py) through the same scenarios and prints both, with
 the ratios and the targets.
 
-    bench/run.py --build build [--quick] [--json FILE] [--only wspushd|reference]
+    bench/run.py --build build [--quick | --smoke] [--json FILE] [--only wspushd|reference]
+
+--quick runs a tenth of the messages; --smoke a thousandth, with no
+targets checked: a test that the benchmark itself still works.
 
 Figures that survive a noisy machine are CPU seconds from /proc
 (user + system) per million messages; rates and latencies are what this
@@ -71,12 +74,13 @@ def rss_bytes(pid):
 
 
 def context_switches(pid):
+    """Voluntary ones: each is a sleep, so each ends in a wakeup."""
     n = 0
     for tid in os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
                 for line in f:
-                    if "ctxt_switches" in line:
+                    if line.startswith("voluntary_ctxt_switches"):
                         n += int(line.split()[1])
         except FileNotFoundError:
             pass
@@ -239,7 +243,7 @@ def publish(redis, n, size, channel=CHANNEL):
     payload = "x" * size
     # About 1 MiB of commands in flight: deeper pipelines of large
     # messages only make Redis buffer more, and slow it down.
-    depth = max(4, min(1000, (1 << 20) // size))
+    depth = min(n, max(4, min(1000, (1 << 20) // size)))
     subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(redis.port),
                     "-c", "1", "-P", str(depth), "-n", str(n), "-q",
                     "PUBLISH", channel, payload],
@@ -288,40 +292,50 @@ def throughput(redis, sink, bridge, size, n):
             "cpu_s_per_m": cpu / n * 1e6}
 
 
+def best_of(runs, fn):
+    """This machine is shared and noisy: the best rate and the lowest CPU
+    of a few runs; every message of every run is accounted for."""
+    rs = [fn() for _ in range(runs)]
+    best = dict(rs[0])
+    best["msgs_per_s"] = max(r["msgs_per_s"] for r in rs)
+    best["mb_per_s"] = max(r["mb_per_s"] for r in rs)
+    best["cpu_s_per_m"] = min(r["cpu_s_per_m"] for r in rs)
+    best["published"] = sum(r["published"] for r in rs)
+    best["received"] = sum(r["received"] for r in rs)
+    best["runs"] = rs
+    return best
+
+
 def latency(build, redis, sink, bridge, rate, n):
+    """publish -> sink through the bridge, and, for the very same messages,
+    publish -> a plain Redis subscriber (wspushd-bench-subfloor): the floor
+    this machine sets, measured under the same load at the same moment."""
     sink.ask("reset")
-    out = subprocess.run([os.path.join(build, "bench", "wspushd-bench-pubrate"),
-                          "--port", str(redis.port), "--channel", CHANNEL,
-                          "--rate", str(rate), "--count", str(n), "--size", "100"],
-                         check=True, capture_output=True, text=True, timeout=n / rate + 60)
-    pub = json.loads(out.stdout)
-    wait_until(lambda: sink.ask("stats")["messages"] >= n, 30, "latency messages at the sink")
-    lat = sink.ask("latency")
-    return {"rate": rate, "n": n, "late_sends": pub["late"],
-            "p50_us": lat["p50_ns"] / 1e3, "p99_us": lat["p99_ns"] / 1e3,
-            "max_us": lat["max_ns"] / 1e3}
-
-
-def latency_floor(build, redis, rate, n):
-    """publish -> a plain Redis subscriber: no bridge, no WebSocket."""
     sub = subprocess.Popen([os.path.join(build, "bench", "wspushd-bench-subfloor"),
-                            "--port", str(redis.port), "--channel", "floor",
+                            "--port", str(redis.port), "--channel", CHANNEL,
                             "--count", str(n)], stdout=subprocess.PIPE, text=True)
     try:
         if sub.stdout.readline().strip() != "subscribed":
             raise BenchError("the floor subscriber did not subscribe")
-        subprocess.run([os.path.join(build, "bench", "wspushd-bench-pubrate"),
-                        "--port", str(redis.port), "--channel", "floor",
-                        "--rate", str(rate), "--count", str(n), "--size", "100"],
-                       check=True, capture_output=True, timeout=n / rate + 60)
-        lat = json.loads(sub.stdout.readline())
+        out = subprocess.run([os.path.join(build, "bench", "wspushd-bench-pubrate"),
+                              "--port", str(redis.port), "--channel", CHANNEL,
+                              "--rate", str(rate), "--count", str(n), "--size", "100"],
+                             check=True, capture_output=True, text=True,
+                             timeout=n / rate + 60)
+        floor = json.loads(sub.stdout.readline())
         sub.wait(30)
     finally:
         if sub.poll() is None:
             sub.kill()
             sub.wait()
-    return {"p50_us": lat["p50_ns"] / 1e3, "p99_us": lat["p99_ns"] / 1e3,
-            "max_us": lat["max_ns"] / 1e3}
+    pub = json.loads(out.stdout)
+    wait_until(lambda: sink.ask("stats")["messages"] >= n, 30, "latency messages at the sink")
+    lat = sink.ask("latency")
+    return {"rate": rate, "n": n, "late_sends": pub["late"],
+            "p50_us": lat["p50_ns"] / 1e3, "p99_us": lat["p99_ns"] / 1e3,
+            "max_us": lat["max_ns"] / 1e3,
+            "floor_p50_us": floor["p50_ns"] / 1e3, "floor_p99_us": floor["p99_ns"] / 1e3,
+            "floor_max_us": floor["max_ns"] / 1e3}
 
 
 def idle_wakeups(bridge, seconds):
@@ -381,9 +395,8 @@ def queued(redis, sink, bridge, n1, n2):
 
 # ---- the run -------------------------------------------------------------
 
-def run_bridge(kind, args, tmp, redis, sink, quick):
+def run_bridge(kind, args, tmp, redis, sink, scale):
     r = {}
-    scale = 10 if quick else 1
     pyscale = 1 if kind == "wspushd" else 5     # the reference is slower
     b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL])
     try:
@@ -397,7 +410,7 @@ def run_bridge(kind, args, tmp, redis, sink, quick):
         for size, n in ((100, 1000000), (4096, 200000), (65536, 20000)):
             n = n // scale // pyscale
             log("%s: %d messages of %d B" % (kind, n, size))
-            r["tp_%d" % size] = throughput(redis, sink, b, size, n)
+            r["tp_%d" % size] = best_of(args.runs, lambda: throughput(redis, sink, b, size, n))
         log("%s: latency at 5,000 messages/s" % kind)
         r["latency"] = latency(args.build, redis, sink, b, 5000, 50000 // scale)
     finally:
@@ -406,7 +419,8 @@ def run_bridge(kind, args, tmp, redis, sink, quick):
     log("%s: 10,000 channels" % kind)
     b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL] + many)
     try:
-        r["tp_100_10k"] = throughput(redis, sink, b, 100, 1000000 // scale // pyscale)
+        r["tp_100_10k"] = best_of(args.runs, lambda: throughput(
+            redis, sink, b, 100, 1000000 // scale // pyscale))
     finally:
         b.stop()
     return r
@@ -422,13 +436,17 @@ def fmt(v, unit=""):
     return "{:.2f}{}".format(v, unit)
 
 
-def table(res, ceil, pub_alone, floor, quick):
+def table(res, ceil, pub_alone, scale):
     w, ref = res.get("wspushd"), res.get("reference")
     rows = []
 
     def row(name, get, target=None, better="higher", unit=""):
-        a = get(w) if w else None
-        b = get(ref) if ref else None
+        def value(r):
+            try:
+                return get(r) if r else None
+            except ZeroDivisionError:   # too few messages to see any CPU
+                return None
+        a, b = value(w), value(ref)
         ratio = None
         if a and b:
             ratio = a / b if better == "higher" else b / a
@@ -451,6 +469,8 @@ def table(res, ceil, pub_alone, floor, quick):
     row("latency p50 at 5k/s (µs)", lambda r: r["latency"]["p50_us"], 60, "lower")
     row("latency p99 at 5k/s (µs)", lambda r: r["latency"]["p99_us"], 300, "lower")
     row("latency max at 5k/s (µs)", lambda r: r["latency"]["max_us"], None, "lower")
+    row("  floor p50: same messages, plain subscriber", lambda r: r["latency"]["floor_p50_us"])
+    row("  floor p99: same messages, plain subscriber", lambda r: r["latency"]["floor_p99_us"])
     row("RSS idle (MB)", lambda r: r["rss_idle"] / 1e6, 6, "lower")
     row("RSS, 100k x 100 B queued (MB)", lambda r: r["queue"]["rss_n1"] / 1e6, None, "lower")
     row("RSS, 1M x 100 B queued (MB)", lambda r: r["queue"]["rss_n2"] / 1e6, None, "lower")
@@ -468,11 +488,8 @@ def table(res, ceil, pub_alone, floor, quick):
     out.append("ceiling: the sink alone takes %s msgs/s of 100 B and %s MB/s of 64 KiB; "
                "redis-benchmark alone publishes %s msgs/s of 100 B"
                % (fmt(ceil[100]["msgs_per_s"]), fmt(ceil[65536]["mb_per_s"]), fmt(pub_alone)))
-    out.append("latency floor: publish -> a plain Redis subscriber (no bridge) at 5k/s: "
-               "p50 %s µs, p99 %s µs, max %s µs" % (fmt(floor["p50_us"]), fmt(floor["p99_us"]),
-                                                  fmt(floor["max_us"])))
-    if quick:
-        out.append("(--quick: a tenth of the messages; figures are rougher)")
+    if scale > 1:
+        out.append("(1/%d of the messages: these figures are rough)" % scale)
     head = ("", "wspushd", "reference", "ratio", "target", "met")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(6)]
     line = lambda r: "| " + " | ".join(str(c).ljust(widths[i]) if i == 0 else str(c).rjust(widths[i])
@@ -492,38 +509,41 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build", help="the CMake build directory")
     ap.add_argument("--quick", action="store_true", help="a tenth of the messages")
+    ap.add_argument("--smoke", action="store_true",
+                    help="a thousandth of the messages, one run, 1 s idle")
     ap.add_argument("--only", choices=("wspushd", "reference"))
     ap.add_argument("--idle-seconds", type=int, default=60)
+    ap.add_argument("--runs", type=int, default=3,
+                    help="throughput runs per size; the best is reported")
     ap.add_argument("--json", help="also write the raw figures here")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
+    if args.smoke:
+        args.idle_seconds, args.runs = 1, 1
     with tempfile.TemporaryDirectory(prefix="wspushd-bench-") as tmp:
         redis = Redis(tmp)
         sink = Sink(args.build)
         try:
-            scale = 10 if args.quick else 1
+            scale = 1000 if args.smoke else 10 if args.quick else 1
             log("ceiling: the sink alone")
             ceil = {100: ceiling(args.build, sink, 100, 2000000 // scale),
                     65536: ceiling(args.build, sink, 65536, 40000 // scale)}
             pub_alone = publisher_alone(redis, 1000000 // scale)
-            log("latency floor: publish -> a plain Redis subscriber")
-            floor = latency_floor(args.build, redis, 5000, 50000 // scale)
             res = {}
             for kind in ("wspushd", "reference"):
                 if args.only and args.only != kind:
                     continue
-                res[kind] = run_bridge(kind, args, tmp, redis, sink, args.quick)
+                res[kind] = run_bridge(kind, args, tmp, redis, sink, scale)
         finally:
             sink.stop()
             redis.stop()
-    text, accounted = table(res, ceil, pub_alone, floor, args.quick)
+    text, accounted = table(res, ceil, pub_alone, scale)
     print(text)
     for a in accounted:
         log(a)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine(), "ceiling": ceil, "publisher_alone": pub_alone,
-                       "latency_floor": floor,
                        "results": res}, f, indent=1)
     lost = [a for a in accounted if a.split(": ")[1].split(" published")[0]
             != a.split(", ")[1].split(" ")[0]]
