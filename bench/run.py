@@ -194,6 +194,7 @@ class Bridge:
         self.stderr = open(os.path.join(tmp, kind + ".log"), "w")
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.pid = self.proc.pid
+        self.started = time.monotonic()
         wait_until(lambda: self._check() and redis.subscribers(channels[0]) == 1
                    and sink.ask("stats")["open"] == 1, 30,
                    "%s to subscribe and connect" % kind, interval=0.05)
@@ -338,8 +339,10 @@ def latency(build, redis, sink, bridge, rate, n):
             "floor_max_us": floor["max_ns"] / 1e3}
 
 
-def idle_wakeups(bridge, seconds):
-    time.sleep(1)       # let the start-up settle
+def idle_wakeups(bridge, seconds, warmup):
+    # lws' first periodic timer fires about 10 s after start, then every
+    # 30 s: the window starts after it, to see the steady state.
+    time.sleep(max(0.0, bridge.started + warmup - time.monotonic()))
     c0 = context_switches(bridge.pid)
     time.sleep(seconds)
     return (context_switches(bridge.pid) - c0) * 60.0 / seconds
@@ -403,7 +406,7 @@ def run_bridge(kind, args, tmp, redis, sink, scale):
         time.sleep(1)
         r["rss_idle"] = rss_bytes(b.pid)
         log("%s: idle for %ds, counting wakeups" % (kind, args.idle_seconds))
-        r["wakeups_per_min"] = idle_wakeups(b, args.idle_seconds)
+        r["wakeups_per_min"] = idle_wakeups(b, args.idle_seconds, 1 if args.smoke else 15)
         # Before any burst, so the RSS it grows from is the idle one.
         log("%s: queueing while the upstream is down" % kind)
         r["queue"] = queued(redis, sink, b, 100000 // scale, 1000000 // scale)
