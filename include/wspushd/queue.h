@@ -14,6 +14,11 @@
  * costs its frame header (6 bytes at 100 B) beyond its payload.  A
  * frame is valid on any connection, so a frame that a broken connection
  * did not take goes out unchanged on the next one.
+ *
+ * A run leaves the queue once the write accepted it.  What the socket did
+ * not take at once, lws keeps and sends first (the send pipe is choked
+ * until then); like what sits in the kernel's socket buffer, it is lost if
+ * the connection dies: delivery is at most once.
  */
 #ifndef WSPUSHD_QUEUE_H
 #define WSPUSHD_QUEUE_H

@@ -271,6 +271,206 @@ test_large_frames_and_chunks(void **state)
 	free(out);
 }
 
+/* A push that needs a fresh chunk while eviction frees the old ones. */
+static void
+test_eviction_across_chunks(void **state)
+{
+	static unsigned char big[100000];
+	struct queue q;
+	unsigned char out[100000];
+	unsigned op;
+	size_t ev;
+
+	(void)state;
+	/* Room for two big frames by bytes: each push evicts the oldest. */
+	queue_init(&q, 100, 2 * sizeof(big), OVERFLOW_DROP_OLDEST);
+	for (int k = 0; k < 10; k++) {
+		big[0] = (unsigned char)k;
+		assert_int_equal(queue_push(&q, big, sizeof(big), true, key, &ev),
+				 k < 2 ? QUEUE_OK : QUEUE_EVICTED);
+		assert_int_equal(q.count, k < 2 ? (size_t)k + 1 : 2);
+	}
+	assert_int_equal(q.dropped, 8);
+	assert_int_equal(take_head(&q, out, sizeof(out), &op), sizeof(big));
+	assert_int_equal(out[0], 8);
+	assert_int_equal(take_head(&q, out, sizeof(out), &op), sizeof(big));
+	assert_int_equal(out[0], 9);
+	queue_free(&q);
+}
+
+/* A run never crosses from one chunk into the next. */
+static void
+test_run_stops_at_chunk_end(void **state)
+{
+	static unsigned char msg[1000];
+	struct queue q;
+	struct queue_run run;
+	size_t ev, total = 0, runs = 0, frames = 0;
+
+	(void)state;
+	queue_init(&q, 100000, (size_t)1 << 30, OVERFLOW_DROP_OLDEST);
+	/* 1008-byte frames: 260 fill a chunk, the 261st starts the next. */
+	for (int k = 0; k < 600; k++)
+		queue_push(&q, msg, sizeof(msg), true, key, &ev);
+	while (queue_peek_run(&q, (size_t)1 << 30, &run)) {
+		assert_true(run.len <= QUEUE_CHUNK_SIZE);
+		assert_int_equal(run.len, run.count * (sizeof(msg) + 8));
+		total += run.len;
+		frames += run.count;
+		runs++;
+		queue_consume(&q, &run);
+	}
+	assert_int_equal(frames, 600);
+	assert_int_equal(runs, 3);
+	assert_int_equal(total, 600 * (sizeof(msg) + 8));
+	assert_int_equal(q.bytes, 0);
+	queue_free(&q);
+}
+
+/*
+ * Random operations against a plain model (an array of message ids):
+ * every frame taken out is the model's next one, whole and unmasked
+ * right, and the counts always agree.
+ */
+struct model {
+	uint32_t id[4096];
+	size_t len[4096];
+	size_t head, n;
+};
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static size_t
+random_len(uint64_t *s)
+{
+	switch (rnd(s) % 10) {
+	case 0:
+		return (size_t)(rnd(s) % (3 * QUEUE_CHUNK_SIZE));
+	case 1:
+		return (size_t)(rnd(s) % 70000);
+	default:
+		return (size_t)(rnd(s) % 300);
+	}
+}
+
+static void
+check_frame(const unsigned char *p, size_t avail, uint32_t id, size_t len)
+{
+	struct ws_frame_info f;
+	unsigned char first[4], last;
+
+	assert_true(ws_frame_parse(p, avail, &f));
+	assert_int_equal(f.payload_len, len);
+	assert_true(f.header_len + len <= avail);
+	if (len >= 4) {
+		ws_mask(first, p + f.header_len, 4, p + f.header_len - 4);
+		assert_memory_equal(first, &id, 4);
+	}
+	if (len > 4) {
+		last = p[f.header_len + len - 1] ^ p[f.header_len - 4 + ((len - 1) & 3)];
+		assert_int_equal(last, (unsigned char)(id * 7 + len));
+	}
+}
+
+static void
+test_random_against_model(void **state)
+{
+	unsigned char *src = malloc(3 * QUEUE_CHUNK_SIZE);
+	static struct model m;
+
+	(void)state;
+	assert_non_null(src);
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		uint64_t s = seed * 0x9e3779b97f4a7c15ull;
+		struct queue q;
+		uint32_t next_id = 0;
+		size_t bytes = 0;
+
+		memset(&m, 0, sizeof(m));
+		queue_init(&q, 1 + rnd(&s) % 300, 1 + rnd(&s) % (4 * QUEUE_CHUNK_SIZE),
+			   rnd(&s) & 1 ? OVERFLOW_DROP_NEWEST : OVERFLOW_DROP_OLDEST);
+		for (int op = 0; op < 1500; op++) {
+			uint64_t what = rnd(&s) % 100;
+
+			if (what < 60) {
+				size_t len = random_len(&s), ev;
+				uint32_t id = next_id++;
+				enum queue_result r;
+
+				if (len >= 4)
+					memcpy(src, &id, 4);
+				if (len > 4)
+					src[len - 1] = (unsigned char)(id * 7 + len);
+				r = queue_push(&q, src, len, true, key, &ev);
+				if (r == QUEUE_OK || r == QUEUE_EVICTED) {
+					for (size_t k = 0; k < ev; k++) {
+						bytes -= m.len[m.head % 4096];
+						m.head++;
+						m.n--;
+					}
+					m.id[(m.head + m.n) % 4096] = id;
+					m.len[(m.head + m.n) % 4096] = len;
+					m.n++;
+					bytes += len;
+				}
+			} else if (what < 90) {
+				struct queue_run run;
+				size_t off = 0;
+
+				if (!queue_peek_run(&q, 1 + rnd(&s) % (512 * 1024), &run)) {
+					assert_int_equal(m.n, 0);
+					continue;
+				}
+				assert_true(run.count >= 1 && run.count <= m.n);
+				for (size_t k = 0; k < run.count; k++) {
+					size_t i = (m.head + k) % 4096;
+					struct ws_frame_info f;
+
+					check_frame(run.data + off, run.len - off, m.id[i], m.len[i]);
+					ws_frame_parse(run.data + off, run.len - off, &f);
+					off += f.header_len + f.payload_len;
+				}
+				assert_int_equal(off, run.len);
+				queue_consume(&q, &run);
+				for (size_t k = 0; k < run.count; k++) {
+					bytes -= m.len[m.head % 4096];
+					m.head++;
+					m.n--;
+				}
+			} else if (what < 95) {
+				queue_pop(&q);
+				if (m.n > 0) {
+					bytes -= m.len[m.head % 4096];
+					m.head++;
+					m.n--;
+				}
+			} else {
+				size_t dropped = queue_set_limits(&q, 1 + rnd(&s) % 300,
+					1 + rnd(&s) % (4 * QUEUE_CHUNK_SIZE),
+					rnd(&s) & 1 ? OVERFLOW_DROP_NEWEST : OVERFLOW_DROP_OLDEST);
+
+				for (size_t k = 0; k < dropped; k++) {
+					bytes -= m.len[m.head % 4096];
+					m.head++;
+					m.n--;
+				}
+			}
+			assert_int_equal(q.count, m.n);
+			assert_int_equal(q.bytes, bytes);
+			assert_true(q.count <= q.max_count && q.bytes <= q.max_bytes);
+		}
+		queue_free(&q);
+	}
+	free(src);
+}
+
 static void
 test_many_messages(void **state)
 {
@@ -305,6 +505,9 @@ main(void)
 		cmocka_unit_test(test_set_limits_evicts_and_counts),
 		cmocka_unit_test(test_runs_are_contiguous_and_bounded),
 		cmocka_unit_test(test_large_frames_and_chunks),
+		cmocka_unit_test(test_eviction_across_chunks),
+		cmocka_unit_test(test_run_stops_at_chunk_end),
+		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_many_messages),
 	};
 

@@ -3,6 +3,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -45,12 +46,50 @@ test_invalid(void **state)
 	assert_false(V("ok\xe2\x82"));			/* truncated at the end */
 }
 
+/*
+ * ASCII is skipped eight bytes at a time: whatever follows a run of any
+ * length, at any offset, is still checked, valid or not.
+ */
+static void
+test_ascii_runs_then_anything(void **state)
+{
+	static const struct { const char *s; size_t n; bool ok; } tails[] = {
+		{ "\x80", 1, false },		/* lone continuation */
+		{ "\xc3", 1, false },		/* cut short */
+		{ "\xe2\x82", 2, false },	/* cut short */
+		{ "\xc0\xaf", 2, false },	/* overlong */
+		{ "\xed\xa0\x80", 3, false },	/* surrogate */
+		{ "\xc3\xa9", 2, true },
+		{ "\xe2\x82\xac", 3, true },
+		{ "\xf0\x9f\x98\x80", 4, true },
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t run = 0; run <= 17; run++) {
+		for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+			for (size_t after = 0; after <= 9; after += 9) {
+				size_t n = 0;
+
+				memset(buf, 'a', run);
+				n = run;
+				memcpy(buf + n, tails[t].s, tails[t].n);
+				n += tails[t].n;
+				memset(buf + n, 'b', after);
+				n += after;
+				assert_int_equal(utf8_valid(buf, n), tails[t].ok);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_ascii_runs_then_anything),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,14 @@ test_length_forms(void **state)
 		assert_int_equal(f.opcode, WS_OPCODE_BINARY);
 		assert_memory_equal(out + f.header_len - 4, key, 4);
 	}
+	/* The extended lengths, byte by byte (network order). */
+	ws_frame_encode(out, src, 126, false, key);
+	assert_memory_equal(out, "\x81\xfe\x00\x7e\x01\x02\x03\x04", 8);
+	ws_frame_encode(out, src, 65535, false, key);
+	assert_memory_equal(out, "\x81\xfe\xff\xff\x01\x02\x03\x04", 8);
+	ws_frame_encode(out, src, 65536, false, key);
+	assert_memory_equal(out, "\x81\xff\x00\x00\x00\x00\x00\x01\x00\x00"
+			    "\x01\x02\x03\x04", 14);
 	free(src);
 	free(out);
 }
