@@ -443,7 +443,7 @@ def table(res, ceil, pub_alone, scale):
     w, ref = res.get("wspushd"), res.get("reference")
     rows = []
 
-    def row(name, get, target=None, better="higher", unit=""):
+    def row(name, get, target=None, better="higher", unit="", compare=True):
         def value(r):
             try:
                 return get(r) if r else None
@@ -451,7 +451,7 @@ def table(res, ceil, pub_alone, scale):
                 return None
         a, b = value(w), value(ref)
         ratio = None
-        if a and b:
+        if a and b and compare:
             ratio = a / b if better == "higher" else b / a
         ok = ""
         if target is not None and a is not None:
@@ -472,8 +472,10 @@ def table(res, ceil, pub_alone, scale):
     row("latency p50 at 5k/s (µs)", lambda r: r["latency"]["p50_us"], 60, "lower")
     row("latency p99 at 5k/s (µs)", lambda r: r["latency"]["p99_us"], 300, "lower")
     row("latency max at 5k/s (µs)", lambda r: r["latency"]["max_us"], None, "lower")
-    row("  floor p50: same messages, plain subscriber", lambda r: r["latency"]["floor_p50_us"])
-    row("  floor p99: same messages, plain subscriber", lambda r: r["latency"]["floor_p99_us"])
+    row("  floor p50: same messages, plain subscriber", lambda r: r["latency"]["floor_p50_us"],
+        compare=False)
+    row("  floor p99: same messages, plain subscriber", lambda r: r["latency"]["floor_p99_us"],
+        compare=False)
     row("RSS idle (MB)", lambda r: r["rss_idle"] / 1e6, 6, "lower")
     row("RSS, 100k x 100 B queued (MB)", lambda r: r["queue"]["rss_n1"] / 1e6, None, "lower")
     row("RSS, 1M x 100 B queued (MB)", lambda r: r["queue"]["rss_n2"] / 1e6, None, "lower")

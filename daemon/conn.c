@@ -554,8 +554,10 @@ write_queued(struct conn *c, struct lws *wsi)
 	 * raw write.  lws keeps whatever the socket did not take and reports
 	 * the send pipe choked until it is flushed.
 	 */
-	while (n < WRITE_RUNS && !lws_send_pipe_choked(wsi) &&
-	       queue_peek_run(&c->queue, CONN_WRITE_RUN_BYTES, &run)) {
+	/* The queue first: lws_send_pipe_choked() is a poll() of its own. */
+	while (n < WRITE_RUNS &&
+	       queue_peek_run(&c->queue, CONN_WRITE_RUN_BYTES, &run) &&
+	       !lws_send_pipe_choked(wsi)) {
 		int r = lws_write(wsi, (unsigned char *)run.data, run.len,
 				  LWS_WRITE_RAW);
 
