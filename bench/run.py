@@ -195,11 +195,11 @@ class Bridge:
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.pid = self.proc.pid
         self.started = time.monotonic()
-        wait_until(lambda: self._check() and redis.subscribers(channels[0]) == 1
+        wait_until(lambda: self.check_alive() and redis.subscribers(channels[0]) == 1
                    and sink.ask("stats")["open"] == 1, 30,
                    "%s to subscribe and connect" % kind, interval=0.05)
 
-    def _check(self):
+    def check_alive(self):
         if self.proc.poll() is not None:
             raise BenchError("%s exited with %s (log: %s)"
                              % (self.kind, self.proc.returncode, self.stderr.name))
@@ -281,7 +281,7 @@ def throughput(redis, sink, bridge, size, n):
     n = published
 
     def done():
-        bridge._check()
+        bridge.check_alive()
         s = sink.ask("stats")
         return s if s["messages"] >= n else None
     s = wait_until(done, max(60, n / 5000), "%d messages of %d B at the sink" % (n, size),
@@ -351,7 +351,7 @@ def idle_wakeups(bridge, seconds, warmup):
 def settled(redis, bridge):
     """Everything published has reached the bridge's own memory."""
     def quiet():
-        bridge._check()
+        bridge.check_alive()
         if redis.pubsub_backlog() != 0:
             return None
         return rss_bytes(bridge.pid)
