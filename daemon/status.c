@@ -51,3 +51,61 @@ status_line(const struct conn_snapshot *s, const char *redis_state,
 	n = (size_t)r;
 	snprintf(buf + n, len - n, "; redis %s", redis_state);
 }
+
+/*
+ * s as the contents of a JSON string, in at most len - 1 bytes plus the
+ * NUL.  Stops before a character (a whole UTF-8 sequence, or a whole
+ * escape) that would not fit, so a cut never leaves half of either.
+ */
+static size_t
+json_escape(const char *s, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	if (len == 0)
+		return 0;
+	while (*p != '\0') {
+		size_t need = 1, seq = 1;
+
+		if (*p == '"' || *p == '\\')
+			need = 2;
+		else if (*p < 0x20)
+			need = 6;
+		else if (*p >= 0xc0)
+			while (seq < 4 && (p[seq] & 0xc0) == 0x80)
+				seq++;
+		if (seq > need)
+			need = seq;
+		if (n + need >= len)
+			break;
+		if (*p == '"' || *p == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)*p++;
+		} else if (*p < 0x20) {
+			snprintf(out + n, len - n, "\\u%04x", *p++);
+			n += 6;
+		} else {
+			memcpy(out + n, p, seq);
+			n += seq;
+			p += seq;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+bool
+status_event_json(const struct conn_snapshot *s, const char *state,
+		  const char *previous, char *buf, size_t len)
+{
+	char url[512], err[384];
+	int r;
+
+	json_escape(s->endpoint, url, sizeof(url));
+	json_escape(s->last_error, err, sizeof(err));
+	r = snprintf(buf, len, "{\"state\":\"%s\",\"previous\":\"%s\","
+		     "\"since\":%lld,\"url\":\"%s\",\"last_error\":\"%s\"}",
+		     state, previous, (long long)s->since, url, err);
+	return r > 0 && (size_t)r < len;
+}

@@ -21,30 +21,6 @@ struct status_pub {
 	char last_state[16];			/* last state published */
 };
 
-/* JSON string contents for s; always NUL-terminated, cut if too long. */
-static size_t
-json_escape(const char *s, char *out, size_t len)
-{
-	size_t n = 0;
-
-	if (len == 0)
-		return 0;
-	for (; *s != '\0' && n + 7 < len; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			out[n++] = '\\';
-			out[n++] = (char)ch;
-		} else if (ch < 0x20) {
-			n += (size_t)snprintf(out + n, len - n, "\\u%04x", ch);
-		} else {
-			out[n++] = (char)ch;
-		}
-	}
-	out[n] = '\0';
-	return n;
-}
-
 /* HSET with every field, then PEXPIRE: one round of writes. */
 static void
 write_hash(struct status_pub *p, const struct conn_snapshot *s)
@@ -97,16 +73,13 @@ static void
 publish_event(struct status_pub *p, const struct conn_snapshot *s,
 	      const char *state)
 {
-	char url[600], err[400], msg[1200];
+	char msg[1200];
 	const char *argv[3];
 	size_t lens[3];
 
-	json_escape(s->endpoint, url, sizeof(url));
-	json_escape(s->last_error, err, sizeof(err));
-	snprintf(msg, sizeof(msg), "{\"state\":\"%s\",\"previous\":\"%s\","
-		 "\"since\":%lld,\"url\":\"%s\",\"last_error\":\"%s\"}",
-		 state, p->last_state[0] ? p->last_state : "none",
-		 (long long)s->since, url, err);
+	if (!status_event_json(s, state, p->last_state[0] ? p->last_state : "none",
+			       msg, sizeof(msg)))
+		return;
 	argv[0] = "PUBLISH";
 	argv[1] = p->cfg->status_channel;
 	argv[2] = msg;

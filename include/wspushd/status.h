@@ -47,4 +47,14 @@ struct conn_snapshot {
 void status_line(const struct conn_snapshot *s, const char *redis_state,
 		 char *buf, size_t len);
 
+/*
+ * The event published on every state change, one JSON object:
+ * {"state":..,"previous":..,"since":..,"url":..,"last_error":..}.
+ * Strings are escaped; a long url or error is cut at a character
+ * boundary, never inside an escape, so the object stays valid JSON.
+ * Returns false if buf was too small for even that.
+ */
+bool status_event_json(const struct conn_snapshot *s, const char *state,
+		       const char *previous, char *buf, size_t len);
+
 #endif

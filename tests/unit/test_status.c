@@ -1,5 +1,6 @@
 /*
- * test_status.c - the STATUS= line for each situation.
+ * test_status.c - the STATUS= line for each situation, and the JSON of
+ * the state-change events.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,11 +86,66 @@ test_stopping_and_truncation(void **state)
 	assert_string_equal(buf, "stopping: 7 que");
 }
 
+static void
+test_event_json_escapes(void **state)
+{
+	struct conn_snapshot s = snap(FSM_CONNECTING);
+	char buf[1200];
+
+	(void)state;
+	s.since = 1700000000;
+	s.last_error = "HTTP 503 \"busy\" at C:\\x\n\tnext";
+	assert_true(status_event_json(&s, "connecting", "open", buf, sizeof(buf)));
+	assert_string_equal(buf,
+		"{\"state\":\"connecting\",\"previous\":\"open\","
+		"\"since\":1700000000,"
+		"\"url\":\"wss://push.example.com:443/socket\","
+		"\"last_error\":\"HTTP 503 \\\"busy\\\" at C:\\\\x\\u000a\\u0009next\"}");
+	/* Too small for the object: refused, not cut in the middle. */
+	assert_false(status_event_json(&s, "connecting", "open", buf, 40));
+}
+
+/* A long error is cut before an escape or a UTF-8 sequence, not inside. */
+static void
+test_event_json_cuts_whole_characters(void **state)
+{
+	struct conn_snapshot s = snap(FSM_IDLE);
+	char err[1000], buf[1200];
+	const char *p, *end;
+
+	(void)state;
+	/* '"', then U+20AC, then U+00E9: 6 bytes, over and over. */
+	memset(err, 0, sizeof(err));
+	for (size_t i = 0; i + 6 < sizeof(err); i += 6)
+		memcpy(err + i, "\"\xe2\x82\xac\xc3\xa9", 6);
+	s.last_error = err;
+	assert_true(status_event_json(&s, "idle", "open", buf, sizeof(buf)));
+	p = strstr(buf, "\"last_error\":\"") + strlen("\"last_error\":\"");
+	end = buf + strlen(buf) - 2;	/* before the closing quote and brace */
+	assert_string_equal(end, "\"}");
+	/* Every quote inside is escaped; every sequence is whole. */
+	for (; p < end; p++) {
+		if (*p == '"')
+			assert_int_equal(p[-1], '\\');
+		if ((unsigned char)*p == 0xe2) {
+			assert_true(p + 3 <= end);
+			assert_memory_equal(p, "\xe2\x82\xac", 3);
+			p += 2;
+		} else if ((unsigned char)*p == 0xc3) {
+			assert_true(p + 2 <= end);
+			assert_int_equal((unsigned char)p[1], 0xa9);
+			p++;
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_event_json_escapes),
+		cmocka_unit_test(test_event_json_cuts_whole_characters),
 		cmocka_unit_test(test_waiting_to_retry),
 		cmocka_unit_test(test_connecting_and_closing),
 		cmocka_unit_test(test_stopping_and_truncation),
