@@ -33,15 +33,18 @@ import shlex
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-WRAPPER = shlex.split(os.environ.get("WSPUSHD_TEST_WRAPPER", ""))
-SCALE = float(os.environ.get("WSPUSHD_TEST_TIMEOUT_SCALE") or (5 if WRAPPER else 1))
+# The integration tests' harness: scaling, failures, waits, free ports
+# and the silent UDP name server are the same here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from harness import (SCALE, WRAPPER, SilentUdp, TestFailure, check,  # noqa: E402
+                     dns_ask, free_udp_tcp_port, log, wait_until)
+
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 O_CLOEXEC = 0o2000000
 
@@ -54,112 +57,15 @@ DNS_ENOANSWER = -4
 DNS_EREFUSED = -6
 
 
-class TestFailure(AssertionError):
-    pass
-
-
-def log(msg):
-    print("[%8.3f] %s" % (time.monotonic() % 100000, msg), flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        raise TestFailure(what)
-
-
-def wait_until(cond, timeout, what, interval=0.02):
-    """Poll cond() until truthy, at most timeout (scaled) seconds."""
-    deadline = time.monotonic() + timeout * SCALE
-    for _ in range(int(timeout * SCALE / interval) + 10):
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(interval)
-    raise TestFailure("timed out waiting for " + (what() if callable(what) else what))
-
-
-def free_port():
-    """A loopback port free for both UDP and TCP (dnsmasq takes both)."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise TestFailure("no free loopback port")
-
-
-def dns_query(name, qtype=1):
-    """A minimal DNS query packet (recursion desired, class IN)."""
-    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
-    return struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + qname + \
-        struct.pack(">HH", qtype, 1)
-
-
-def ask(port, name, qtype=1):
-    """Send one query over UDP; return (rcode, answer count, truncated)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.settimeout(0.2)
-        s.sendto(dns_query(name, qtype), ("127.0.0.1", port))
-        data, _ = s.recvfrom(4096)
-    except OSError:
-        return None
-    finally:
-        s.close()
-    if len(data) < 12:
-        return None
-    flags, ancount = struct.unpack(">H2xH", data[2:8])
-    return flags & 0xF, ancount, bool(flags & 0x0200)
-
-
-class SilentServer:
-    """Reads DNS queries on a UDP port and never answers."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.received = 0
-        self.stopping = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stopping:
-            try:
-                self.sock.recvfrom(4096)
-                self.received += 1
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-
-    def stop(self):
-        self.stopping = True
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
 class Context:
     def __init__(self, probe):
         self.probe = probe
         self.tmp = tempfile.mkdtemp(prefix="wspushd-dns-")
         self.procs = []
-        self.silent = []
+        self.cleanups = []      # SilentUdp registers its stop() here
 
     def start_dnsmasq(self):
-        port = free_port()
+        port = free_udp_tcp_port()
         logpath = os.path.join(self.tmp, "dnsmasq.log")
         # --local=/#/: names not configured here are NXDOMAIN, rather than
         # REFUSED for want of an upstream server.
@@ -180,19 +86,16 @@ class Context:
 
         def ready():
             check(p.poll() is None, "dnsmasq exited: " + open(logpath).read())
-            return ask(port, "upstream.test") == (0, 1, False)
+            return dns_ask(port, "upstream.test") == (0, 1, False)
 
         wait_until(ready, 10, "dnsmasq to answer upstream.test")
-        check(ask(port, "nosuch.test") == (3, 0, False), "dnsmasq says NXDOMAIN for nosuch.test")
-        check(ask(port, "big.test")[2], "dnsmasq truncates big.test over UDP")
+        check(dns_ask(port, "nosuch.test") == (3, 0, False), "dnsmasq says NXDOMAIN for nosuch.test")
+        check(dns_ask(port, "big.test")[2], "dnsmasq truncates big.test over UDP")
         log("dnsmasq on 127.0.0.1:%d" % port)
         return port
 
     def start_silent(self):
-        s = SilentServer()
-        self.silent.append(s)
-        log("silent UDP server on 127.0.0.1:%d" % s.port)
-        return s
+        return SilentUdp(self)
 
     def spawn_probe(self, args):
         cmd = WRAPPER + [self.probe] + args
@@ -215,8 +118,8 @@ class Context:
         return self.finish_probe(self.spawn_probe(args), limit)
 
     def cleanup(self):
-        for s in self.silent:
-            s.stop()
+        for fn in reversed(self.cleanups):
+            fn()
         for p in self.procs:
             if p.poll() is None:
                 try:
@@ -300,7 +203,7 @@ def test_silent_server_times_out(ctx):
     p = ctx.spawn_probe(["--servers", "127.0.0.1:%d" % silent.port, "--timeout", "1000",
                          "upstream.test"])
     # While the probe waits, look at the sockets it asks through.
-    fds = wait_until(lambda: silent.received > 0 and udp_sockets_to(p.pid, silent.port),
+    fds = wait_until(lambda: silent.queries and udp_sockets_to(p.pid, silent.port),
                      5, "the probe's query and its sockets")
     r, _ = ctx.finish_probe(p, 15)
     log("probe sockets to the silent server: %s" %
@@ -311,7 +214,7 @@ def test_silent_server_times_out(ctx):
           "our timeout: %r" % q)
     check(900 <= q["elapsed_ms"] <= 3000 * SCALE, "timed out at %d ms" % q["elapsed_ms"])
     check(r["ticks"] >= 5, "loop kept ticking: %d ticks" % r["ticks"])
-    check(silent.received >= 1, "the query reached the server")
+    check(len(silent.queries) >= 1, "the query reached the server")
 
 
 def test_literals_need_no_server(ctx):
@@ -323,7 +226,7 @@ def test_literals_need_no_server(ctx):
                        ("2001:db8::7", "2001:db8::7")):
         check(r[name]["addrs"] == [want], "%s resolves to itself: %r" % (name, r[name]))
         check(r[name]["elapsed_ms"] < 100 * SCALE, "%s at once" % name)
-    check(silent.received == 0, "no packet sent for literals")
+    check(not silent.queries, "no packet sent for literals")
     # And with /etc/resolv.conf's servers: no network either way.
     r, rc = ctx.run_probe(["::ffff:10.0.0.1"])
     check(rc == 0 and r["::ffff:10.0.0.1"]["addrs"] == ["::ffff:10.0.0.1"],

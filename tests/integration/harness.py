@@ -1305,14 +1305,19 @@ def free_udp_tcp_port():
     raise TestFailure("no loopback port free for both UDP and TCP")
 
 
-def _dns_ask(port, name):
-    """One A query over UDP: (rcode, answer count), or None."""
+def dns_query(name, qtype=1):
+    """A minimal DNS query packet (recursion desired, class IN)."""
     qname = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
-    q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, 1)
+    return struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + qname + \
+        struct.pack(">HH", qtype, 1)
+
+
+def dns_ask(port, name, qtype=1):
+    """One query over UDP: (rcode, answer count, truncated), or None."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.settimeout(0.2)
-        s.sendto(q, ("127.0.0.1", port))
+        s.sendto(dns_query(name, qtype), ("127.0.0.1", port))
         data, _ = s.recvfrom(4096)
     except OSError:
         return None
@@ -1321,7 +1326,7 @@ def _dns_ask(port, name):
     if len(data) < 12:
         return None
     flags, ancount = struct.unpack(">H2xH", data[2:8])
-    return flags & 0xF, ancount
+    return flags & 0xF, ancount, bool(flags & 0x0200)
 
 
 class Dnsmasq:
@@ -1347,7 +1352,7 @@ class Dnsmasq:
             self.logpath = self.ctx.stderr_path(self.proc)
             name = next(iter(self.names))
             try:
-                wait_until(lambda: _dns_ask(port, name) == (0, 1) or not self.proc.alive(),
+                wait_until(lambda: (dns_ask(port, name) or ())[:2] == (0, 1) or not self.proc.alive(),
                            10, "dnsmasq on port %d to answer %s" % (port, name))
             except TestFailure:
                 self.proc.kill()
