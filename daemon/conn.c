@@ -31,12 +31,11 @@
 #include "wspushd/queue.h"
 #include "wspushd/retry_after.h"
 #include "wspushd/sockopt.h"
-#include "wspushd/ws_frame.h"
 #include "wspushd/tls.h"
 #include "wspushd/utf8.h"
 #include "wspushd/watch.h"
+#include "wspushd/ws_frame.h"
 
-/* Frames written per WRITEABLE callback, so Redis input is not starved. */
 /*
  * One WRITEABLE callback writes at most WRITE_RUNS runs of queued frames
  * of up to CONN_WRITE_RUN_BYTES each, then lets Redis and timers have a turn.
@@ -552,9 +551,9 @@ write_queued(struct conn *c, struct lws *wsi)
 	/*
 	 * The queue holds finished frames, so a run of them goes out in one
 	 * raw write.  lws keeps whatever the socket did not take and reports
-	 * the send pipe choked until it is flushed.
+	 * the send pipe choked until it is flushed.  The queue is asked
+	 * first: lws_send_pipe_choked() is a poll() of its own.
 	 */
-	/* The queue first: lws_send_pipe_choked() is a poll() of its own. */
 	while (n < WRITE_RUNS &&
 	       queue_peek_run(&c->queue, CONN_WRITE_RUN_BYTES, &run) &&
 	       !lws_send_pipe_choked(wsi)) {

@@ -862,6 +862,14 @@ class Daemon:
     def pid(self):
         return self.proc.pid
 
+    def rewrite_config(self, text):
+        """Replace the config file atomically, as an operator's tools do
+        (a SIGHUP must never read half a file)."""
+        tmp = self.config_path + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.config_path)
+
     def start(self):
         argv = WRAPPER + [self.binary, "-c", self.config_path] + self.args
         env = None

@@ -122,12 +122,10 @@ def run(ctx, r, w, mgr):
     # A rejected file (unknown key): still RELOADING=1 then READY=1.
     with open(d.config_path) as f:
         good = f.read()
-    with open(d.config_path, "w") as f:
-        f.write(good.replace("[daemon]\n", "[daemon]\nno_such_key = 1\n", 1))
+    d.rewrite_config(good.replace("[daemon]\n", "[daemon]\nno_such_key = 1\n", 1))
     sighup_and_wait(d, mgr, "a rejected file")
     wait_until(lambda: "reload rejected" in d.log_text(), 10, "the rejection in the log")
-    with open(d.config_path, "w") as f:
-        f.write(good)
+    d.rewrite_config(good)
     check(d.alive() and r.subscribed(["events"], []), "still running and subscribed")
 
     # The upstream goes away: STATUS= says we are reconnecting.

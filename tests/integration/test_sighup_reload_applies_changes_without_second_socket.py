@@ -20,13 +20,6 @@ from harness import (check, config_text, count_tcp_to_any, log, main, sample_for
                      scaled, wait_connected, wait_until)
 
 
-def write_config(d, text):
-    tmp = d.config_path + ".new"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, d.config_path)      # atomic, as an operator's tools do
-
-
 def with_channels(text, channels):
     lines = "".join("channel = %s\n" % c for c in channels)
     return text.replace("[redis]\n", "[redis]\n" + lines, 1)
@@ -42,7 +35,7 @@ def test(ctx):
     wait_until(lambda: r.subscribed(["a"], []), 15, "subscription to a")
 
     # 1. channels: a -> b, on the live connection
-    write_config(d, with_channels(base1, ["b"]))
+    d.rewrite_config(with_channels(base1, ["b"]))
     d.proc.signal(signal.SIGHUP)
     wait_until(lambda: r.numsub("b") == 1 and r.numsub("a") == 0, 15,
                "SUBSCRIBE b and UNSUBSCRIBE a after SIGHUP")
@@ -54,7 +47,7 @@ def test(ctx):
     # 2. a broken file: rejected, file:line, nothing changes
     bad = with_channels(base1, ["b"]).replace("[daemon]\n", "[daemon]\nno_such_key = 1\n", 1)
     bad_line = bad.split("\n").index("no_such_key = 1") + 1
-    write_config(d, bad)
+    d.rewrite_config(bad)
     d.proc.signal(signal.SIGHUP)
     where = "%s:%d:" % (d.config_path, bad_line)
     wait_until(lambda: where in d.log_text() and "reload rejected" in d.log_text(), 10,
@@ -65,7 +58,7 @@ def test(ctx):
     log("bad file rejected at %s, old configuration kept" % where)
 
     # 3. new upstream: close the old one cleanly, reconnect, keep the queue
-    write_config(d, with_channels(config_text(w2.url(), r.port), ["b"]))
+    d.rewrite_config(with_channels(config_text(w2.url(), r.port), ["b"]))
     before = [("b", ("before-%03d" % i).encode()) for i in range(50)]
     after = [("b", ("after-%03d" % i).encode()) for i in range(50)]
     r.publish_many(before)

@@ -293,10 +293,7 @@ def test(ctx):
     plain = ctx.ws().start()
     d, _ = accepted(ctx, r, plain, plain.url(), {}, "h", b"plain first")
     w = ctx.ws(cert=good[0], key=good[1]).start()
-    tmp = d.config_path + ".new"
-    with open(tmp, "w") as f:
-        f.write(config_text(w.url(host="localhost"), r.port, {"tls_ca_file": ca}))
-    os.replace(tmp, d.config_path)
+    d.rewrite_config(config_text(w.url(host="localhost"), r.port, {"tls_ca_file": ca}))
     d.proc.signal(signal.SIGHUP)
     wait_connected(d, w, n_opens=1)
     check(r.publish_many([("h", b"then over TLS")]) == [1], "daemon should be subscribed")

@@ -271,6 +271,34 @@ test_large_frames_and_chunks(void **state)
 	free(out);
 }
 
+/*
+ * A write that fails leaves its run queued: peeking again gives the same
+ * frames, byte for byte, for the next connection to send.
+ */
+static void
+test_unconsumed_run_stays_unchanged(void **state)
+{
+	struct queue q;
+	struct queue_run a, b;
+	unsigned char copy[256];
+
+	(void)state;
+	queue_init(&q, 100, 1 << 20, OVERFLOW_DROP_OLDEST);
+	push_str(&q, "first", QUEUE_OK);
+	push_str(&q, "second", QUEUE_OK);
+	assert_true(queue_peek_run(&q, 1 << 20, &a));
+	assert_true(a.len <= sizeof(copy));
+	memcpy(copy, a.data, a.len);
+	assert_true(queue_peek_run(&q, 1 << 20, &b));
+	assert_int_equal(b.count, 2);
+	assert_int_equal(b.len, a.len);
+	assert_memory_equal(b.data, copy, a.len);
+	assert_int_equal(q.count, 2);
+	expect_head(&q, "first");
+	expect_head(&q, "second");
+	queue_free(&q);
+}
+
 /* A push that needs a fresh chunk while eviction frees the old ones. */
 static void
 test_eviction_across_chunks(void **state)
@@ -505,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_set_limits_evicts_and_counts),
 		cmocka_unit_test(test_runs_are_contiguous_and_bounded),
 		cmocka_unit_test(test_large_frames_and_chunks),
+		cmocka_unit_test(test_unconsumed_run_stays_unchanged),
 		cmocka_unit_test(test_eviction_across_chunks),
 		cmocka_unit_test(test_run_stops_at_chunk_end),
 		cmocka_unit_test(test_random_against_model),
