@@ -87,6 +87,36 @@ scheme_is(const char *text, size_t n, const char *want)
 	return strlen(want) == n && strncasecmp(text, want, n) == 0;
 }
 
+/*
+ * The checks both kinds of URL start with: a scheme, one of the two
+ * wanted, and nothing that needs percent-encoding.  Returns the scheme's
+ * length, or 0 with err set.
+ */
+static size_t
+check_scheme(const char *text, const char *a, const char *b, char *err,
+	     size_t errlen)
+{
+	size_t n = scheme_len(text);
+
+	if (n == 0) {
+		snprintf(err, errlen, "missing scheme (expected %s:// or %s://)",
+			 a, b);
+		return 0;
+	}
+	if (!scheme_is(text, n, a) && !scheme_is(text, n, b)) {
+		snprintf(err, errlen, "unsupported scheme '%.*s' "
+			 "(expected %s:// or %s://)",
+			 (int)(n > QUOTE_MAX ? QUOTE_MAX : n), text, a, b);
+		return 0;
+	}
+	if (has_bad_chars(text)) {
+		snprintf(err, errlen, "URL contains spaces or control "
+			 "characters (percent-encode them)");
+		return 0;
+	}
+	return n;
+}
+
 /* A DNS name or IPv4 address; percent-encoded names are not supported. */
 static bool
 valid_reg_name(const char *s, size_t n)
@@ -212,23 +242,8 @@ ws_url_parse(const char *text, struct ws_url *out, char *err, size_t errlen)
 			 "or wss://host/path)");
 		return -1;
 	}
-	n = scheme_len(text);
-	if (n == 0) {
-		snprintf(err, errlen, "missing scheme (expected ws:// or "
-			 "wss://)");
+	if ((n = check_scheme(text, "ws", "wss", err, errlen)) == 0)
 		return -1;
-	}
-	if (!scheme_is(text, n, "ws") && !scheme_is(text, n, "wss")) {
-		snprintf(err, errlen, "unsupported scheme '%.*s' "
-			 "(expected ws:// or wss://)",
-			 (int)(n > QUOTE_MAX ? QUOTE_MAX : n), text);
-		return -1;
-	}
-	if (has_bad_chars(text)) {
-		snprintf(err, errlen, "URL contains spaces or control "
-			 "characters (percent-encode them)");
-		return -1;
-	}
 	/* RFC 6455 3: fragment identifiers MUST NOT be used. */
 	if (strchr(text, '#') != NULL) {
 		snprintf(err, errlen, "fragments ('#...') are not allowed in "
@@ -473,27 +488,13 @@ redis_url_parse(const char *text, struct redis_url *out, char *err,
 		return -1;
 	}
 	n = scheme_len(text);
-	if (n == 0) {
-		snprintf(err, errlen, "missing scheme (expected redis:// or "
-			 "unix://)");
-		return -1;
-	}
-	if (scheme_is(text, n, "rediss")) {
+	if (n > 0 && scheme_is(text, n, "rediss")) {
 		snprintf(err, errlen, "TLS to Redis is not supported by "
 			 "hiredis 0.14");
 		return -1;
 	}
-	if (!scheme_is(text, n, "redis") && !scheme_is(text, n, "unix")) {
-		snprintf(err, errlen, "unsupported scheme '%.*s' "
-			 "(expected redis:// or unix://)",
-			 (int)(n > QUOTE_MAX ? QUOTE_MAX : n), text);
+	if ((n = check_scheme(text, "redis", "unix", err, errlen)) == 0)
 		return -1;
-	}
-	if (has_bad_chars(text)) {
-		snprintf(err, errlen, "URL contains spaces or control "
-			 "characters (percent-encode them)");
-		return -1;
-	}
 	if (scheme_is(text, n, "redis"))
 		rc = parse_redis_tcp(text + n + 3, out, err, errlen);
 	else
