@@ -342,7 +342,13 @@ connect_to(struct conn *c, const char *ip)
 	 * check (lws 4.1 takes all three from here).
 	 */
 	i.host = c->cfg->tls_server_name ? c->cfg->tls_server_name : u->host;
-	i.ssl_connection = tls_connect_flags(c->cfg);
+	/*
+	 * Never follow a redirect: the upgrade request carries the
+	 * configured headers (credentials), which are for this upstream
+	 * and nowhere else.  A 3xx fails the attempt instead.
+	 */
+	i.ssl_connection = tls_connect_flags(c->cfg) |
+			   LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 	if (c->cfg->tls_insecure && u->tls)
 		log_warnx("upstream: tls_insecure = yes: the certificate of %s "
 			  "is not checked", c->endpoint);
@@ -637,14 +643,48 @@ append_headers(struct conn *c, struct lws *wsi, void *in, size_t len)
 	return 0;
 }
 
+/*
+ * A header value the server chose, made fit for one log line: control
+ * characters and anything not ASCII become '?', so a hostile Location
+ * cannot forge log lines or break the terminal.
+ */
+static void
+printable_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t k = 0;
+
+	for (; src[k] != '\0' && k + 1 < dstlen; k++)
+		dst[k] = src[k] >= 0x20 && src[k] < 0x7f ? src[k] : '?';
+	dst[k] = '\0';
+}
+
 /* The upgrade got an HTTP answer other than 101: say which, and heed it. */
 static void
 describe_http_refusal(struct conn *c, struct lws *wsi, int status,
 		      char *why, size_t whylen)
 {
-	char ra[64];
+	char ra[64], raw[1024], loc[120];
 	uint64_t floor_ms = 0;
 
+	if (status >= 300 && status < 400) {
+		/* Redirects are never followed: see connect_to(). */
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_LOCATION) <= 0)
+			snprintf(why, whylen, "server answered HTTP %d "
+				 "(a redirect without Location), not followed",
+				 status);
+		else if (lws_hdr_copy(wsi, raw, sizeof(raw),
+				      WSI_TOKEN_HTTP_LOCATION) < 0)
+			snprintf(why, whylen, "server answered HTTP %d, "
+				 "redirect (Location over %zu bytes) not followed",
+				 status, sizeof(raw));
+		else {
+			/* Cut, if long: the log line needs the host, not all of it. */
+			printable_copy(loc, sizeof(loc), raw);
+			snprintf(why, whylen, "server answered HTTP %d, "
+				 "redirect to %s not followed", status, loc);
+		}
+		return;
+	}
 	if ((status == 429 || status == 503) &&
 	    lws_hdr_copy(wsi, ra, sizeof(ra), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
 		floor_ms = retry_after_ms(ra, time(NULL), RETRY_AFTER_CAP_MS);
@@ -737,6 +777,12 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 			     "upstream: connect to %s failed: %s", c->endpoint, why);
 		conn_event(c, EV_CONNECT_FAILED, why);
 		break;
+	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+		/*
+		 * Not reached with LCCSCF_HTTP_NO_FOLLOW_REDIRECT; should lws
+		 * ever offer to follow one anyway, the answer is no.
+		 */
+		return 1;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		log_info("upstream: connected to %s", c->endpoint);
 		conn_event(c, EV_ESTABLISHED, "handshake complete");

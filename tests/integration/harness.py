@@ -688,7 +688,7 @@ def daemon_read_everything(r, d):
     return all(row["tx_queue"] == 0 for row in redis_side)
 
 
-def start_listening_server(srv, what, script, extra_argv, detail=""):
+def start_listening_server(srv, what, script, extra_argv, detail="", host="127.0.0.1"):
     """Start one of our Python test servers (srv has ctx, name, port, out,
     log, starts) on srv.port, or a free port when None, and wait for its
     "listening" record.  A free port can be taken between choosing and
@@ -698,7 +698,7 @@ def start_listening_server(srv, what, script, extra_argv, detail=""):
         if not fixed:
             srv.port = free_port()
         srv.starts += 1
-        argv = [PYTHON, script, "--host", "127.0.0.1", "--port", str(srv.port),
+        argv = [PYTHON, script, "--host", host, "--port", str(srv.port),
                 "--out", srv.out] + list(extra_argv)
         srv.proc = srv.ctx.spawn("%s#%d" % (srv.name, srv.starts), argv)
         pid = srv.proc.pid
@@ -706,7 +706,7 @@ def start_listening_server(srv, what, script, extra_argv, detail=""):
                    or not srv.proc.alive(), 15,
                    "%s to listen on port %d" % (what, srv.port))
         if srv.proc.alive():
-            log("%s listening on 127.0.0.1:%d (pid %d)%s" % (srv.name, srv.port, pid, detail))
+            log("%s listening on %s:%d (pid %d)%s" % (srv.name, host, srv.port, pid, detail))
             return srv
         log("%s exited at start (status %s): %s" % (
             srv.name, srv.proc.p.returncode, tail(srv.ctx.stderr_path(srv.proc), 5)))
@@ -760,9 +760,10 @@ class WsServer:
     """The recorder WebSocket server (tests/servers/ws_recorder.py)."""
 
     def __init__(self, ctx, name="ws", port=None, pause_file=None, max_hex=None,
-                 cert=None, key=None, client_ca=None):
+                 cert=None, key=None, client_ca=None, host="127.0.0.1"):
         self.ctx = ctx
         self.name = name
+        self.host = host          # any loopback address: 127.0.0.2 is "another host"
         self.port = port
         self.pause_file = pause_file
         self.max_hex = max_hex
@@ -776,8 +777,9 @@ class WsServer:
         self.proc = None
         self.starts = 0
 
-    def url(self, path="/ingest", host="127.0.0.1"):
-        return "%s://%s:%d%s" % ("wss" if self.cert else "ws", host, self.port, path)
+    def url(self, path="/ingest", host=None):
+        return "%s://%s:%d%s" % ("wss" if self.cert else "ws", host or self.host,
+                                 self.port, path)
 
     def start(self):
         argv = []
@@ -789,7 +791,7 @@ class WsServer:
             argv += ["--pause-file", self.pause_file]
         if self.max_hex is not None:
             argv += ["--max-hex", str(self.max_hex)]
-        return start_listening_server(self, "the ws recorder", RECORDER, argv)
+        return start_listening_server(self, "the ws recorder", RECORDER, argv, host=self.host)
 
     def kill(self):
         self.proc.kill()
@@ -809,8 +811,10 @@ class FaultServer:
     misbehaves on purpose, per request, as its plan says (see that file)."""
 
     def __init__(self, ctx, name="faults", port=None, plan=(), default="record",
-                 hold_file=None, trigger=None):
+                 hold_file=None, trigger=None, cert=None, key=None):
         self.ctx = ctx
+        self.cert = cert          # with key: serve wss://
+        self.key = key
         self.name = name
         self.port = port
         self.plan = list(plan)
@@ -822,11 +826,13 @@ class FaultServer:
         self.proc = None
         self.starts = 0
 
-    def url(self, path="/ingest"):
-        return "ws://127.0.0.1:%d%s" % (self.port, path)
+    def url(self, path="/ingest", host="127.0.0.1"):
+        return "%s://%s:%d%s" % ("wss" if self.cert else "ws", host, self.port, path)
 
     def start(self):
         argv = ["--plan", ",".join(self.plan), "--default", self.default]
+        if self.cert:
+            argv += ["--cert", self.cert, "--key", self.key]
         if self.hold_file:
             argv += ["--hold-file", self.hold_file]
         if self.trigger is not None:

@@ -28,6 +28,10 @@ Each HTTP request (one per TCP connection) is given the next entry of
                       WebSocket); RA is the Retry-After header: a number of
                       seconds as given, or "date+N" for an HTTP-date N
                       seconds from now
+  redirect:STATUS[:LOCATION]
+                      answer the upgrade request with HTTP STATUS (a 3xx)
+                      and, if given, a Location header with LOCATION (which
+                      may contain colons; no commas)
   garbage             on the trigger message: write bytes that are no valid
                       frame (reserved opcode and RSV bits) to the transport
   oversize:BYTES      on the trigger: send one binary message of BYTES
@@ -47,6 +51,7 @@ the same clock in every process of the machine):
   {"ev": "tcp", "conn": "123-1", "peer": ["127.0.0.1", 50000]}   accepted
   {"ev": "request", "conn": "123-1", "path": "/ingest", "plan": "record"}
   {"ev": "refused", "conn": "123-1", "status": 503, "retry_after": "2"}
+  {"ev": "redirected", "conn": "123-1", "status": 301, "location": "..."}
   {"ev": "open", "conn": "123-1", "path": ..., "peer": [...], "plan": ...}
   {"ev": "ping", "conn": "123-1", "answered": false}
   {"ev": "msg", "conn": "123-1", "seq": 0, "type": "text", "len": 5,
@@ -61,6 +66,8 @@ the same clock in every process of the machine):
 none).  "conn" is "<server pid>-<n>", so connections stay distinct across
 restarts on the same port.
 
+--cert PEM --key PEM: serve wss:// (TLS) with that certificate.
+
 SIGTERM or SIGINT: stop listening, close what is open (1001), write
 "stopped", exit 0.
 """
@@ -73,6 +80,7 @@ import http
 import json
 import os
 import signal
+import ssl
 import struct
 import sys
 import time
@@ -139,6 +147,13 @@ class FaultProtocol(WebSocketServerProtocol):
         SERVER.write(ev="request", conn=self.conn, path=path, plan=self.plan)
         kind, _, arg = self.plan.partition(":")
         self.no_pong = kind in ("no-pong", "chatty-no-pong")
+        if kind == "redirect":
+            status, _, location = arg.partition(":")
+            headers = [("Location", location)] if location else []
+            SERVER.write(ev="redirected", conn=self.conn, status=int(status),
+                         location=location or None,
+                         authorization=request_headers.get("Authorization"))
+            return (http.HTTPStatus(int(status)), headers, b"moved\n")
         if kind != "http":
             return None
         status, _, ra = arg.partition(":")
@@ -261,6 +276,8 @@ async def main():
     ap.add_argument("--trigger", default="misbehave")
     ap.add_argument("--hold-file", default=None)
     ap.add_argument("--max-hex", type=int, default=4096)
+    ap.add_argument("--cert", default=None, help="serve wss:// with this certificate (PEM)")
+    ap.add_argument("--key", default=None, help="the certificate's private key (PEM)")
     args = ap.parse_args()
     SERVER = Server(args)
 
@@ -271,9 +288,13 @@ async def main():
 
     # ping_interval=None: the library sends no pings of its own, so a
     # no-pong server sends nothing at all.
+    tls = None
+    if args.cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.cert, args.key)
     async with websockets.serve(handler, args.host, args.port, create_protocol=FaultProtocol,
                                 max_size=None, max_queue=32, ping_interval=None,
-                                reuse_address=True):
+                                reuse_address=True, ssl=tls):
         SERVER.write(ev="listening", pid=os.getpid(), host=args.host, port=args.port)
         await stop
     SERVER.write(ev="stopped", pid=os.getpid())
