@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "wspushd/config.h"
 #include "wspushd/ini.h"
+#include "wspushd/safe_file.h"
 
 #include "config_internal.h"
 
@@ -741,10 +743,20 @@ validate(struct loader *ld)
 
 /* ---- entry points -------------------------------------------------- */
 
+/*
+ * The file is read whole, up to CONFIG_MAX, before any of it is parsed.
+ * A FIFO, a device or a file that never ends is refused at once, named,
+ * instead of blocking the start (or a SIGHUP reload) or filling the
+ * memory; see safe_file.h.
+ */
 static void
 read_file(struct loader *ld, const char *path)
 {
+	char err[SAFE_FILE_ERRLEN];
+	char *buf = NULL;
+	ssize_t len = -1;
 	FILE *fp;
+	int fd;
 
 	if (*path == '\0') {
 		fail(ld, "command line: --config: empty file name");
@@ -752,18 +764,42 @@ read_file(struct loader *ld, const char *path)
 	}
 	ld->cfg->path = xstrdup(path);
 	ld->path = ld->cfg->path;
-	fp = fopen(path, "re");
-	if (fp == NULL) {
-		fail(ld, "%s: cannot open: %s", path, strerror(errno));
+	fd = safe_file_open(path, SAFE_FILE_REGULAR, err, sizeof(err));
+	if (fd >= 0) {
+		buf = malloc(CONFIG_MAX + 1);
+		if (buf == NULL)
+			oom();
+		len = safe_file_read(fd, path, buf, CONFIG_MAX, err,
+				     sizeof(err));
+		close(fd);
+	}
+	if (len < 0) {
+		fail(ld, "command line: --config: %s", err);
 		/* Everything would be "missing"; that is not news. */
 		ld->unreadable = true;
-		return;
+		goto out;
+	}
+	fp = fmemopen(buf, (size_t)len, "r");
+	if (fp == NULL) {
+		fail(ld, "command line: --config: cannot read '%s': %s", path,
+		     strerror(errno));
+		ld->unreadable = true;
+		goto out;
 	}
 	/* Syntax errors are counted by the reader alone. */
 	if (ini_parse_stream(fp, path, on_ini, ld, ld->d) < 0 &&
 	    ld->errors == 0)
 		ld->errors++;
 	fclose(fp);
+out:
+	/*
+	 * The file may hold a password in a URL, or a header's token.  A
+	 * failed read says nothing of how much of buf it filled.
+	 */
+	if (buf != NULL) {
+		explicit_bzero(buf, len >= 0 ? (size_t)len : CONFIG_MAX + 1);
+		free(buf);
+	}
 }
 
 int

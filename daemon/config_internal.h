@@ -29,6 +29,7 @@
 #define DEFAULT_STATUS_KEY "wspushd:status"
 #define DEFAULT_STATUS_CHANNEL "wspushd:events"
 #define SECRET_MAX KIB(16)
+#define CONFIG_MAX MIB(4)	/* the -c file: real ones are a few KiB */
 #define REDIS_NAME_MAX 256
 #define SERVER_NAME_MAX 253
 #define ERRLEN 256

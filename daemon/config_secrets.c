@@ -3,15 +3,13 @@
  * readable regular files and directories, header values and the Redis
  * password from @PATH or $CREDENTIALS_DIRECTORY, never echoed back.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "wspushd/config.h"
+#include "wspushd/safe_file.h"
 
 #include "config_internal.h"
 
@@ -27,72 +25,21 @@ has_control(const char *s)
 }
 
 /*
- * What stat says a path is, for "'/etc/x' is a directory, not a file".
- * Devices, FIFOs and sockets are refused before they are opened:
- * opening one can block, or do something.
- */
-static const char *
-file_type(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISCHR(mode) || S_ISBLK(mode))
-		return "a device";
-	if (S_ISFIFO(mode))
-		return "a FIFO";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "something else";
-}
-
-/*
  * A file or directory that is needed later, when connecting: checked
  * now, so a typo shows at start (and under --check-config) instead of
- * at every reconnect.  Only stat and open; what is in it is the TLS
- * library's to judge.  Returns an open descriptor or -1 having said
- * why.
+ * at every reconnect.  Only opened, never read here: what is in it is
+ * the TLS library's to judge.  Returns an open descriptor or -1 having
+ * said why.
  */
 static int
 open_checked(struct loader *ld, const char *where, const char *path,
-	     bool dir)
+	     enum safe_file_kind kind)
 {
-	struct stat st;
-	int fd;
+	char err[SAFE_FILE_ERRLEN];
+	int fd = safe_file_open(path, kind, err, sizeof(err));
 
-	if (stat(path, &st) < 0) {
-		fail(ld, "%s: cannot read '%s': %s", where, path,
-		     strerror(errno));
-		return -1;
-	}
-	if (dir && !S_ISDIR(st.st_mode)) {
-		fail(ld, "%s: '%s' is not a directory", where, path);
-		return -1;
-	}
-	if (!dir && !S_ISREG(st.st_mode)) {
-		fail(ld, "%s: '%s' is %s, not a file", where, path,
-		     file_type(st.st_mode));
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-		  (dir ? O_DIRECTORY : 0));
-	/* Certificates are looked up by name in a CA directory. */
-	if (fd >= 0 && dir && access(path, X_OK) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0) {
-		fail(ld, "%s: cannot read '%s': %s", where, path,
-		     strerror(errno));
-		return -1;
-	}
-	/* Swapped for something else since the stat: say so too. */
-	if (fstat(fd, &st) < 0 || (dir ? !S_ISDIR(st.st_mode) :
-				    !S_ISREG(st.st_mode))) {
-		close(fd);
-		fail(ld, "%s: '%s' changed while it was being read", where,
-		     path);
-		return -1;
-	}
+	if (fd < 0)
+		fail(ld, "%s: %s", where, err);
 	return fd;
 }
 
@@ -110,7 +57,8 @@ set_path(struct loader *ld, struct config *cfg, const struct key_def *k,
 			     where);
 			return -1;
 		}
-		fd = open_checked(ld, where, value, k->kind == KIND_DIR);
+		fd = open_checked(ld, where, value, k->kind == KIND_DIR ?
+				  SAFE_FILE_DIRECTORY : SAFE_FILE_REGULAR);
 		if (fd < 0)
 			return -1;
 		close(fd);
@@ -137,9 +85,10 @@ read_secret(struct loader *ld, const char *where, const char *spec,
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	char *path = NULL, *buf = NULL, *value = NULL;
+	char err[SAFE_FILE_ERRLEN];
 	size_t len = 0, start = 0;
 	ssize_t n;
-	int fd;
+	int fd = -1;
 
 	if (*spec == '\0') {
 		fail(ld, "%s: empty file name", where);
@@ -164,30 +113,19 @@ read_secret(struct loader *ld, const char *where, const char *spec,
 		if (asprintf(&path, "%.*s/%s", (int)dlen, dir, spec) < 0)
 			oom();
 	}
-	fd = open_checked(ld, where, path, false);
+	fd = open_checked(ld, where, path, SAFE_FILE_REGULAR);
 	if (fd < 0)
 		goto out;
 	/* One byte more than allowed, to tell "too large" from "full". */
-	buf = malloc(SECRET_MAX + 2);
+	buf = malloc(SECRET_MAX + 1);
 	if (buf == NULL)
 		oom();
-	while (len <= SECRET_MAX) {
-		n = read(fd, buf + len, SECRET_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(ld, "%s: cannot read '%s': %s", where, path,
-			     strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > SECRET_MAX) {
-		fail(ld, "%s: '%s' is larger than 16KiB", where, path);
+	n = safe_file_read(fd, path, buf, SECRET_MAX, err, sizeof(err));
+	if (n < 0) {
+		fail(ld, "%s: %s", where, err);
 		goto out;
 	}
+	len = (size_t)n;
 	/* "\n" or "\r\n", as editors leave it. */
 	if (len > 0 && buf[len - 1] == '\n') {
 		len--;
@@ -227,7 +165,7 @@ read_secret(struct loader *ld, const char *where, const char *spec,
 		oom();
 out:
 	if (buf != NULL) {
-		explicit_bzero(buf, SECRET_MAX + 2);
+		explicit_bzero(buf, SECRET_MAX + 1);
 		free(buf);
 	}
 	if (fd >= 0)

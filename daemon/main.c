@@ -155,6 +155,7 @@ render_metrics(void *arg, char *buf, size_t len)
 
 	conn_snapshot(d->conn, &snap);
 	return metrics_render(&snap, redis_sub_state_name(d->redis),
+			      status_pub_write_errors(),
 			      (monotonic_ms() - d->started_ms) / 1000, buf, len);
 }
 

@@ -130,7 +130,8 @@ connection(struct out *o, const struct conn_snapshot *s)
 
 size_t
 metrics_render(const struct conn_snapshot *s, const char *redis_state,
-	       uint64_t uptime_s, char *buf, size_t len)
+	       uint64_t status_write_errors, uint64_t uptime_s, char *buf,
+	       size_t len)
 {
 	struct out o = { buf, len, 0 };
 	bool subscribed = redis_state != NULL &&
@@ -142,6 +143,9 @@ metrics_render(const struct conn_snapshot *s, const char *redis_state,
 	connection(&o, s);
 	gauge(&o, "wspushd_redis_subscribed",
 	      "1 while subscribed to the channels in Redis, else 0.", subscribed);
+	counter(&o, "wspushd_status_write_errors_total",
+		"Status writes ([status] key and channel) that Redis answered "
+		"with an error.", status_write_errors);
 	gauge(&o, "wspushd_uptime_seconds", "Seconds since wspushd started.",
 	      uptime_s);
 	family(&o, "wspushd_build_info", "gauge",

@@ -7,9 +7,45 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
+
 #include "wspushd/config.h"
+#include "wspushd/log.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/status_pub.h"
+
+/*
+ * What Redis answered to the status writes.  A reply can arrive after
+ * the status_pub that sent the command is gone: a reload that changes
+ * [status] replaces it, and at exit it is freed before the Redis
+ * connections, whose pending callbacks then run with a NULL reply.  So
+ * a command's privdata is one of these records, which live as long as
+ * the process, never the status_pub.  The count survives reloads too,
+ * as a Prometheus counter must.
+ */
+enum status_write {
+	WRITE_HSET,
+	WRITE_PEXPIRE,
+	WRITE_PUBLISH,
+	WRITE_COUNT,
+};
+
+/*
+ * One per command, so that an HSET Redis accepts does not re-arm the
+ * log of a PUBLISH it keeps refusing.
+ */
+struct write_log {
+	const char *command;
+	char target[260];		/* key or channel of the last one sent */
+	struct log_repeat refused;	/* Redis' error replies */
+};
+
+static struct write_log write_logs[WRITE_COUNT] = {
+	[WRITE_HSET] = { .command = "HSET" },
+	[WRITE_PEXPIRE] = { .command = "PEXPIRE" },
+	[WRITE_PUBLISH] = { .command = "PUBLISH" },
+};
+static uint64_t write_errors;
 
 struct status_pub {
 	lws_sorted_usec_list_t refresh;		/* first: lws_container_of */
@@ -20,6 +56,56 @@ struct status_pub {
 	void *arg;
 	char last_state[16];			/* last state published */
 };
+
+/*
+ * Redis refuses a write (an ACL without HSET, a read-only replica, OOM):
+ * say so once, with Redis' words, and count it; the relaying goes on.
+ * Without this the only sign is a status hash that never appears.
+ */
+static void
+on_write_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct write_log *w = privdata;
+	const redisReply *reply = r;
+
+	(void)ac;
+	/* NULL: the connection went first; redis_sub reports that itself. */
+	if (reply == NULL)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		write_errors++;
+		log_repeated(&w->refused, LOG_WARNING,
+			     "status: %s %s refused by Redis: %.*s", w->command,
+			     w->target, (int)reply->len, reply->str);
+		return;
+	}
+	if (w->refused.last[0] != '\0') {
+		log_repeat_reset(&w->refused, LOG_WARNING);
+		log_notice("status: %s %s accepted by Redis again", w->command,
+			   w->target);
+	}
+}
+
+static int
+send_write(struct status_pub *p, enum status_write kind, int argc,
+	   const char **argv, const size_t *lens)
+{
+	struct write_log *w = &write_logs[kind];
+
+	/*
+	 * Named at reply time by the last one sent: a reply comes long
+	 * before the next refresh, so it is this one, unless a reload
+	 * renamed the key while a reply was on its way.
+	 */
+	snprintf(w->target, sizeof(w->target), "%s", argv[1]);
+	return redis_sub_command(p->rs, on_write_reply, w, argc, argv, lens);
+}
+
+uint64_t
+status_pub_write_errors(void)
+{
+	return write_errors;
+}
 
 /* HSET with every field, then PEXPIRE: one round of writes. */
 static void
@@ -60,13 +146,13 @@ write_hash(struct status_pub *p, const struct conn_snapshot *s)
 	for (int i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	/* Redis down: nothing to do; the next change or refresh writes it. */
-	if (redis_sub_command(p->rs, NULL, NULL, n, argv, lens) < 0)
+	if (send_write(p, WRITE_HSET, n, argv, lens) < 0)
 		return;
 	argv[0] = "PEXPIRE";
 	argv[2] = ttl;
 	for (int i = 0; i < 3; i++)
 		lens[i] = strlen(argv[i]);
-	redis_sub_command(p->rs, NULL, NULL, 3, argv, lens);
+	send_write(p, WRITE_PEXPIRE, 3, argv, lens);
 }
 
 static void
@@ -85,7 +171,7 @@ publish_event(struct status_pub *p, const struct conn_snapshot *s,
 	argv[2] = msg;
 	for (int i = 0; i < 3; i++)
 		lens[i] = strlen(argv[i]);
-	if (redis_sub_command(p->rs, NULL, NULL, 3, argv, lens) == 0)
+	if (send_write(p, WRITE_PUBLISH, 3, argv, lens) == 0)
 		snprintf(p->last_state, sizeof(p->last_state), "%s", state);
 }
 

@@ -87,8 +87,9 @@ status_query(const struct config *cfg, FILE *out)
 		return 2;
 	r = command(c, 2, argv);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
-		fprintf(out, "no wspushd status in Redis under '%s' "
-			"(not running, or [status] key differs)\n", cfg->status_key);
+		fprintf(out, "no wspushd status in Redis under '%s' (not running, "
+			"[status] key differs, or Redis refuses its writes: see "
+			"its log)\n", cfg->status_key);
 		freeReplyObject(r);
 		redisFree(c);
 		return 2;

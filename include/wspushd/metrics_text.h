@@ -17,7 +17,8 @@
 /*
  * Render every metric family, each with its # HELP and # TYPE lines.
  * redis_state is the subscriber's state name (NULL counts as not
- * subscribed); uptime_s is the time since the daemon started.
+ * subscribed); status_write_errors counts the status writes Redis
+ * refused (status_pub.h); uptime_s is the time since the daemon started.
  *
  * Like snprintf: returns the length the whole text needs (without the
  * terminating NUL), writes at most len bytes including that NUL, and
@@ -26,6 +27,7 @@
  * a result >= len means it was cut.
  */
 size_t metrics_render(const struct conn_snapshot *s, const char *redis_state,
-		      uint64_t uptime_s, char *buf, size_t len);
+		      uint64_t status_write_errors, uint64_t uptime_s,
+		      char *buf, size_t len);
 
 #endif

@@ -4,9 +4,15 @@
  * while the daemon lives, and every state change published on
  * [status] channel.  Both go over the second Redis connection, never
  * the subscribed one.
+ *
+ * A write Redis answers with an error (an ACL without HSET, say) is
+ * logged once with Redis' words, then summarised, and counted; the
+ * daemon goes on relaying.
  */
 #ifndef WSPUSHD_STATUS_PUB_H
 #define WSPUSHD_STATUS_PUB_H
+
+#include <stdint.h>
 
 #include <libwebsockets.h>
 
@@ -21,9 +27,20 @@ struct status_pub *status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 				  const struct config *cfg,
 				  void (*snapshot)(void *arg, struct conn_snapshot *out),
 				  void *arg);
-void status_pub_free(struct status_pub *p);	/* before lws_context_destroy() */
+/*
+ * Before lws_context_destroy().  May come before the Redis connections
+ * are freed: replies still pending do not refer to p.
+ */
+void status_pub_free(struct status_pub *p);
 
 /* Something changed: write the hash, and publish if the state did. */
 void status_pub_update(struct status_pub *p);
+
+/*
+ * Status writes Redis refused since the process started, for /metrics.
+ * Kept outside any status_pub, so it survives reloads, and may be read
+ * at any time, with or without a status_pub.
+ */
+uint64_t status_pub_write_errors(void);
 
 #endif

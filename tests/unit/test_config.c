@@ -1807,14 +1807,17 @@ test_file_unreadable(void **state)
 	load(&r, "-c", "/nonexistent/wspushd.conf", NULL);
 	assert_int_equal(r.rc, -1);
 	/* One message, not a follow-up about the missing URL. */
-	assert_string_equal(r.text, "/nonexistent/wspushd.conf: cannot "
-			    "open: No such file or directory\n");
+	assert_string_equal(r.text, "command line: --config: cannot read "
+			    "'/nonexistent/wspushd.conf': No such file or "
+			    "directory\n");
 	run_free(&r);
 
 	load(&r, "-c", tmpdir, NULL);
 	assert_int_equal(r.rc, -1);
-	snprintf(want, sizeof(want), "$D: read error: Is a directory\n");
-	assert_true(strncmp(r.text, want, strlen(want)) == 0);
+	/* Refused before it is opened: one message, no follow-up. */
+	snprintf(want, sizeof(want), "command line: --config: '$D' is a "
+		 "directory, not a file\n");
+	assert_string_equal(r.text, want);
 	run_free(&r);
 }
 
@@ -2087,7 +2090,7 @@ test_tls_errors(void **state)
 		{ "upstream", "tls_ca_file = $D/ca.d/", "tls_ca_file: "
 		  "'$D/ca.d/' is a directory, not a file" },
 		{ "upstream", "tls_cert_file = /dev/null", "tls_cert_file: "
-		  "'/dev/null' is a device, not a file" },
+		  "'/dev/null' is a character device, not a file" },
 		{ "upstream", "tls_key_file = $D/fifo", "tls_key_file: "
 		  "'$D/fifo' is a FIFO, not a file" },
 		{ "upstream", "tls_key_file = $D/x\x01y", "tls_key_file: file "
@@ -2473,8 +2476,8 @@ test_secret_header_errors(void **state)
 		{ "upstream", "header = Authorization: @$D", "header: header "
 		  "'Authorization': '$D' is a directory, not a file" },
 		{ "upstream", "header = Authorization: @/dev/zero", "header: "
-		  "header 'Authorization': '/dev/zero' is a device, not a "
-		  "file" },
+		  "header 'Authorization': '/dev/zero' is a character "
+		  "device, not a file" },
 		{ "upstream", "header = Authorization: @$D/a\tb", "header: "
 		  "header 'Authorization': file name contains control "
 		  "characters" },
@@ -2581,7 +2584,7 @@ test_password_file_errors(void **state)
 		  "directory, not a file" },
 		/* Only regular files are read: a device could block. */
 		{ "redis", "password_file = /dev/zero", "password_file: "
-		  "'/dev/zero' is a device, not a file" },
+		  "'/dev/zero' is a character device, not a file" },
 		{ "upstream", "password_file = $D/none", "unknown key "
 		  "'password_file' in [upstream] (it belongs in [redis])" },
 	};
@@ -2783,8 +2786,9 @@ test_status_flag(void **state)
 	load(&r, "--status", "-c", "/nonexistent/wspushd.conf", NULL);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.action, CLI_STATUS);
-	assert_string_equal(r.text, "/nonexistent/wspushd.conf: cannot "
-			    "open: No such file or directory\n");
+	assert_string_equal(r.text, "command line: --config: cannot read "
+			    "'/nonexistent/wspushd.conf': No such file or "
+			    "directory\n");
 	run_free(&r);
 }
 

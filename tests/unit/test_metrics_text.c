@@ -76,6 +76,10 @@ static const char expected[] =
 	"# HELP wspushd_redis_subscribed 1 while subscribed to the channels in Redis, else 0.\n"
 	"# TYPE wspushd_redis_subscribed gauge\n"
 	"wspushd_redis_subscribed 1\n"
+	"# HELP wspushd_status_write_errors_total Status writes ([status] key "
+	"and channel) that Redis answered with an error.\n"
+	"# TYPE wspushd_status_write_errors_total counter\n"
+	"wspushd_status_write_errors_total 7\n"
 	"# HELP wspushd_uptime_seconds Seconds since wspushd started.\n"
 	"# TYPE wspushd_uptime_seconds gauge\n"
 	"wspushd_uptime_seconds 86461\n"
@@ -329,7 +333,7 @@ test_exact_output(void **state)
 	size_t n;
 
 	(void)state;
-	n = metrics_render(&s, "subscribed", 86461, buf, sizeof(buf));
+	n = metrics_render(&s, "subscribed", 7, 86461, buf, sizeof(buf));
 	assert_string_equal(buf, expected);
 	assert_int_equal(n, strlen(expected));
 }
@@ -342,12 +346,14 @@ test_not_subscribed_and_idle(void **state)
 
 	(void)state;
 	s.state = FSM_IDLE;
-	metrics_render(&s, "connecting", 5, buf, sizeof(buf));
+	metrics_render(&s, "connecting", 0, 5, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\nwspushd_redis_subscribed 0\n"));
+	/* No refusal yet: the counter is there, at 0, from the start. */
+	assert_non_null(strstr(buf, "\nwspushd_status_write_errors_total 0\n"));
 	assert_non_null(strstr(buf, "\nwspushd_connection_state 0\n"));
 	assert_non_null(strstr(buf, "\nwspushd_connection_state_info{state=\"idle\"} 1\n"));
 	assert_non_null(strstr(buf, "\nwspushd_connection_state_info{state=\"open\"} 0\n"));
-	metrics_render(&s, NULL, 5, buf, sizeof(buf));
+	metrics_render(&s, NULL, 0, 5, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\nwspushd_redis_subscribed 0\n"));
 }
 
@@ -361,10 +367,10 @@ test_truncation(void **state)
 
 	(void)state;
 	assert_non_null(buf);
-	assert_int_equal(metrics_render(&s, "subscribed", 86461, NULL, 0), full);
+	assert_int_equal(metrics_render(&s, "subscribed", 7, 86461, NULL, 0), full);
 	for (size_t len = 0; len <= full + 2; len++) {
 		memset(buf, 'Z', full + 64);
-		n = metrics_render(&s, "subscribed", 86461, buf, len);
+		n = metrics_render(&s, "subscribed", 7, 86461, buf, len);
 		assert_int_equal(n, full);
 		for (size_t k = len; k < full + 64; k++)
 			assert_int_equal(buf[k], 'Z');
@@ -391,9 +397,12 @@ test_largest_numbers(void **state)
 	s.stats.dropped_oversize = s.stats.dropped_invalid = UINT64_MAX;
 	s.queued = SIZE_MAX;
 	s.state = FSM_CLOSING;
-	n = metrics_render(&s, "subscribed", UINT64_MAX, buf, sizeof(buf));
+	n = metrics_render(&s, "subscribed", UINT64_MAX, UINT64_MAX,
+			   buf, sizeof(buf));
 	assert_true(n < sizeof(buf));
 	assert_non_null(strstr(buf, "\nwspushd_messages_sent_total 18446744073709551615\n"));
+	assert_non_null(strstr(buf, "\nwspushd_status_write_errors_total "
+			       "18446744073709551615\n"));
 	assert_true(exposition_valid(&c, buf));
 }
 
@@ -408,14 +417,16 @@ test_every_line_valid(void **state)
 		"wspushd_messages_dropped_total", "wspushd_queue_messages",
 		"wspushd_connection_attempts_total", "wspushd_connections_total",
 		"wspushd_connection_state", "wspushd_connection_state_info",
-		"wspushd_redis_subscribed", "wspushd_uptime_seconds",
+		"wspushd_redis_subscribed", "wspushd_status_write_errors_total",
+		"wspushd_uptime_seconds",
 		"wspushd_build_info",
 	};
 
 	(void)state;
 	for (int st = 0; st < FSM_STATE_COUNT; st++) {
 		s.state = st;
-		metrics_render(&s, st % 2 ? "subscribed" : "down", 0, buf, sizeof(buf));
+		metrics_render(&s, st % 2 ? "subscribed" : "down", (uint64_t)st,
+			       0, buf, sizeof(buf));
 		if (!exposition_valid(&c, buf))
 			fail_msg("state %d: %s", st, c.why);
 	}
