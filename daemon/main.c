@@ -15,6 +15,7 @@
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
+#include "wspushd/fdlimit.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/log.h"
 #include "wspushd/metrics.h"
@@ -315,6 +316,25 @@ on_signal(void *arg, int signo)
 	}
 }
 
+/*
+ * The soft RLIMIT_NOFILE up to the hard one: the kernel's default soft
+ * 1024 (systemd's too) is an old select() guard; we use none.  Before
+ * the loop: lws sizes its descriptor table from the limit it sees.
+ */
+static void
+raise_fd_limit(void)
+{
+	uint64_t was = 0, now = 0;
+	int rc = fdlimit_raise(&was, &now);
+
+	if (rc < 0)
+		log_debug("descriptor limit (RLIMIT_NOFILE) stays %llu: %s",
+			  (unsigned long long)was, strerror(-rc));
+	else
+		log_debug("descriptor limit (RLIMIT_NOFILE): %llu, was %llu",
+			  (unsigned long long)now, (unsigned long long)was);
+}
+
 static int
 create_loop(struct daemon *d)
 {
@@ -360,6 +380,7 @@ run(struct daemon *d)
 		log_warn("cannot block signals");
 		return WSPUSHD_EX_SOFTWARE;
 	}
+	raise_fd_limit();
 	if (create_loop(d) < 0)
 		return WSPUSHD_EX_SOFTWARE;
 	d->signals = signals_watch(d->vh, on_signal, d);

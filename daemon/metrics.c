@@ -1,17 +1,20 @@
 /*
  * metrics.c - see metrics.h.
  *
+ * The listening socket is ours (listener.h), not lws': lws 4.1.6's
+ * listener spins at 100% CPU when accept() fails with EMFILE.  Each
+ * accepted connection is handed to lws' HTTP server on a vhost that
+ * does not listen, exactly as lws' own listener would have done it.
+ *
  * Ownership: the caller owns struct metrics until metrics_free(), the
  * vhost after that.  lws_vhost_destroy() only starts the end: lws still
  * calls us back for the connections it closes, and frees the vhost
- * later (in lws 4.1.6 only inside lws_context_destroy(), since its
- * listening socket stays bound to it until then).  The vhost's finalize
- * callback is the one moment nothing can call us any more, so that is
- * where the struct is freed.
+ * later.  The vhost's finalize callback is the one moment nothing can
+ * call us any more, so that is where the struct is freed.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +24,11 @@
 
 #include <libwebsockets.h>
 
+#include "wspushd/listener.h"
 #include "wspushd/log.h"
 #include "wspushd/metrics.h"
 #include "wspushd/metrics_text.h"
+#include "wspushd/watch.h"
 
 #define METRICS_PROTOCOL_NAME "wspushd-metrics"
 #define METRICS_PATH "/metrics"
@@ -40,11 +45,11 @@
 
 struct metrics {
 	struct lws_vhost *vh;		/* NULL once lws freed it */
+	struct listener *listener;	/* NULL after metrics_free */
 	size_t (*render)(void *arg, char *buf, size_t len);	/* NULL after metrics_free */
 	void *arg;
 	unsigned clients;		/* connections open now */
 	bool released;			/* metrics_free() ran: the vhost owns us */
-	char host[INET6_ADDRSTRLEN];	/* lws keeps a pointer to it */
 	char where[INET6_ADDRSTRLEN + 8];	/* "127.0.0.1:9477", "[::1]:9477" */
 	struct log_repeat refused_log;
 };
@@ -65,9 +70,14 @@ struct session {
 static int metrics_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			    void *user, void *in, size_t len);
 
+/*
+ * The first is what lws gives accepted connections (and the vhost-wide
+ * callbacks); the listening socket is a watch on this vhost.
+ */
 static const struct lws_protocols protocols[] = {
 	{ METRICS_PROTOCOL_NAME, metrics_callback, sizeof(struct session), 0, 0,
 	  NULL, 0 },
+	{ WATCH_PROTOCOL_NAME, watch_protocol_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -214,7 +224,7 @@ write_body(struct lws *wsi, struct session *ss)
 static int
 admit(struct metrics *m)
 {
-	if (m == NULL || m->render == NULL)
+	if (m->render == NULL)
 		return 1;
 	if (m->clients < METRICS_MAX_CLIENTS)
 		return 0;
@@ -222,6 +232,32 @@ admit(struct metrics *m)
 		     "metrics: %u connections open on %s, refusing another",
 		     m->clients, m->where);
 	return 1;
+}
+
+/* From the listener: fd is ours, to serve or to close. */
+static void
+accepted(void *arg, int fd)
+{
+	struct metrics *m = arg;
+	lws_sock_file_fd_type desc;
+	int one = 1;
+
+	if (admit(m)) {
+		close(fd);
+		return;
+	}
+	/* As lws' listener did: headers and body go out without delay. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	desc.sockfd = fd;
+	/*
+	 * What lws' own listener does with a connection it accepted, minus
+	 * TLS.  On failure lws has closed fd and logged why.
+	 */
+	if (lws_adopt_descriptor_vhost(m->vh, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP,
+				       desc, NULL, NULL) == NULL)
+		log_repeated(&m->refused_log, LOG_WARNING,
+			     "metrics: libwebsockets could not take a connection "
+			     "on %s", m->where);
 }
 
 /*
@@ -245,6 +281,8 @@ client_gone(struct metrics *m, struct lws *wsi)
 		return;
 	lws_set_opaque_user_data(wsi, NULL);
 	m->clients--;
+	/* Its descriptor is free now: worth accepting again if we were out. */
+	listener_room(m->listener);
 }
 
 static int
@@ -255,8 +293,6 @@ metrics_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct session *ss = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-		return admit(m);
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
 		client_opened(m, wsi);
 		break;
@@ -275,7 +311,7 @@ metrics_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		drop_body(ss);
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
-		/* The definitive end of a connection (or of the listener). */
+		/* The definitive end of a connection. */
 		drop_body(ss);
 		client_gone(m, wsi);
 		break;
@@ -319,42 +355,16 @@ parse_addr(const char *host, uint16_t port, union addr *a)
 	return 0;
 }
 
-/* lws says only that it failed; a bind of our own says why. */
-static const char *
-why_not(const union addr *a, socklen_t alen)
-{
-	int fd, one = 1, e = 0;
-
-	fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return strerror(errno);
-	/* As lws does, so a port in TIME_WAIT is not reported as taken. */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, &a->sa, alen) < 0)
-		e = errno;
-	close(fd);
-	return e != 0 ? strerror(e) : "libwebsockets could not set up the listener";
-}
-
 static struct lws_vhost *
-create_vhost(struct lws_context *ctx, struct metrics *m, uint16_t port,
-	     bool v4)
+create_vhost(struct lws_context *ctx, struct metrics *m)
 {
 	struct lws_context_creation_info info;
 
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "metrics";
-	info.iface = m->host;
-	info.port = port;
+	/* A server that listens through us: see listener.h. */
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;
-	/*
-	 * Without DISABLE_IPV6, lws 4.1 makes an IPv6 socket and, given an
-	 * IPv4 address, binds it to the IPv6 wildcard: every interface.
-	 * FAIL_UPON_UNABLE_TO_BIND: no vhost without its listener (4.1.6
-	 * fails a taken port without it too, but only this flag promises).
-	 */
-	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
-		       (v4 ? LWS_SERVER_OPTION_DISABLE_IPV6 : 0);
 	info.timeout_secs = METRICS_TIMEOUT_S;
 	info.timeout_secs_ah_idle = METRICS_TIMEOUT_S;
 	info.keepalive_timeout = METRICS_TIMEOUT_S;
@@ -386,13 +396,22 @@ metrics_new(struct lws_context *ctx, const char *host, uint16_t port,
 	}
 	m->render = render;
 	m->arg = arg;
-	snprintf(m->host, sizeof(m->host), "%s", host);
 	snprintf(m->where, sizeof(m->where), v4 ? "%s:%u" : "[%s]:%u", host, port);
-	m->vh = create_vhost(ctx, m, port, v4);
+	m->vh = create_vhost(ctx, m);
 	if (m->vh == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: %s", m->where,
-			 why_not(&a, alen));
+		snprintf(err, errlen, "cannot listen on %s: libwebsockets could "
+			 "not set up the server", m->where);
 		free(m);
+		return NULL;
+	}
+	/*
+	 * Bound exactly as given: an IPv4 address never becomes the IPv6
+	 * wildcard (lws' own listener did that without DISABLE_IPV6).
+	 */
+	m->listener = listener_new(ctx, m->vh, &a.sa, alen, "metrics", m->where,
+				   METRICS_FD_RESERVE, accepted, m, err, errlen);
+	if (m->listener == NULL) {
+		metrics_free(m);
 		return NULL;
 	}
 	log_info("metrics: serving http://%s%s", m->where, METRICS_PATH);
@@ -407,6 +426,8 @@ metrics_free(struct metrics *m)
 	m->render = NULL;
 	m->arg = NULL;
 	m->released = true;
+	listener_free(m->listener);
+	m->listener = NULL;
 	if (m->vh == NULL) {
 		free(m);	/* lws already freed the vhost */
 		return;

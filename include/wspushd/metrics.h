@@ -2,7 +2,8 @@
  * metrics.h - the counters over plain HTTP, for Prometheus, served from
  * the one event loop.
  *
- * A vhost of its own listens on the configured address:
+ * A listening socket of our own (listener.h) on the configured address
+ * hands each connection to lws' HTTP server, on a vhost of its own:
  * GET (or HEAD) /metrics answers 200 with the text the render callback
  * gives, as "text/plain; version=0.0.4"; any other path is 404, any
  * other method 405; a request to upgrade (WebSocket, h2c) is hung up
@@ -11,6 +12,11 @@
  * that sends nothing, or too slowly, or keeps an idle keep-alive
  * connection, is closed by lws' timeouts after a few seconds, so no
  * client can hold the loop or pile up descriptors.
+ *
+ * Nor can clients take the descriptors the daemon's own connections
+ * need: a connection that would leave fewer than METRICS_FD_RESERVE
+ * below RLIMIT_NOFILE is closed on accept, and when none is left at all
+ * the listener waits, without spinning, for one to be freed.
  */
 #ifndef WSPUSHD_METRICS_H
 #define WSPUSHD_METRICS_H
@@ -24,6 +30,17 @@ struct metrics;
 
 /* Connections served at once; a scraper needs one. */
 #define METRICS_MAX_CLIENTS 8
+
+/*
+ * Descriptors a metrics client never takes.  While the upstream and
+ * Redis are connected they hold theirs already; on top of those the
+ * daemon may need, at once: the upstream's FIN-wait dup, a c-ares query
+ * socket, a file read on reload (configuration, secrets, TLS
+ * certificates), and a connection that was down coming back.  Should
+ * more be missing, it is for seconds: metrics clients are closed by the
+ * timeouts above, and the connections retry.
+ */
+#define METRICS_FD_RESERVE 4
 
 /*
  * render(arg, buf, len) runs on the loop for every GET and HEAD of
@@ -45,12 +62,12 @@ struct metrics *metrics_new(struct lws_context *ctx, const char *host,
 
 /*
  * Stop serving: render is not called again, so arg may go away right
- * after, and new connections are closed as they arrive.  Call it before
- * lws_context_destroy(), which closes what is left.  NULL is a no-op.
+ * after, and connections still open are closed.  The listening socket
+ * is closed on lws' next turn.  Call it before lws_context_destroy(),
+ * which closes what is left.  NULL is a no-op.
  *
- * lws 4.1.6 closes the listening socket only in lws_context_destroy(),
- * not when the vhost is destroyed, so until then the address cannot be
- * listened on again: a changed address applies at the next start.
+ * The daemon applies a changed address at the next start, not on
+ * SIGHUP (main.c).
  */
 void metrics_free(struct metrics *m);
 
