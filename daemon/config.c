@@ -96,6 +96,9 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[RD_BACKOFF_MAX] = { "redis", "backoff_max", NULL, KIND_DURATION,
 			     false, OFF(redis_backoff_max_ms), MS(1),
 			     HOURS(1) },
+	[RD_BACKOFF_RESET] = { "redis", "backoff_reset", NULL, KIND_DURATION,
+			       false, OFF(redis_backoff_reset_ms), 0,
+			       HOURS(1) },
 	[RD_PING_INTERVAL] = { "redis", "ping_interval", NULL, KIND_DURATION,
 			       false, OFF(redis_ping_interval_ms), 0,
 			       HOURS(1) },
@@ -288,6 +291,7 @@ config_init(struct config *cfg)
 	cfg->redis_connect_timeout_ms = SECS(3);
 	cfg->redis_backoff_min_ms = MS(250);
 	cfg->redis_backoff_max_ms = SECS(30);
+	cfg->redis_backoff_reset_ms = SECS(10);
 	cfg->redis_ping_interval_ms = SECS(10);
 	cfg->redis_ping_timeout_ms = SECS(5);
 	cfg->queue_max_messages = 100000;

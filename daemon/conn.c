@@ -643,21 +643,6 @@ append_headers(struct conn *c, struct lws *wsi, void *in, size_t len)
 	return 0;
 }
 
-/*
- * A header value the server chose, made fit for one log line: control
- * characters and anything not ASCII become '?', so a hostile Location
- * cannot forge log lines or break the terminal.
- */
-static void
-printable_copy(char *dst, size_t dstlen, const char *src)
-{
-	size_t k = 0;
-
-	for (; src[k] != '\0' && k + 1 < dstlen; k++)
-		dst[k] = src[k] >= 0x20 && src[k] < 0x7f ? src[k] : '?';
-	dst[k] = '\0';
-}
-
 /* The upgrade got an HTTP answer other than 101: say which, and heed it. */
 static void
 describe_http_refusal(struct conn *c, struct lws *wsi, int status,
@@ -679,7 +664,7 @@ describe_http_refusal(struct conn *c, struct lws *wsi, int status,
 				 status, sizeof(raw));
 		else {
 			/* Cut, if long: the log line needs the host, not all of it. */
-			printable_copy(loc, sizeof(loc), raw);
+			log_printable(loc, sizeof(loc), raw, strlen(raw));
 			snprintf(why, whylen, "server answered HTTP %d, "
 				 "redirect to %s not followed", status, loc);
 		}
@@ -919,6 +904,22 @@ conn_submit(struct conn *c, const void *data, size_t len)
 	}
 	if (c->fsm.state == FSM_OPEN && !c->close_pending && c->wsi != NULL)
 		lws_callback_on_writable(c->wsi);
+}
+
+void
+conn_drop_oversize(struct conn *c, const char *channel, size_t channel_len,
+		   uint64_t len)
+{
+	char name[64], why[160];
+
+	c->stats.received++;
+	if (channel != NULL)
+		log_printable(name, sizeof(name), channel, channel_len);
+	snprintf(why, sizeof(why), "%llu bytes on '%s', over max_message_size "
+		 "(%zu bytes)", (unsigned long long)len,
+		 channel != NULL ? name : "(a name over the limit)",
+		 c->cfg->max_message_bytes);
+	count_drop(c, &c->stats.dropped_oversize, 1, why);
 }
 
 /* ---- life cycle ------------------------------------------------------ */

@@ -156,3 +156,16 @@ log_repeat_reset(struct log_repeat *r, int prio)
 	r->last[0] = '\0';
 	r->repeats = 0;
 }
+
+char *
+log_printable(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t k = 0;
+
+	if (dstlen == 0)
+		return dst;
+	for (; k < srclen && k + 1 < dstlen; k++)
+		dst[k] = src[k] >= 0x20 && src[k] < 0x7f ? src[k] : '?';
+	dst[k] = '\0';
+	return dst;
+}

@@ -190,11 +190,14 @@ on_redis_change(void *arg, bool subscribed)
 }
 
 static void
-on_redis_message(void *arg, const char *data, size_t len)
+on_redis_message(void *arg, const struct redis_message *m)
 {
 	struct daemon *d = arg;
 
-	conn_submit(d->conn, data, len);
+	if (m->data != NULL)
+		conn_submit(d->conn, m->data, m->len);
+	else
+		conn_drop_oversize(d->conn, m->channel, m->channel_len, m->len);
 }
 
 static void

@@ -5,6 +5,10 @@
  * onDisconnect, then redisFree(), which would close the descriptor; the
  * hook takes the number away from hiredis first, because lws owns it and
  * closes it when the watch ends.
+ *
+ * Every byte from Redis passes the RESP guard (resp_guard.h) before
+ * hiredis' reader sees it, so what the reader buffers is bounded by
+ * max_message_size, whatever the peer announces.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,19 +18,49 @@
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 
 #include "wspushd/config.h"
 #include "wspushd/log.h"
 #include "wspushd/redis_link.h"
+#include "wspushd/resp_guard.h"
 #include "wspushd/sockopt.h"
 #include "wspushd/watch.h"
 
 struct redis_link {
 	redisAsyncContext *ac;
 	struct watch *watch;
-	void (*on_hangup)(redisAsyncContext *);
+	void (*on_fail)(redisAsyncContext *, const char *);
 	bool *alive;		/* cleared if the context is freed in a callback */
+	struct resp_guard guard;
+	uint64_t skipped;	/* length of the bulk string a nil stands for */
 };
+
+/*
+ * Bulk bytes one reply may carry beyond the largest message: channel and
+ * pattern names.
+ */
+#define REPLY_SLACK (64 * 1024)
+/* Status, error and integer lines: Redis' longest are a few hundred bytes. */
+#define LINE_MAX_BYTES (64 * 1024)
+/* Elements in one reply: a message is 3 or 4, a command's reply a few. */
+#define REPLY_ELEMENTS 1024
+#define REPLY_DEPTH 4
+/*
+ * The reader's buffer is given back once it is empty and this large:
+ * after a big message, memory returns at once, not at the next one.
+ */
+#define SHRINK_BYTES (1024 * 1024)
+
+static void
+limits_for(const struct config *cfg, struct resp_limits *lim)
+{
+	lim->max_bulk = cfg->max_message_bytes;
+	lim->max_reply = (uint64_t)cfg->max_message_bytes + REPLY_SLACK;
+	lim->max_line = LINE_MAX_BYTES;
+	lim->max_elements = REPLY_ELEMENTS;
+	lim->max_depth = REPLY_DEPTH;
+}
 
 static void
 hook_add_read(void *p)
@@ -91,17 +125,93 @@ hook_cleanup(void *p)
 void redisProcessCallbacks(redisAsyncContext *ac);
 #endif
 
+/*
+ * One read's worth of feeding.  A reply callback may free the context,
+ * and the link with it; hook_cleanup() then clears `alive`, which lives
+ * here, on the reader's stack, so it can still be looked at.
+ */
+struct feed {
+	struct redis_link *l;
+	bool alive;
+};
+
+/* Bytes the guard lets through go to the reader, and replies to hiredis. */
+static int
+guard_pass(void *arg, const char *data, size_t len)
+{
+	struct feed *f = arg;
+	redisAsyncContext *ac = f->l->ac;
+
+	for (size_t off = 0; off < len && f->alive; off += FEED_BYTES) {
+		size_t n = len - off < FEED_BYTES ? len - off : FEED_BYTES;
+
+		if (redisReaderFeed(ac->c.reader, data + off, n) != REDIS_OK) {
+			/* Out of memory: hiredis' own read reports it. */
+			redisAsyncHandleRead(ac);
+			return 1;
+		}
+		redisProcessCallbacks(ac);
+	}
+	return f->alive ? 0 : 1;
+}
+
+static int
+guard_skipping(void *arg, uint64_t len)
+{
+	struct feed *f = arg;
+
+	f->l->skipped = len;
+	return 0;
+}
+
+static int
+guard_done(void *arg)
+{
+	struct feed *f = arg;
+
+	f->l->skipped = 0;
+	return 0;
+}
+
+static const struct resp_guard_sink guard_sink = {
+	.pass = guard_pass,
+	.skipping = guard_skipping,
+	.done = guard_done,
+};
+
+/* Give a big, empty reader buffer back now (hiredis would at the next read). */
+static void
+shrink_reader(redisReader *r)
+{
+	if (r->pos == r->len && sdsAllocSize(r->buf) > SHRINK_BYTES) {
+		sds empty = sdsempty();
+
+		if (empty == NULL)
+			return;
+		sdsfree(r->buf);
+		r->buf = empty;
+		r->pos = 0;
+		r->len = 0;
+	}
+}
+
 static void
 link_readable(void *arg)
 {
 	static char buf[READ_BYTES];
 	struct redis_link *l = arg;
 	redisAsyncContext *ac = l->ac;
-	bool alive = true;
+	char why[sizeof(l->guard.error) + 32];
+	struct feed f = { l, true };
 	ssize_t n;
 
 	if (!(ac->c.flags & REDIS_CONNECTED)) {
-		redisAsyncHandleRead(ac);
+		/*
+		 * Finish the connect (or learn it failed), but read nothing:
+		 * hiredis' own read would bypass the guard.  Whatever is there
+		 * is read on the next turn.  The context may be gone after.
+		 */
+		redisAsyncHandleWrite(ac);
 		return;
 	}
 	n = read(ac->c.fd, buf, sizeof(buf));
@@ -111,21 +221,52 @@ link_readable(void *arg)
 		redisAsyncHandleRead(ac);
 		return;
 	}
-	/* A callback may free the context; hook_cleanup() then says so. */
-	l->alive = &alive;
-	for (size_t off = 0; off < (size_t)n && alive; off += FEED_BYTES) {
-		size_t len = (size_t)n - off < FEED_BYTES ?
-			     (size_t)n - off : FEED_BYTES;
-
-		if (redisReaderFeed(ac->c.reader, buf + off, len) != REDIS_OK) {
-			l->alive = NULL;
-			redisAsyncHandleRead(ac);
-			return;
-		}
-		redisProcessCallbacks(ac);
-	}
-	if (alive)
+	l->alive = &f.alive;
+	switch (resp_guard_feed(&l->guard, buf, (size_t)n, &guard_sink, &f)) {
+	case RESP_GUARD_OK:
 		l->alive = NULL;
+		shrink_reader(ac->c.reader);
+		break;
+	case RESP_GUARD_STOPPED:
+		/* The context may be gone: touch nothing that was its. */
+		if (f.alive)
+			l->alive = NULL;
+		break;
+	case RESP_GUARD_ERROR:
+		l->alive = NULL;
+		snprintf(why, sizeof(why), "protocol error: %s", l->guard.error);
+		/* Stop reading; the owner frees the context. */
+		watch_want_read(l->watch, false);
+		l->on_fail(ac, why);
+		break;
+	}
+}
+
+void
+redis_link_read(redisAsyncContext *ac)
+{
+	if (ac != NULL && ac->ev.data != NULL)
+		link_readable(ac->ev.data);
+}
+
+uint64_t
+redis_link_skipped(const redisAsyncContext *ac)
+{
+	const struct redis_link *l = ac->ev.data;
+
+	return l != NULL ? l->skipped : 0;
+}
+
+void
+redis_link_set_limits(redisAsyncContext *ac, const struct config *cfg)
+{
+	struct redis_link *l = ac != NULL ? ac->ev.data : NULL;
+	struct resp_limits lim;
+
+	if (l == NULL)
+		return;
+	limits_for(cfg, &lim);
+	resp_guard_set_limits(&l->guard, &lim);
 }
 
 static void
@@ -143,7 +284,7 @@ link_closed(void *arg)
 
 	/* The number is gone already; hiredis must not close it again. */
 	l->ac->c.fd = -1;
-	l->on_hangup(l->ac);
+	l->on_fail(l->ac, "connection closed");
 }
 
 static const struct watch_ops link_ops = {
@@ -154,10 +295,12 @@ static const struct watch_ops link_ops = {
 
 redisAsyncContext *
 redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
-		   const char *address, void (*on_hangup)(redisAsyncContext *),
+		   const char *address,
+		   void (*on_fail)(redisAsyncContext *, const char *),
 		   char *err, size_t errlen)
 {
 	const struct redis_url *u = &cfg->redis;
+	struct resp_limits lim;
 	struct redis_link *l;
 	redisAsyncContext *ac;
 
@@ -188,7 +331,9 @@ redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
 		return NULL;
 	}
 	l->ac = ac;
-	l->on_hangup = on_hangup;
+	l->on_fail = on_fail;
+	limits_for(cfg, &lim);
+	resp_guard_init(&l->guard, &lim);
 	/*
 	 * hiredis frees its reader's buffer whenever it is empty and has
 	 * over 16 KiB spare: once per large message.  Allow a megabyte, so

@@ -60,10 +60,17 @@ struct redis_sub {
 	char address[46];		/* the host's address, once resolved */
 	bool pong_armed;		/* a PING awaits its answer */
 	size_t awaiting;		/* subscription confirmations still due */
+	/*
+	 * Failed attempts since the subscription was last healthy for
+	 * [redis] backoff_reset: a Redis that confirms SUBSCRIBE and then
+	 * fails at once must not reset the backoff every time.
+	 */
 	uint32_t failures;
 	struct rng rng;
 	lws_sorted_usec_list_t retry_sul, timeout_sul, ping_sul, pong_sul;
-	struct log_repeat err_log;
+	lws_sorted_usec_list_t stable_sul;
+	struct log_repeat err_log;	/* why attempts fail */
+	struct log_repeat sub_log;	/* "subscribed", while flapping */
 	char endpoint[300];		/* redacted, for logs */
 	void (*observer)(void *, bool);
 	void *observer_arg;
@@ -76,7 +83,8 @@ set_state(struct redis_sub *rs, enum rs_state s, const char *why)
 {
 	if (rs->state == s)
 		return;
-	log_msg(rs->failures > 0 && s != RS_SUBSCRIBED ? LOG_DEBUG : LOG_INFO,
+	/* While Redis keeps failing, the cycle is the same every time. */
+	log_msg(rs->failures > 0 ? LOG_DEBUG : LOG_INFO,
 		"redis: %s -> %s (%s)", rs_state_names[rs->state],
 		rs_state_names[s], why);
 	rs->state = s;
@@ -89,7 +97,7 @@ static void went_down(struct redis_sub *rs, const char *why);
 static void free_probe(struct redis_sub *rs);
 static void cancel_query(struct redis_sub *rs);
 static void stop_liveness(struct redis_sub *rs);
-static void on_hangup(redisAsyncContext *ac);
+static void on_link_failed(redisAsyncContext *ac, const char *why);
 static int send_auth(struct redis_sub *rs, redisAsyncContext *ac);
 static void on_auth_reply(redisAsyncContext *ac, void *r, void *privdata);
 
@@ -111,18 +119,20 @@ went_down(struct redis_sub *rs, const char *why)
 	uint64_t ms;
 
 	lws_sul_cancel(&rs->timeout_sul);
+	lws_sul_cancel(&rs->stable_sul);
 	stop_liveness(rs);
 	cancel_query(rs);
 	if (rs->state == RS_STOPPED)
 		return;
 	log_repeated(&rs->err_log, LOG_WARNING, "redis: %s: %s", rs->endpoint, why);
-	set_state(rs, RS_DOWN, why);
 	if (rs->failures < UINT32_MAX)
 		rs->failures++;
+	set_state(rs, RS_DOWN, why);
 	ms = backoff_delay_ms(rs->cfg->redis_backoff_min_ms,
 			      rs->cfg->redis_backoff_max_ms, rs->failures,
 			      rng_next(&rs->rng));
-	log_debug("redis: next attempt in %llums", (unsigned long long)ms);
+	log_debug("redis: next attempt in %llums (failure %u)",
+		  (unsigned long long)ms, rs->failures);
 	lws_sul_schedule(rs->ctx, 0, &rs->retry_sul, retry_fired,
 			 (lws_usec_t)ms * LWS_US_PER_MS);
 }
@@ -224,6 +234,22 @@ on_probe_connect(const redisAsyncContext *ac, int status)
 		rs->probe = NULL;	/* hiredis frees it */
 }
 
+/* The subscription stayed up for backoff_reset: Redis is healthy again. */
+static void
+stable_fired(lws_sorted_usec_list_t *sul)
+{
+	struct redis_sub *rs = lws_container_of(sul, struct redis_sub, stable_sul);
+
+	if (rs->state != RS_SUBSCRIBED)
+		return;
+	if (rs->failures > 0)
+		log_debug("redis: subscribed for %llums, backoff reset",
+			  (unsigned long long)rs->cfg->redis_backoff_reset_ms);
+	rs->failures = 0;
+	log_repeat_reset(&rs->err_log, LOG_WARNING);
+	log_repeat_reset(&rs->sub_log, LOG_INFO);
+}
+
 /*
  * The second connection, opened on first use while subscribed: it
  * carries PING and the status writes, which a subscribed hiredis 0.14
@@ -237,8 +263,8 @@ command_conn(struct redis_sub *rs)
 
 	if (rs->probe != NULL || rs->state != RS_SUBSCRIBED)
 		return rs->probe;
-	rs->probe = redis_link_connect(rs->vh, rs->cfg, rs->address, on_hangup,
-				       err, sizeof(err));
+	rs->probe = redis_link_connect(rs->vh, rs->cfg, rs->address,
+				       on_link_failed, err, sizeof(err));
 	if (rs->probe == NULL) {
 		log_debug("redis: command connection: %s", err);
 		return NULL;
@@ -339,12 +365,15 @@ subscribed_one(struct redis_sub *rs)
 {
 	if (rs->awaiting > 0 && --rs->awaiting == 0) {
 		lws_sul_cancel(&rs->timeout_sul);
-		rs->failures = 0;
-		log_repeat_reset(&rs->err_log, LOG_WARNING);
 		set_state(rs, RS_SUBSCRIBED, "all subscriptions confirmed");
-		log_info("redis: subscribed on %s to %zu channel(s), %zu pattern(s)",
-			 rs->endpoint, rs->cfg->channels.count,
-			 rs->cfg->patterns.count);
+		/* Logged once per healthy spell, not once per flap. */
+		log_repeated(&rs->sub_log, LOG_INFO,
+			     "redis: subscribed on %s to %zu channel(s), %zu pattern(s)",
+			     rs->endpoint, rs->cfg->channels.count,
+			     rs->cfg->patterns.count);
+		lws_sul_schedule(rs->ctx, 0, &rs->stable_sul, stable_fired,
+				 (lws_usec_t)rs->cfg->redis_backoff_reset_ms *
+				 LWS_US_PER_MS);
 		if (rs->cfg->redis_ping_interval_ms > 0)
 			lws_sul_schedule(rs->ctx, 0, &rs->ping_sul, ping_fired,
 					 (lws_usec_t)rs->cfg->redis_ping_interval_ms *
@@ -356,7 +385,8 @@ static void
 on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
 	struct redis_sub *rs = privdata;
-	redisReply *reply = r, *kind, *payload;
+	redisReply *reply = r, *kind, *channel, *payload;
+	struct redis_message m = { 0 };
 
 	/* A NULL reply means the context is being freed. */
 	if (reply == NULL || ac != rs->ac || rs->state == RS_STOPPED)
@@ -369,9 +399,11 @@ on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 	}
 	kind = reply->element[0];
 	if (strcasecmp(kind->str, "message") == 0) {
+		channel = reply->element[1];
 		payload = reply->element[2];
 	} else if (strcasecmp(kind->str, "pmessage") == 0 &&
 		   reply->elements >= 4) {
+		channel = reply->element[2];
 		payload = reply->element[3];
 	} else if (strcasecmp(kind->str, "subscribe") == 0 ||
 		   strcasecmp(kind->str, "psubscribe") == 0) {
@@ -380,9 +412,21 @@ on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 	} else {
 		return;
 	}
-	if (payload->type != REDIS_REPLY_STRING)
+	/* A nil stands for a string over max_message_size (redis_link.h). */
+	if (channel->type == REDIS_REPLY_STRING) {
+		m.channel = channel->str;
+		m.channel_len = channel->len;
+	}
+	if (payload->type == REDIS_REPLY_STRING) {
+		m.data = payload->str;
+		m.len = payload->len;
+	} else if (payload->type == REDIS_REPLY_NIL &&
+		   (m.len = (size_t)redis_link_skipped(ac)) > 0) {
+		m.data = NULL;
+	} else {
 		return;
-	rs->on_message(rs->arg, payload->str, payload->len);
+	}
+	rs->on_message(rs->arg, &m);
 }
 
 /* ---- connecting ------------------------------------------------------ */
@@ -452,16 +496,20 @@ send_handshake(struct redis_sub *rs)
 	return 0;
 }
 
+/* Outside any hiredis callback: the socket hung up, or Redis spoke nonsense. */
 static void
-on_hangup(redisAsyncContext *ac)
+on_link_failed(redisAsyncContext *ac, const char *why)
 {
 	struct redis_sub *rs = ac->data;
 
 	if (ac == rs->probe) {
+		/* A hang-up is the subscription's news; nonsense is news here. */
+		log_msg(strncmp(why, "protocol", 8) == 0 ? LOG_WARNING : LOG_DEBUG,
+			"redis: command connection to %s: %s", rs->endpoint, why);
 		free_probe(rs);
 	} else if (ac == rs->ac) {
 		drop_context(rs);
-		went_down(rs, "connection closed");
+		went_down(rs, why);
 	}
 }
 
@@ -481,7 +529,7 @@ connect_resolved(struct redis_sub *rs)
 	redisAsyncContext *ac;
 	char err[128];
 
-	ac = redis_link_connect(rs->vh, rs->cfg, rs->address, on_hangup,
+	ac = redis_link_connect(rs->vh, rs->cfg, rs->address, on_link_failed,
 				err, sizeof(err));
 	if (ac == NULL) {
 		went_down(rs, err);
@@ -574,7 +622,7 @@ drain_subscription(struct redis_sub *rs)
 
 		if (ioctl(rs->ac->c.fd, FIONREAD, &pending) < 0 || pending <= 0)
 			break;
-		redisAsyncHandleRead(rs->ac);
+		redis_link_read(rs->ac);
 	}
 }
 
@@ -593,6 +641,7 @@ redis_sub_stop(struct redis_sub *rs)
 	lws_sul_cancel(&rs->timeout_sul);
 	lws_sul_cancel(&rs->ping_sul);
 	lws_sul_cancel(&rs->pong_sul);
+	lws_sul_cancel(&rs->stable_sul);
 	rs->pong_armed = false;
 	cancel_query(rs);
 	drop_context(rs);
@@ -663,6 +712,7 @@ redis_sub_restart(struct redis_sub *rs)
 		return;
 	lws_sul_cancel(&rs->retry_sul);
 	lws_sul_cancel(&rs->timeout_sul);
+	lws_sul_cancel(&rs->stable_sul);
 	stop_liveness(rs);
 	cancel_query(rs);
 	drop_context(rs);
@@ -675,6 +725,8 @@ void
 redis_sub_config_changed(struct redis_sub *rs)
 {
 	url_redact(rs->cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
+	redis_link_set_limits(rs->ac, rs->cfg);
+	redis_link_set_limits(rs->probe, rs->cfg);
 }
 
 void

@@ -21,7 +21,7 @@ case $seconds in
 	;;
 esac
 
-targets=(config url)
+targets=(config url resp)
 build=build-fuzz
 # One directory per run, so a report lists only what this run found.
 artifacts=$build/artifacts/$(date +%Y%m%d-%H%M%S)

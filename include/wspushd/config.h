@@ -105,6 +105,7 @@ struct config {
 	uint64_t redis_connect_timeout_ms;	/* default 3 s */
 	uint64_t redis_backoff_min_ms;		/* default 250 ms */
 	uint64_t redis_backoff_max_ms;		/* default 30 s */
+	uint64_t redis_backoff_reset_ms;	/* subscribed this long = backoff resets; 10 s */
 	uint64_t redis_ping_interval_ms;	/* PING on a second connection; 10 s, 0 = off */
 	uint64_t redis_ping_timeout_ms;		/* no PONG this long = Redis dead; 5 s */
 

@@ -68,6 +68,14 @@ void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */
 /* Queue one message for the upstream (copies it). */
 void conn_submit(struct conn *c, const void *data, size_t len);
 
+/*
+ * A message of `len` bytes, over max_message_size, that was never read
+ * into memory (redis_sub.h): count it as dropped and say so, naming the
+ * channel (NULL: its name was over the limit too).
+ */
+void conn_drop_oversize(struct conn *c, const char *channel,
+			size_t channel_len, uint64_t len);
+
 const struct conn_stats *conn_get_stats(const struct conn *c);
 
 

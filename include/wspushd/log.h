@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
 
@@ -66,5 +67,13 @@ void log_repeated(struct log_repeat *r, int prio, const char *fmt, ...)
 void log_repeat_reset(struct log_repeat *r, int prio);
 
 uint64_t monotonic_ms(void);
+
+/*
+ * Bytes a peer chose (a channel name, a Location header), made fit for
+ * one log line: anything but printable ASCII becomes '?', so they cannot
+ * forge lines or upset a terminal; cut to dstlen - 1, always terminated.
+ * Returns dst.
+ */
+char *log_printable(char *dst, size_t dstlen, const char *src, size_t srclen);
 
 #endif

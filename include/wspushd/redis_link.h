@@ -9,6 +9,7 @@
 #define WSPUSHD_REDIS_LINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hiredis/async.h>
 #include <libwebsockets.h>
@@ -18,14 +19,35 @@ struct config;
 /*
  * Start connecting to cfg->redis, at `address` (a numeric IP already
  * resolved; ignored for unix sockets), with our TCP options
- * and close-on-exec.  on_hangup(ac) runs, outside any hiredis callback,
- * if lws finds the socket hung up and closes it: the owner must then
- * free the context.  Returns NULL with a reason in err on failure.
+ * and close-on-exec.  on_fail(ac, why) runs, outside any hiredis
+ * callback, if lws finds the socket hung up and closes it ("connection
+ * closed"), or if Redis sends what cannot be a reply ("protocol error:
+ * bulk length 4611686018427387904 is impossible"): the owner must then
+ * free the context (it may, from inside on_fail).  Returns NULL with a
+ * reason in err on failure.
+ *
+ * What Redis sends is bounded by cfg->max_message_size: a longer bulk
+ * string reaches hiredis as a nil (see resp_guard.h), and while the
+ * reply holding it is handed to its callback, redis_link_skipped()
+ * gives the length it had.
  */
 redisAsyncContext *redis_link_connect(struct lws_vhost *vh,
 				      const struct config *cfg,
 				      const char *address,
-				      void (*on_hangup)(redisAsyncContext *ac),
+				      void (*on_fail)(redisAsyncContext *ac,
+						      const char *why),
 				      char *err, size_t errlen);
+
+/*
+ * Inside a reply callback: the length of the bulk string that a nil in
+ * this reply replaced, or 0 when none was.
+ */
+uint64_t redis_link_skipped(const redisAsyncContext *ac);
+
+/* A reload: the new max_message_size applies from the next string on. */
+void redis_link_set_limits(redisAsyncContext *ac, const struct config *cfg);
+
+/* Read what the socket holds now, as the loop would (bounded by one read). */
+void redis_link_read(redisAsyncContext *ac);
 
 #endif

@@ -20,8 +20,20 @@ struct config;
 struct dns;
 struct redis_sub;
 
-/* Called for every message, with the bytes valid only during the call. */
-typedef void (*redis_message_fn)(void *arg, const char *data, size_t len);
+/*
+ * One message, valid only during the callback.  A message over
+ * max_message_size never reaches memory whole: data is NULL and len is
+ * the size it had, to be counted and reported as dropped.  channel is
+ * NULL when the channel's name was itself over the limit.
+ */
+struct redis_message {
+	const char *channel;
+	size_t channel_len;
+	const char *data;
+	size_t len;
+};
+
+typedef void (*redis_message_fn)(void *arg, const struct redis_message *m);
 
 /* dns resolves the Redis host; it must outlive the subscriber. */
 struct redis_sub *redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh,

@@ -45,6 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RECORDER = os.path.join(ROOT, "tests", "servers", "ws_recorder.py")
 SILENT = os.path.join(ROOT, "tests", "servers", "silent_tcp.py")
+RESP_FAULTS = os.path.join(ROOT, "tests", "servers", "resp_faults.py")
 FAULTS = os.path.join(ROOT, "tests", "servers", "ws_faults.py")
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 PYTHON = "/usr/bin/python3"    # Debian's: the one with python3-websockets
@@ -852,6 +853,36 @@ class FaultServer:
         return self.log.messages()
 
 
+class RespFaultServer:
+    """tests/servers/resp_faults.py: a "Redis" that confirms SUBSCRIBE and
+    then sends what no Redis sends (see that file)."""
+
+    def __init__(self, ctx, name="resp", port=None, mode="garbage", stream_mib=16):
+        self.ctx = ctx
+        self.name = name
+        self.port = port
+        self.mode = mode
+        self.stream_mib = stream_mib
+        self.out = os.path.join(ctx.mkdir(name), "events.jsonl")
+        self.log = EventLog(self.out)
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        return start_listening_server(self, "resp_faults", RESP_FAULTS,
+                                      ["--mode", self.mode,
+                                       "--stream-mib", str(self.stream_mib)],
+                                      ", mode %s" % self.mode)
+
+    def events(self, ev=None, conn=None):
+        return [e for e in self.log.events(ev) if conn is None or e.get("conn") == conn]
+
+    def subscribing_conns(self):
+        """Connections that sent SUBSCRIBE or PSUBSCRIBE, in order."""
+        return [e["conn"] for e in self.events("cmd")
+                if e["argv"][0].upper() in ("SUBSCRIBE", "PSUBSCRIBE")]
+
+
 class Daemon:
     def __init__(self, ctx, binary, config, args=(), name="wspushd"):
         self.ctx = ctx
@@ -1026,6 +1057,11 @@ class Context:
         self.faultses.append(f)
         return f
 
+    def resp_faults(self, **kw):
+        f = RespFaultServer(self, name="resp%d" % (len(self.faultses) + 1), **kw)
+        self.faultses.append(f)
+        return f
+
     def daemon(self, config, args=(), env=None):
         """env: extra environment variables for the daemon (e.g. NOTIFY_SOCKET)."""
         d = Daemon(self, self.binary, config, args, name="wspushd%d" % (len(self.daemons) + 1))
@@ -1183,13 +1219,19 @@ def resume(proc):
     proc.signal(signal.SIGCONT)
 
 
-def vm_rss_kib(pid):
-    """VmRSS of a process, in KiB (/proc/PID/status)."""
+def vm_kib(pid, field):
+    """A memory figure of a process, in KiB, from /proc/PID/status:
+    "VmRSS" (resident now), "VmHWM" (the peak of VmRSS)."""
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise ValueError("no VmRSS in /proc/%d/status" % pid)
+    raise ValueError("no %s in /proc/%d/status" % (field, pid))
+
+
+def vm_rss_kib(pid):
+    """VmRSS of a process, in KiB (/proc/PID/status)."""
+    return vm_kib(pid, "VmRSS")
 
 
 def all_tcp_rows(remote_port):

@@ -272,6 +272,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.redis_connect_timeout_ms, 3000);
 	assert_int_equal(cfg.redis_backoff_min_ms, 250);
 	assert_int_equal(cfg.redis_backoff_max_ms, 30000);
+	assert_int_equal(cfg.redis_backoff_reset_ms, 10000);
 	assert_int_equal(cfg.redis_ping_interval_ms, 10000);
 	assert_int_equal(cfg.redis_ping_timeout_ms, 5000);
 	assert_int_equal(cfg.queue_max_messages, 100000);
@@ -395,6 +396,7 @@ test_full_file(void **state)
 		"connect_timeout = 2\n"
 		"backoff_min = 1s\n"
 		"backoff_max = 1s\n"
+		"backoff_reset = 2500ms\n"
 		"ping_interval = 0\n"
 		"ping_timeout = 750ms\n"
 		"password_file = $D/redis.pw\n"
@@ -471,6 +473,7 @@ test_full_file(void **state)
 	assert_int_equal(r.cfg.redis_connect_timeout_ms, 2000);
 	assert_int_equal(r.cfg.redis_backoff_min_ms, 1000);
 	assert_int_equal(r.cfg.redis_backoff_max_ms, 1000);
+	assert_int_equal(r.cfg.redis_backoff_reset_ms, 2500);
 	assert_int_equal(r.cfg.redis_ping_interval_ms, 0);
 	assert_int_equal(r.cfg.redis_ping_timeout_ms, 750);
 	assert_int_equal(r.cfg.queue_max_messages, 1);
@@ -3087,7 +3090,8 @@ test_example_config_documents_defaults(void **state)
 		"[upstream] max_message_size", "[redis] url",
 		"[redis] channel", "[redis] pattern",
 		"[redis] connect_timeout", "[redis] backoff_min",
-		"[redis] backoff_max", "[queue] max_messages",
+		"[redis] backoff_max", "[redis] backoff_reset",
+		"[queue] max_messages",
 		"[queue] max_bytes", "[queue] overflow",
 		"[daemon] drain_timeout", "[daemon] log_level",
 		"[upstream] ping_interval", "[upstream] pong_timeout",

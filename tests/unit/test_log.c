@@ -99,6 +99,20 @@ test_repeated_logs_once_then_reset_summarises(void **state)
 	assert_int_equal(ncaptured, 3);
 }
 
+static void
+test_printable_replaces_and_cuts(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_string_equal(log_printable(out, sizeof(out), "ab\ncd", 5), "ab?cd");
+	assert_string_equal(log_printable(out, sizeof(out), "\x1b[2J\xc3\xa9", 6), "?[2J??");
+	/* Cut to the buffer, and a NUL in the source is a byte like any other. */
+	assert_string_equal(log_printable(out, sizeof(out), "0123456789", 10), "0123456");
+	assert_string_equal(log_printable(out, sizeof(out), "a\0b", 3), "a?b");
+	assert_string_equal(log_printable(out, sizeof(out), "", 0), "");
+}
+
 int
 main(void)
 {
@@ -107,6 +121,7 @@ main(void)
 		cmocka_unit_test_setup(test_newlines_do_not_split_lines, setup),
 		cmocka_unit_test_setup(test_repeat_check_is_pure, setup),
 		cmocka_unit_test_setup(test_repeated_logs_once_then_reset_summarises, setup),
+		cmocka_unit_test_setup(test_printable_replaces_and_cuts, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
