@@ -437,6 +437,7 @@ run(struct daemon *d)
 			log_err("event loop failed");
 			return WSPUSHD_EX_SOFTWARE;
 		}
+		conn_after_service(d->conn);
 	}
 	return WSPUSHD_EX_OK;
 }

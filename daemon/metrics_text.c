@@ -117,6 +117,10 @@ connection(struct out *o, const struct conn_snapshot *s)
 	counter(o, "wspushd_connections_total",
 		"Upstream connection attempts that reached open.",
 		s->stats.connects);
+	counter(o, "wspushd_upstream_floods_total",
+		"Times the upstream sent control frames and headers faster "
+		"than 40 KiB/s and was read at a bounded rate.",
+		s->stats.rx_floods);
 	gauge(o, "wspushd_connection_state",
 	      "Upstream connection state: 0 idle, 1 connecting, 2 open, "
 	      "3 closing.", s->state < 0 ? 0 : (uint64_t)s->state);

@@ -85,6 +85,13 @@ void conn_snapshot(const struct conn *c, struct conn_snapshot *out);
 void conn_set_observer(struct conn *c, void (*fn)(void *arg), void *arg);
 size_t conn_queued(const struct conn *c);
 
+/*
+ * Call after every turn of the loop: the server's reading is checked
+ * against rx_budget.h (a clock read; two system calls every 100 ms while
+ * busy, none while idle).
+ */
+void conn_after_service(struct conn *c);
+
 /* The callback of the CONN_PROTOCOL_NAME protocol. */
 int conn_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			   void *user, void *in, size_t len);

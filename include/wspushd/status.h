@@ -21,6 +21,7 @@ struct conn_stats {
 	uint64_t dropped_shutdown;	/* still queued when we exited */
 	uint64_t attempts;	/* connection attempts started */
 	uint64_t connects;	/* attempts that reached open */
+	uint64_t rx_floods;	/* times the server's overhead was throttled */
 };
 
 /* Everything an operator may ask about the connection, at one instant. */

@@ -38,6 +38,12 @@ Each HTTP request (one per TCP connection) is given the next entry of
   bad-utf8            on the trigger: a text frame whose payload is not UTF-8
   close-raw:CODE      on the trigger: a Close frame carrying CODE as is
                       (e.g. 999 or 1005, which no endpoint may send)
+  ping-flood:SECONDS  on the trigger: empty Ping frames, as fast as the
+                      client reads them, for SECONDS, then record as usual
+  big-flood:SECONDS   on the trigger: one 1 MiB binary frame, then 64 KiB
+                      binary frames as fast as the client reads them, for
+                      SECONDS, reading nothing the client sends meanwhile
+                      (its Close included): raw frames, past the library
 
 The "trigger" is a message from the client equal to --trigger (default
 "misbehave"); messages before it are recorded as usual, and so is the
@@ -196,6 +202,27 @@ async def fault(ws, kind, arg):
         await ws.write_frame(True, OP_TEXT, b"caf\xc3\x28 \xff\xfe not utf-8")
     elif kind == "close-raw":
         await ws.write_frame(True, OP_CLOSE, struct.pack("!H", int(arg)) + b"bad code")
+    elif kind in ("ping-flood", "big-flood"):
+        # Raw frames, so the flood is as fast as the transport, not as
+        # slow as the library's bookkeeping, and goes on after a Close.
+        if kind == "ping-flood":
+            chunk = b"\x89\x00" * (1 << 15)
+        else:
+            # Deaf from here on: the client's Close is never read, so
+            # never answered, and the flood goes on regardless.
+            ws.transport.pause_reading()
+            ws.transport.write(b"\x82\x7f" + struct.pack("!Q", 1 << 20) + b"\xab" * (1 << 20))
+            chunk = b"\x82\x7f" + struct.pack("!Q", 1 << 16) + b"\xcd" * (1 << 16)
+        end = time.monotonic() + float(arg)
+        sent = 0
+        while time.monotonic() < end:
+            ws.transport.write(chunk)
+            sent += len(chunk)
+            try:
+                await asyncio.wait_for(ws.drain(), max(0.01, end - time.monotonic()))
+            except asyncio.TimeoutError:
+                break
+        SERVER.write(ev="flooded", conn=ws.conn, bytes=sent)
 
 
 async def receive_all(ws, kind, arg):
@@ -211,7 +238,8 @@ async def receive_all(ws, kind, arg):
         raw = record(ws, seq, data)
         seq += 1
         if not done and raw == SERVER.trigger and kind in (
-                "garbage", "oversize", "bad-utf8", "close-raw"):
+                "garbage", "oversize", "bad-utf8", "close-raw", "ping-flood",
+                "big-flood"):
             done = True
             try:
                 await fault(ws, kind, arg)

@@ -35,6 +35,7 @@ snap(void)
 	s.stats.dropped_shutdown = 0;
 	s.stats.attempts = 4;
 	s.stats.connects = 3;
+	s.stats.rx_floods = 1;
 	s.queued = 3;
 	return s;
 }
@@ -62,6 +63,10 @@ static const char expected[] =
 	"# HELP wspushd_connections_total Upstream connection attempts that reached open.\n"
 	"# TYPE wspushd_connections_total counter\n"
 	"wspushd_connections_total 3\n"
+	"# HELP wspushd_upstream_floods_total Times the upstream sent control "
+	"frames and headers faster than 40 KiB/s and was read at a bounded rate.\n"
+	"# TYPE wspushd_upstream_floods_total counter\n"
+	"wspushd_upstream_floods_total 1\n"
 	"# HELP wspushd_connection_state Upstream connection state: 0 idle, "
 	"1 connecting, 2 open, 3 closing.\n"
 	"# TYPE wspushd_connection_state gauge\n"
@@ -416,7 +421,7 @@ test_every_line_valid(void **state)
 		"wspushd_messages_received_total", "wspushd_messages_sent_total",
 		"wspushd_messages_dropped_total", "wspushd_queue_messages",
 		"wspushd_connection_attempts_total", "wspushd_connections_total",
-		"wspushd_connection_state", "wspushd_connection_state_info",
+		"wspushd_upstream_floods_total", "wspushd_connection_state", "wspushd_connection_state_info",
 		"wspushd_redis_subscribed", "wspushd_status_write_errors_total",
 		"wspushd_uptime_seconds",
 		"wspushd_build_info",

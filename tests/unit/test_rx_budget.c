@@ -1,0 +1,101 @@
+/*
+ * test_rx_budget.c - the flood decision, fed counters and times.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "wspushd/rx_budget.h"
+
+static void
+test_due_only_once_a_window_unless_throttled(void **state)
+{
+	struct rx_budget b;
+
+	(void)state;
+	rx_budget_start(&b, 1000, 0, 0);
+	assert_false(rx_budget_due(&b, 1000));
+	assert_false(rx_budget_due(&b, 1000 + RX_WINDOW_MS - 1));
+	assert_true(rx_budget_due(&b, 1000 + RX_WINDOW_MS));
+	b.throttled = true;
+	assert_true(rx_budget_due(&b, 1001));
+}
+
+static void
+test_data_never_counts_as_overhead(void **state)
+{
+	struct rx_budget b;
+	uint64_t over = 0;
+
+	(void)state;
+	rx_budget_start(&b, 0, 0, 0);
+	/* 100 MB of data in a window, with its allowance: read on. */
+	assert_int_equal(rx_budget_check(&b, RX_WINDOW_MS, 100000000, 100000000, 5000,
+					 &over), RX_READ);
+	/* The budget itself is fine too. */
+	assert_int_equal(rx_budget_check(&b, 2 * RX_WINDOW_MS,
+					 100000000 + RX_OVERHEAD_BUDGET, 100000000, 0,
+					 &over), RX_READ);
+	/* Before the window ends, nothing is judged. */
+	assert_int_equal(rx_budget_check(&b, 2 * RX_WINDOW_MS + 1, 900000000, 100000000,
+					 0, &over), RX_READ);
+}
+
+static void
+test_a_control_flood_throttles_until_the_socket_is_empty(void **state)
+{
+	struct rx_budget b;
+	uint64_t over = 0, t = RX_WINDOW_MS;
+
+	(void)state;
+	rx_budget_start(&b, 0, 0, 0);
+	assert_int_equal(rx_budget_check(&b, t, RX_OVERHEAD_BUDGET + 1, 0, 65536, &over),
+			 RX_FLOOD);
+	assert_int_equal(over, RX_OVERHEAD_BUDGET + 1);
+	assert_true(b.throttled);
+	/* A burst of turns that leave bytes behind, then a pause; again. */
+	for (int pause = 0; pause < 3; pause++) {
+		for (int i = 1; i < RX_BURST; i++)
+			assert_int_equal(rx_budget_check(&b, t + 100 * (uint64_t)pause,
+							 RX_OVERHEAD_BUDGET, 0, 65536,
+							 &over), RX_READ);
+		assert_int_equal(rx_budget_check(&b, t + 100 * (uint64_t)pause,
+						 RX_OVERHEAD_BUDGET, 0, 65536, &over),
+				 RX_PAUSE);
+		assert_true(b.throttled);
+	}
+	/* A read that empties it: normal again, with a fresh window. */
+	assert_int_equal(rx_budget_check(&b, t + 1000, 50000, 0, 0, &over), RX_READ);
+	assert_false(b.throttled);
+	assert_false(rx_budget_due(&b, t + 1000 + RX_WINDOW_MS - 1));
+	/* Within budget since then: stays normal. */
+	assert_int_equal(rx_budget_check(&b, t + 1000 + RX_WINDOW_MS, 50100, 0, 0, &over),
+			 RX_READ);
+}
+
+static void
+test_counters_that_go_back_start_afresh(void **state)
+{
+	struct rx_budget b;
+	uint64_t over = 0;
+
+	(void)state;
+	rx_budget_start(&b, 0, 1000000, 1000000);
+	assert_int_equal(rx_budget_check(&b, RX_WINDOW_MS, 10, 10, 0, &over), RX_READ);
+	assert_int_equal(rx_budget_check(&b, 2 * RX_WINDOW_MS, 20, 20, 0, &over), RX_READ);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_due_only_once_a_window_unless_throttled),
+		cmocka_unit_test(test_data_never_counts_as_overhead),
+		cmocka_unit_test(test_a_control_flood_throttles_until_the_socket_is_empty),
+		cmocka_unit_test(test_counters_that_go_back_start_afresh),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
