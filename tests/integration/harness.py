@@ -1219,6 +1219,21 @@ def resume(proc):
     proc.signal(signal.SIGCONT)
 
 
+def cpu_seconds(pid):
+    """utime + stime of the process so far, from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_is_the_daemons():
+    """Whether a process's VmRSS and VmHWM say anything about the daemon's
+    own memory: not under a wrapper (valgrind), nor with AddressSanitizer
+    (its shadow memory and quarantine dwarf what the daemon holds)."""
+    return not WRAPPER and not os.environ.get("ASAN_OPTIONS")
+
+
 def vm_kib(pid, field):
     """A memory figure of a process, in KiB, from /proc/PID/status:
     "VmRSS" (resident now), "VmHWM" (the peak of VmRSS)."""

@@ -132,7 +132,7 @@ def test(ctx):
         % (rss1, n1, rss2, n2, rss2 - rss1))
     # Under valgrind or AddressSanitizer (whose quarantine holds freed
     # memory on purpose) RSS says nothing; their own leak checks do.
-    if not WRAPPER and not os.environ.get("ASAN_OPTIONS"):
+    if memory_is_the_daemons():
         check(rss2 <= rss1 + RSS_SLACK_KIB,
               "VmRSS grew from %d KiB (cycle %d) to %d KiB (cycle %d)" % (rss1, n1, rss2, n2))
 

@@ -37,7 +37,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (WRAPPER, check, check_sequence, config_text, free_port, log, main,
+from harness import (WRAPPER, check, check_sequence, config_text, cpu_seconds, free_port, log, main,
                      open_fds, sample_for, scaled, wait_connected, wait_until)
 
 NOFILE = 16
@@ -67,14 +67,6 @@ def daemon_config(ctx, w, r, metrics_port=None):
     if metrics_port is not None:
         text += "\n[metrics]\nlisten = 127.0.0.1:%d\n" % metrics_port
     return text
-
-
-def cpu_seconds(pid):
-    """utime + stime of the process so far, from /proc/PID/stat."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def unused_below_limit(pid):

@@ -28,7 +28,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import WRAPPER, check, config_text, log, main, vm_kib, wait_until
+from harness import check, config_text, log, main, memory_is_the_daemons, vm_kib, wait_until
 
 IMPOSSIBLE = 4611686018427387904
 
@@ -47,7 +47,7 @@ def impossible(ctx, w):
     first = f.subscribing_conns()[0]
     wait_until(lambda: f.events("closed", conn=first), 10,
                "the daemon to close the first connection")
-    if not WRAPPER:
+    if memory_is_the_daemons():
         hwm = vm_kib(d.pid, "VmHWM")
         log("(a) VmHWM %d KiB after %d connection(s)" % (hwm, len(f.subscribing_conns())))
         check(hwm < 32 * 1024, "peak resident memory %d KiB: the announced length "

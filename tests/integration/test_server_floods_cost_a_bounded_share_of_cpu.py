@@ -29,15 +29,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import WRAPPER, check, config_text, log, main, wait_until
+from harness import WRAPPER, check, config_text, cpu_seconds, log, main, wait_until
 
 SHARE = 0.40
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def arrived(f, payload):
