@@ -811,9 +811,10 @@ on_receive(struct conn *c, struct lws *wsi, size_t len)
 {
 	char why[96];
 
-	c->rx_data += len + rx_allowance(c);
+	/* Once we fail the connection, what still comes counts as overhead. */
 	if (c->close_pending)
 		return 0;	/* closing: the rest is not our business */
+	c->rx_data += len + rx_allowance(c);
 	c->rx_bytes += len;
 	if (c->rx_bytes > c->cfg->max_message_bytes) {
 		/*
@@ -828,10 +829,10 @@ on_receive(struct conn *c, struct lws *wsi, size_t len)
 		/*
 		 * The connection is being failed: whatever else the server
 		 * sends would only be read to be thrown away, at full speed,
-		 * until close_timeout.  Stop reading; the Close still goes out.
+		 * until close_timeout.  Read on at a bounded rate, enough to
+		 * find the server's answering Close.
 		 */
-		lws_sul_cancel(&c->rx_sul);
-		rx_stop_reading(c, c->cfg->close_timeout_ms + 1000);
+		rx_budget_throttle(&c->rx);
 		return 0;
 	}
 	if (lws_is_final_fragment(wsi))

@@ -93,9 +93,9 @@ static void
 wait_for_room(struct listener *l, int e)
 {
 	log_repeated(&l->short_log, LOG_WARNING,
-		     "%s: cannot accept on %s (%s): out of descriptors; not "
-		     "accepting until one is free", l->name, l->where,
-		     strerror(e));
+		     "%s: cannot accept on %s: %s; not accepting for a while",
+		     l->name, l->where,
+		     e == EMFILE || e == ENFILE ? "out of descriptors" : strerror(e));
 	l->state = LISTENER_WAITING;
 	watch_want_read(l->watch, false);
 	lws_sul_schedule(l->ctx, 0, &l->retry, retry_now,
@@ -180,6 +180,8 @@ on_closed(void *arg)
 	log_err("%s: the listening socket on %s was closed; no longer serving",
 		l->name, l->where);
 	lws_sul_cancel(&l->retry);
+	/* lws has let go of it; ours to free now. */
+	watch_remove(l->watch);
 	l->watch = NULL;
 	l->fd = -1;
 	l->state = LISTENER_CLOSED;

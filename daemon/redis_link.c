@@ -32,15 +32,18 @@ struct redis_link {
 	struct watch *watch;
 	void (*on_fail)(redisAsyncContext *, const char *);
 	bool *alive;		/* cleared if the context is freed in a callback */
+	enum redis_link_kind kind;
 	struct resp_guard guard;
 	uint64_t skipped;	/* length of the bulk string a nil stands for */
 };
 
 /*
- * Bulk bytes one reply may carry beyond the largest message: channel and
- * pattern names.
+ * A message's kind and pattern (or channel) are names, at most this
+ * long; the channel of a pmessage may take as much again beyond the
+ * largest message.
  */
-#define REPLY_SLACK (64 * 1024)
+#define NAME_MAX_BYTES (64 * 1024)
+#define REPLY_SLACK NAME_MAX_BYTES
 /* Status, error and integer lines: Redis' longest are a few hundred bytes. */
 #define LINE_MAX_BYTES (64 * 1024)
 /* Elements in one reply: a message is 3 or 4, a command's reply a few. */
@@ -53,8 +56,15 @@ struct redis_link {
 #define SHRINK_BYTES (1024 * 1024)
 
 static void
-limits_for(const struct config *cfg, struct resp_limits *lim)
+limits_for(const struct config *cfg, enum redis_link_kind kind,
+	   struct resp_limits *lim)
 {
+	/*
+	 * hiredis hands every reply on a subscribed connection that no
+	 * command waits for to its pub/sub code, which asserts their shape.
+	 */
+	lim->pubsub = kind == REDIS_LINK_SUBSCRIBER;
+	lim->max_name = NAME_MAX_BYTES;
 	lim->max_bulk = cfg->max_message_bytes;
 	lim->max_reply = (uint64_t)cfg->max_message_bytes + REPLY_SLACK;
 	lim->max_line = LINE_MAX_BYTES;
@@ -133,7 +143,25 @@ void redisProcessCallbacks(redisAsyncContext *ac);
 struct feed {
 	struct redis_link *l;
 	bool alive;
+	bool unasked;		/* a reply came that no command waits for */
 };
+
+/*
+ * On the command connection every reply must have a command waiting for
+ * it: hiredis 0.14 asserts so (an error reply aside, which it takes as
+ * the server hanging up).  All before this reply has been processed, so
+ * hiredis' list of callbacks is exact here.
+ */
+static int
+guard_begin(void *arg, char type)
+{
+	struct feed *f = arg;
+
+	if (type == '-' || f->l->ac->replies.head != NULL)
+		return 0;
+	f->unasked = true;
+	return 1;
+}
 
 /* Bytes the guard lets through go to the reader, and replies to hiredis. */
 static int
@@ -173,7 +201,14 @@ guard_done(void *arg)
 	return 0;
 }
 
-static const struct resp_guard_sink guard_sink = {
+static const struct resp_guard_sink subscriber_sink = {
+	.pass = guard_pass,
+	.skipping = guard_skipping,
+	.done = guard_done,
+};
+
+static const struct resp_guard_sink commands_sink = {
+	.begin = guard_begin,
 	.pass = guard_pass,
 	.skipping = guard_skipping,
 	.done = guard_done,
@@ -202,7 +237,7 @@ link_readable(void *arg)
 	struct redis_link *l = arg;
 	redisAsyncContext *ac = l->ac;
 	char why[sizeof(l->guard.error) + 32];
-	struct feed f = { l, true };
+	struct feed f = { l, true, false };
 	ssize_t n;
 
 	if (!(ac->c.flags & REDIS_CONNECTED)) {
@@ -222,24 +257,31 @@ link_readable(void *arg)
 		return;
 	}
 	l->alive = &f.alive;
-	switch (resp_guard_feed(&l->guard, buf, (size_t)n, &guard_sink, &f)) {
+	switch (resp_guard_feed(&l->guard, buf, (size_t)n,
+				l->kind == REDIS_LINK_SUBSCRIBER ? &subscriber_sink :
+				&commands_sink, &f)) {
 	case RESP_GUARD_OK:
 		l->alive = NULL;
 		shrink_reader(ac->c.reader);
-		break;
+		return;
 	case RESP_GUARD_STOPPED:
 		/* The context may be gone: touch nothing that was its. */
-		if (f.alive)
-			l->alive = NULL;
+		if (!f.alive)
+			return;
+		l->alive = NULL;
+		if (!f.unasked)
+			return;
+		snprintf(why, sizeof(why), "protocol error: a reply no command "
+			 "asked for");
 		break;
 	case RESP_GUARD_ERROR:
 		l->alive = NULL;
 		snprintf(why, sizeof(why), "protocol error: %s", l->guard.error);
-		/* Stop reading; the owner frees the context. */
-		watch_want_read(l->watch, false);
-		l->on_fail(ac, why);
 		break;
 	}
+	/* Stop reading; the owner frees the context. */
+	watch_want_read(l->watch, false);
+	l->on_fail(ac, why);
 }
 
 void
@@ -265,7 +307,7 @@ redis_link_set_limits(redisAsyncContext *ac, const struct config *cfg)
 
 	if (l == NULL)
 		return;
-	limits_for(cfg, &lim);
+	limits_for(cfg, l->kind, &lim);
 	resp_guard_set_limits(&l->guard, &lim);
 }
 
@@ -295,7 +337,7 @@ static const struct watch_ops link_ops = {
 
 redisAsyncContext *
 redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
-		   const char *address,
+		   enum redis_link_kind kind, const char *address,
 		   void (*on_fail)(redisAsyncContext *, const char *),
 		   char *err, size_t errlen)
 {
@@ -332,7 +374,8 @@ redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
 	}
 	l->ac = ac;
 	l->on_fail = on_fail;
-	limits_for(cfg, &lim);
+	l->kind = kind;
+	limits_for(cfg, kind, &lim);
 	resp_guard_init(&l->guard, &lim);
 	/*
 	 * hiredis frees its reader's buffer whenever it is empty and has

@@ -263,8 +263,9 @@ command_conn(struct redis_sub *rs)
 
 	if (rs->probe != NULL || rs->state != RS_SUBSCRIBED)
 		return rs->probe;
-	rs->probe = redis_link_connect(rs->vh, rs->cfg, rs->address,
-				       on_link_failed, err, sizeof(err));
+	rs->probe = redis_link_connect(rs->vh, rs->cfg, REDIS_LINK_COMMANDS,
+				       rs->address, on_link_failed, err,
+				       sizeof(err));
 	if (rs->probe == NULL) {
 		log_debug("redis: command connection: %s", err);
 		return NULL;
@@ -529,8 +530,8 @@ connect_resolved(struct redis_sub *rs)
 	redisAsyncContext *ac;
 	char err[128];
 
-	ac = redis_link_connect(rs->vh, rs->cfg, rs->address, on_link_failed,
-				err, sizeof(err));
+	ac = redis_link_connect(rs->vh, rs->cfg, REDIS_LINK_SUBSCRIBER,
+				rs->address, on_link_failed, err, sizeof(err));
 	if (ac == NULL) {
 		went_down(rs, err);
 		return;

@@ -2,22 +2,25 @@
  * resp_guard.c - see resp_guard.h.
  *
  * The input is scanned where RESP says something about structure (type
- * bytes, headers, line ends, the CRLF after a bulk string) and jumped
- * over where it does not (bulk contents).  Bytes to pass on are
+ * bytes, headers, integers, line ends, the CRLF after a bulk string) and
+ * jumped over where it does not (bulk contents).  Bytes to pass on are
  * collected as a run [run, p) of the caller's buffer and handed over
- * only when the run must break: before a nil is substituted, when a
- * header straddles two feeds, and at the end of the input.
+ * only when the run must break: before a nil is substituted, before a
+ * reply the sink wants to see begin, when a header straddles two feeds,
+ * and at the end of the input.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wspushd/resp_guard.h"
 
 enum {
 	ST_TYPE,	/* the next byte begins an element */
 	ST_HEADER,	/* inside a '$' or '*' header, held in g->hdr */
-	ST_LINE,	/* inside a '+', '-' or ':' line */
+	ST_LINE,	/* inside a '+' or '-' line */
+	ST_INTEGER,	/* inside a ':' line */
 	ST_BULK,	/* passing a bulk string and its CRLF */
 	ST_SKIP,	/* skipping one */
 	ST_ERROR,
@@ -54,8 +57,9 @@ fail(struct resp_guard *g, const char *fmt, ...)
 }
 
 /*
- * The header's number: "-1" or decimal digits, nothing else (no sign,
- * no space, no empty).  Returns 0 and sets *neg for -1, or -1.
+ * The header's number: "-1" or decimal digits without a leading zero
+ * (hiredis refuses "01"), nothing else.  Returns 0 and sets *neg for
+ * -1, or -1.
  */
 static int
 header_number(const struct resp_guard *g, uint64_t *v, bool *neg)
@@ -68,7 +72,7 @@ header_number(const struct resp_guard *g, uint64_t *v, bool *neg)
 		*neg = true;
 		return 0;
 	}
-	if (s == end)
+	if (s == end || (s[0] == '0' && end - s > 1))
 		return -1;
 	for (; s < end; s++) {
 		if (*s < '0' || *s > '9' || *v > (UINT64_MAX - 9) / 10)
@@ -76,6 +80,58 @@ header_number(const struct resp_guard *g, uint64_t *v, bool *neg)
 		*v = *v * 10 + (uint64_t)(*s - '0');
 	}
 	return 0;
+}
+
+/*
+ * One more byte of a ':' line before its CRLF: a signed 64-bit integer
+ * as hiredis' string2ll() takes it, "0" or -?[1-9][0-9]*.
+ */
+static bool
+integer_byte(struct resp_guard *g, char c)
+{
+	if (c == '-' && g->int_digits == 0 && !g->int_neg) {
+		g->int_neg = true;
+		return true;
+	}
+	if (c < '0' || c > '9' || g->int_digits == RESP_INTEGER_MAX)
+		return false;
+	/* No leading zero, and no "-0". */
+	if (g->int_digits > 0 && g->int_value == 0)
+		return false;
+	if (c == '0' && g->int_digits == 0 && g->int_neg)
+		return false;
+	if (g->int_value > (UINT64_MAX - 9) / 10)
+		return false;
+	g->int_value = g->int_value * 10 + (uint64_t)(c - '0');
+	g->int_digits++;
+	/* The most a long long holds: one more on the negative side. */
+	return g->int_value <= (uint64_t)INT64_MAX + (g->int_neg ? 1 : 0);
+}
+
+/* Index of the element beginning now within the top-level array. */
+static uint64_t
+top_index(const struct resp_guard *g)
+{
+	return g->top_count - g->pending[0];
+}
+
+/*
+ * With pubsub: an element of the top-level array begins with type byte
+ * c.  Returns an error message, or NULL when the shape still holds.
+ */
+static const char *
+pubsub_element(struct resp_guard *g, char c)
+{
+	uint64_t i;
+
+	if (!g->lim.pubsub || g->depth != 1)
+		return NULL;
+	i = top_index(g);
+	if (i < 2 && c != '$')
+		return "a pub/sub reply whose kind or name is not a string";
+	if (i == 2 && g->unsubscribe && c != ':')
+		return "an unsubscribe reply without a count";
+	return NULL;
 }
 
 /*
@@ -100,6 +156,25 @@ reply_reset(struct resp_guard *g)
 	g->reply_bulk = 0;
 	g->reply_elements = 0;
 	g->reply_skipped = false;
+	g->top_count = 0;
+	g->kind_len = 0;
+	g->unsubscribe = false;
+}
+
+/* Element 0 of a pub/sub reply is whole: is it an unsubscribe? */
+static const char *
+kind_done(struct resp_guard *g)
+{
+	static const char *const unsub[] = { "unsubscribe", "punsubscribe" };
+
+	g->kind_capture = false;
+	for (size_t k = 0; k < 2; k++)
+		if (g->kind_len == strlen(unsub[k]) &&
+		    strncasecmp(g->kind, unsub[k], g->kind_len) == 0)
+			g->unsubscribe = true;
+	if (g->unsubscribe && g->top_count < 3)
+		return "an unsubscribe reply without a count";
+	return NULL;
 }
 
 enum resp_guard_result
@@ -107,11 +182,20 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 		const struct resp_guard_sink *sink, void *arg)
 {
 	const char *p = in, *end = in + len, *run = in, *hdr_start = NULL;
+	const char *why;
 
 #define FLUSH_TO(q) do {						\
 		if ((q) > run && sink->pass(arg, run, (size_t)((q) - run)) != 0) \
 			return RESP_GUARD_STOPPED;			\
 		run = (q);						\
+	} while (0)
+	/* The header just read passes, from where it is or from g->hdr. */
+#define PASS_HEADER() do {						\
+		if (g->hdr_held) {					\
+			if (sink->pass(arg, g->hdr, g->hdr_len) != 0)	\
+				return RESP_GUARD_STOPPED;		\
+			run = p;					\
+		}							\
 	} while (0)
 #define ELEMENT_DONE() do {						\
 		if (element_done(g)) {					\
@@ -129,6 +213,17 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 	while (p < end) {
 		switch (g->state) {
 		case ST_TYPE:
+			if (g->depth == 0 && sink->begin != NULL) {
+				FLUSH_TO(p);
+				if (sink->begin(arg, *p) != 0)
+					return RESP_GUARD_STOPPED;
+			}
+			if (*p != '$' && *p != '*' && *p != '+' && *p != '-' &&
+			    *p != ':')
+				return fail(g, "unexpected byte 0x%02x where a "
+					    "reply begins", (unsigned char)*p);
+			if ((why = pubsub_element(g, *p)) != NULL)
+				return fail(g, "%s", why);
 			switch (*p) {
 			case '$':
 			case '*':
@@ -138,24 +233,25 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 				hdr_start = p;
 				g->state = ST_HEADER;
 				break;
-			case '+':
-			case '-':
 			case ':':
+				g->line_len = 0;
+				g->int_value = 0;
+				g->int_digits = 0;
+				g->int_neg = false;
+				g->state = ST_INTEGER;
+				break;
+			default:
 				g->line_len = 0;
 				g->line_cr = false;
 				g->state = ST_LINE;
 				break;
-			default:
-				return fail(g, "unexpected byte 0x%02llx where a "
-					    "reply begins",
-					    (unsigned long long)(unsigned char)*p);
 			}
 			p++;
 			break;
 
 		case ST_HEADER: {
 			uint64_t v;
-			bool neg;
+			bool neg, name;
 
 			if (g->hdr_len == RESP_HEADER_MAX)
 				return fail(g, "length header over %d bytes",
@@ -167,12 +263,15 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 			if (header_number(g, &v, &neg) < 0)
 				return fail(g, "malformed %s length",
 					    g->hdr[0] == '$' ? "bulk" : "array");
-			/* The header is whole: pass it, unless a nil replaces it. */
 			if (g->hdr[0] == '*') {
-				if (g->hdr_held && sink->pass(arg, g->hdr, g->hdr_len) != 0)
-					return RESP_GUARD_STOPPED;
-				if (g->hdr_held)
-					run = p;
+				/* hiredis counts empty arrays in its depth too. */
+				if (g->depth >= g->lim.max_depth)
+					return fail(g, "arrays nested deeper than %u",
+						    g->lim.max_depth);
+				if (g->lim.pubsub && g->depth == 0 && !neg && v < 2)
+					return fail(g, "a pub/sub reply of %llu "
+						    "element(s)", (unsigned long long)v);
+				PASS_HEADER();
 				g->state = ST_TYPE;
 				if (neg || v == 0) {
 					ELEMENT_DONE();
@@ -183,19 +282,19 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 						    "%llu in one reply",
 						    (unsigned long long)v,
 						    (unsigned long long)g->lim.max_elements);
-				if (g->depth == g->lim.max_depth)
-					return fail(g, "arrays nested deeper than %u",
-						    g->lim.max_depth);
+				if (g->depth == 0)
+					g->top_count = v;
 				g->reply_elements += v;
 				g->pending[g->depth++] = v;
 				break;
 			}
+			/* A kind or channel name: passed whole, or an error. */
+			name = g->lim.pubsub && g->depth == 1 && top_index(g) < 2;
 			if (neg) {
-				/* A nil bulk string passes as it is. */
-				if (g->hdr_held && sink->pass(arg, g->hdr, g->hdr_len) != 0)
-					return RESP_GUARD_STOPPED;
-				if (g->hdr_held)
-					run = p;
+				if (name)
+					return fail(g, "a pub/sub reply with a nil "
+						    "name");
+				PASS_HEADER();
 				g->state = ST_TYPE;
 				ELEMENT_DONE();
 				break;
@@ -203,8 +302,11 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 			if (v > RESP_IMPOSSIBLE_BULK)
 				return fail(g, "bulk length %llu is impossible",
 					    (unsigned long long)v);
-			if (v > g->lim.max_bulk ||
-			    g->reply_bulk + v > g->lim.max_reply) {
+			if (name && v > g->lim.max_name)
+				return fail(g, "a pub/sub name of %llu bytes",
+					    (unsigned long long)v);
+			if (!name && (v > g->lim.max_bulk ||
+				      g->reply_bulk + v > g->lim.max_reply)) {
 				/* Everything before the header goes first. */
 				if (!g->hdr_held)
 					FLUSH_TO(hdr_start);
@@ -217,11 +319,10 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 				g->state = ST_SKIP;
 				break;
 			}
-			if (g->hdr_held && sink->pass(arg, g->hdr, g->hdr_len) != 0)
-				return RESP_GUARD_STOPPED;
-			if (g->hdr_held)
-				run = p;
-			g->reply_bulk += v;
+			PASS_HEADER();
+			if (!name)
+				g->reply_bulk += v;
+			g->kind_capture = name && top_index(g) == 0;
 			g->left = v + 2;
 			g->state = ST_BULK;
 			break;
@@ -246,6 +347,26 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 			break;
 		}
 
+		case ST_INTEGER:
+			/* Short by rule: byte by byte. */
+			if (*p == '\r' && g->line_len == 0) {
+				g->line_len = 1;	/* CR seen; LF must follow */
+				p++;
+				break;
+			}
+			if (g->line_len == 1) {
+				if (*p != '\n' || g->int_digits == 0)
+					return fail(g, "malformed integer");
+				p++;
+				g->state = ST_TYPE;
+				ELEMENT_DONE();
+				break;
+			}
+			if (!integer_byte(g, *p))
+				return fail(g, "malformed integer");
+			p++;
+			break;
+
 		case ST_BULK:
 		case ST_SKIP: {
 			bool skip = g->state == ST_SKIP;
@@ -255,6 +376,13 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 
 				if (n > g->left - 2)
 					n = g->left - 2;
+				if (g->kind_capture) {
+					size_t room = sizeof(g->kind) - g->kind_len;
+					size_t take = n < room ? (size_t)n : room;
+
+					memcpy(g->kind + g->kind_len, p, take);
+					g->kind_len += take;
+				}
 				p += n;
 				g->left -= n;
 			} else {
@@ -266,6 +394,9 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 					g->state = ST_TYPE;
 					if (skip)
 						run = p;
+					if (g->kind_capture &&
+					    (why = kind_done(g)) != NULL)
+						return fail(g, "%s", why);
 					ELEMENT_DONE();
 					break;
 				}
@@ -289,5 +420,6 @@ resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 	FLUSH_TO(end);
 	return RESP_GUARD_OK;
 #undef ELEMENT_DONE
+#undef PASS_HEADER
 #undef FLUSH_TO
 }

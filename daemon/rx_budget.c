@@ -21,6 +21,13 @@ rx_budget_start(struct rx_budget *b, uint64_t now_ms, uint64_t received,
 	new_window(b, now_ms, received, data);
 }
 
+void
+rx_budget_throttle(struct rx_budget *b)
+{
+	b->throttled = true;
+	b->burst = 0;
+}
+
 bool
 rx_budget_due(const struct rx_budget *b, uint64_t now_ms)
 {

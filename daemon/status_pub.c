@@ -73,10 +73,13 @@ on_write_reply(redisAsyncContext *ac, void *r, void *privdata)
 	if (reply == NULL)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
+		char text[160];
+
 		write_errors++;
 		log_repeated(&w->refused, LOG_WARNING,
-			     "status: %s %s refused by Redis: %.*s", w->command,
-			     w->target, (int)reply->len, reply->str);
+			     "status: %s %s refused by Redis: %s", w->command,
+			     w->target, log_printable(text, sizeof(text),
+						      reply->str, reply->len));
 		return;
 	}
 	if (w->refused.last[0] != '\0') {

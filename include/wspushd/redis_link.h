@@ -17,12 +17,22 @@
 struct config;
 
 /*
+ * What a connection is for: what hiredis 0.14 will do with its replies
+ * decides what the RESP guard must make sure of first (resp_guard.h).
+ */
+enum redis_link_kind {
+	REDIS_LINK_SUBSCRIBER,	/* SUBSCRIBE/PSUBSCRIBE: pub/sub shapes only */
+	REDIS_LINK_COMMANDS,	/* plain commands: every reply asked for */
+};
+
+/*
  * Start connecting to cfg->redis, at `address` (a numeric IP already
  * resolved; ignored for unix sockets), with our TCP options
  * and close-on-exec.  on_fail(ac, why) runs, outside any hiredis
  * callback, if lws finds the socket hung up and closes it ("connection
- * closed"), or if Redis sends what cannot be a reply ("protocol error:
- * bulk length 4611686018427387904 is impossible"): the owner must then
+ * closed"), or if Redis sends what cannot be a reply, or a reply hiredis
+ * would abort on ("protocol error: bulk length 4611686018427387904 is
+ * impossible", "... a reply no command asked for"): the owner must then
  * free the context (it may, from inside on_fail).  Returns NULL with a
  * reason in err on failure.
  *
@@ -33,6 +43,7 @@ struct config;
  */
 redisAsyncContext *redis_link_connect(struct lws_vhost *vh,
 				      const struct config *cfg,
+				      enum redis_link_kind kind,
 				      const char *address,
 				      void (*on_fail)(redisAsyncContext *ac,
 						      const char *why),

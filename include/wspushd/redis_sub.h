@@ -24,7 +24,8 @@ struct redis_sub;
  * One message, valid only during the callback.  A message over
  * max_message_size never reaches memory whole: data is NULL and len is
  * the size it had, to be counted and reported as dropped.  channel is
- * NULL when the channel's name was itself over the limit.
+ * NULL when the channel's name was itself over the limit (a channel
+ * matched by a pattern; a subscribed channel's name is always there).
  */
 struct redis_message {
 	const char *channel;

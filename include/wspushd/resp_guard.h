@@ -13,10 +13,22 @@
  *     reader gets "$-1\r\n", a nil, in its place, and the bytes are
  *     counted off as they arrive and forgotten;
  *   - what cannot be a reply (an unknown type byte, a malformed or
- *     impossible length, a line longer than max_line, an array larger
- *     than max_elements, nested deeper than max_depth) is a protocol
- *     error: the connection is dropped, nothing is guessed.
- *
+ *     impossible length, an integer that is none, a line longer than
+ *     max_line, more than max_elements array elements in one reply,
+ *     nesting deeper than max_depth) is a protocol error: the connection
+ *     is dropped, nothing is guessed;
+ *   - with `pubsub`, a reply that hiredis 0.14 would hand to its pub/sub
+ *     code must have the shape that code assumes, or hiredis aborts the
+ *     process on an assert (or reads past the array): a top-level array
+ *     has at least 2 elements, the first two are strings (names: never
+ *     replaced, at most max_name bytes, else a protocol error), and an
+ *     "unsubscribe" or "punsubscribe" has an integer third;
+ *   - with `begin` in the sink, the sink sees the type byte of every
+ *     top-level reply before any of it is passed, and after everything
+ *     before it was: for a connection on which hiredis must have a
+ *     callback waiting for each reply (a reply nobody asked for makes
+ *     hiredis 0.14 abort too).
+
  * Everything else passes through untouched, in runs as long as the
  * input allows, so the common case costs a scan of the headers only.
  *
@@ -38,7 +50,10 @@
 #define RESP_IMPOSSIBLE_BULK (1ull << 40)
 /* Longest length header we accept: "$" "-" 19 digits "\r\n". */
 #define RESP_HEADER_MAX 24
-#define RESP_DEPTH_MAX 8
+/* hiredis 0.14's reader refuses deeper nesting. */
+#define RESP_DEPTH_MAX 7
+/* Longest ":" integer line: "-" and 19 digits. */
+#define RESP_INTEGER_MAX 20
 
 struct resp_limits {
 	uint64_t max_bulk;	/* a longer bulk string is skipped */
@@ -46,11 +61,16 @@ struct resp_limits {
 	size_t max_line;	/* a longer status/error/integer line: error */
 	uint64_t max_elements;	/* more in one reply, all arrays together: error */
 	unsigned max_depth;	/* deeper nesting: error; <= RESP_DEPTH_MAX */
+	bool pubsub;		/* top-level arrays in pub/sub shape */
+	uint64_t max_name;	/* with pubsub: longest kind or channel name */
 };
 
 /*
  * What the guard tells its sink.  Each returns 0 to go on, or non-zero
- * to stop feeding at once (the owner's connection is gone).
+ * to stop feeding at once (the owner's connection is gone, or begin
+ * refused the reply).
+ *   begin:    (may be NULL) a top-level reply of this type byte begins;
+ *             all before it has been passed;
  *   pass:     bytes for the reader, in order;
  *   skipping: a bulk string of `len` bytes is about to be replaced by a
  *             nil; everything before it has been passed;
@@ -58,6 +78,7 @@ struct resp_limits {
  *             been passed whole.
  */
 struct resp_guard_sink {
+	int (*begin)(void *arg, char type);
 	int (*pass)(void *arg, const char *data, size_t len);
 	int (*skipping)(void *arg, uint64_t len);
 	int (*done)(void *arg);
@@ -83,6 +104,16 @@ struct resp_guard {
 	bool reply_skipped;		/* this reply had a string replaced */
 	uint64_t pending[RESP_DEPTH_MAX];	/* elements still due per level */
 	unsigned depth;
+	/* The integer of a ':' line, checked as it streams. */
+	uint64_t int_value;
+	unsigned int_digits;
+	bool int_neg;
+	/* pubsub: the top-level array's size and its first element so far. */
+	uint64_t top_count;
+	char kind[12];
+	size_t kind_len;
+	bool kind_capture;		/* the bulk being passed is element 0 */
+	bool unsubscribe;		/* element 0 said (p)unsubscribe */
 	char error[96];			/* the protocol error, once there is one */
 };
 

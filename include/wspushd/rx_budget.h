@@ -54,6 +54,13 @@ void rx_budget_start(struct rx_budget *b, uint64_t now_ms, uint64_t received,
 		     uint64_t data);
 
 /*
+ * Throttle now, whatever the window says: the connection is being
+ * failed, and what the server still sends is only read to find its
+ * Close, at a bounded rate.
+ */
+void rx_budget_throttle(struct rx_budget *b);
+
+/*
  * Whether the glue should sample the socket now (cheap: no system call):
  * once a window, and after every turn while throttled.
  */

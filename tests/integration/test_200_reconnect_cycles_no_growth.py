@@ -31,8 +31,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (WRAPPER, Sampler, all_tcp_rows, check, client_side_states, config_text, log, main,
-                     open_fds, scaled, tcp_sockets, vm_rss_kib, wait_until)
+from harness import (Sampler, all_tcp_rows, check, client_side_states, config_text, log, main,
+                     memory_is_the_daemons, open_fds, scaled, tcp_sockets, vm_rss_kib,
+                     wait_until)
 
 CYCLES = 200
 EARLY = 20

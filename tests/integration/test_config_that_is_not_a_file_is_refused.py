@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (WRAPPER, TestFailure, check, config_text, free_port, log, main,
-                     scaled, wait_until)
+                     wait_until)
 
 DEADLINE = 3                  # seconds (scaled) for a refusal to exit
 MAX_RSS_KB = 512 * 1024       # far above a refusal, far below /dev/zero's growth

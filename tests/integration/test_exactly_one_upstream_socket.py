@@ -13,8 +13,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (check, config_text, log, main, sample_for, scaled, tcp_sockets,
-                     wait_connected, wait_until)
+from harness import check, config_text, log, main, sample_for, scaled, tcp_sockets, wait_until
 
 
 def test(ctx):

@@ -23,6 +23,13 @@ Then:
     (within 12 MiB) once the sentinel has arrived: the buffers shrink at
     once, not at the next message.
 
+A second daemon runs with max_message_size = 8 bytes, shorter than the
+names it subscribes to: a channel of 22 bytes and a pattern matching a
+channel of 30.  Names are never taken for messages (hiredis 0.14 would
+abort the process on a missing one): "hi" on the channel and "hi2" on the
+pattern's channel arrive, a 9-byte message is dropped with a line naming
+its channel, and the daemon lives on.
+
 Memory figures are not checked under valgrind or AddressSanitizer (their
 own memory dwarfs the daemon's).
 The daemon exits 0 on SIGTERM.
@@ -89,6 +96,27 @@ def test(ctx):
               "were buffered" % hwm)
         check(rss < rss0 + 12 * 1024, "resident memory stayed at %d KiB after the "
               "large messages (was %d KiB)" % (rss, rss0))
+    d.stop(signal.SIGTERM)
+    names_longer_than_the_limit(ctx, r, w)
+
+
+def names_longer_than_the_limit(ctx, r, w):
+    channel, matched = "app:notifications:prod", "pat:a-channel-of-thirty-bytes"
+    d = ctx.daemon(config_text(w.url(), r.port, upstream={"max_message_size": "8"}),
+                   ["--channel", channel, "--pattern", "pat:*"]).start()
+    wait_until(lambda: r.subscribed([channel], ["pat:*"]), 15, "the daemon to subscribe")
+    before = len(w.messages())
+    for ch, payload in ((channel, b"hi"), (channel, b"123456789"), (matched, b"hi2"),
+                        (channel, b"end")):
+        check(r.publish_many([(ch, payload)]) == [1], "the daemon should hear %s" % ch)
+    wait_until(lambda: any(m.get("hex") == b"end".hex() for m in w.messages()), 15,
+               "the sentinel to arrive")
+    got = [bytes.fromhex(m["hex"]) for m in w.messages()[before:]]
+    check(got == [b"hi", b"hi2", b"end"], "delivered %r" % got)
+    lines = [l for l in d.log_text().splitlines() if "9 bytes on '%s'" % channel in l]
+    check(len(lines) == 1, "one line for the 9-byte message expected: %r" % lines)
+    log("  " + lines[0].strip())
+    check(d.alive(), "the daemon died")
     d.stop(signal.SIGTERM)
 
 

@@ -20,7 +20,15 @@ then misbehaves; no real Redis does either on purpose.
       * the failure is logged as a warning once (then summarised), and
         "subscribed" at info at most once: not a line per cycle;
       * the daemon stays up and exits 0 on SIGTERM.
-The upstream (the recorder) is never disturbed: one connection throughout.
+(c) replies hiredis 0.14 would abort the process on (its pub/sub code
+    asserts their shape, or reads past the array): a one-element array, an
+    array whose kind is an integer, an unsubscribe without its count.  Each
+    is a protocol error: logged, the connection remade, the daemon alive.
+(d) on the connection that carries PING and the status writes, each
+    answer sent twice: the second is a reply no command asked for, which
+    hiredis also asserts on.  Logged, that connection dropped and remade
+    at the next PING, the daemon alive.
+The upstream (the recorder) is never disturbed: one connection per daemon.
 """
 import os
 import re
@@ -91,13 +99,47 @@ def garbage(ctx, w):
     d.stop(signal.SIGTERM)
 
 
+def bad_shapes(ctx, w):
+    for mode in ("short-array", "kind-not-string", "unsubscribe-no-count"):
+        f = ctx.resp_faults(mode=mode).start()
+        d = ctx.daemon(config_text(w.url(), f.port), ["--channel", "events"]).start()
+        wait_until(lambda: len(f.subscribing_conns()) >= 2 or not d.alive(), 20,
+                   lambda: "%s: the daemon to subscribe again (connections: %s)"
+                   % (mode, f.subscribing_conns()))
+        check(d.alive(), "%s: the daemon died (status %s)" % (mode, d.proc.p.returncode))
+        lines = [l for l in d.log_text().splitlines() if "protocol error" in l]
+        check(lines, "%s: no protocol error logged" % mode)
+        log("(c) %s: %s" % (mode, lines[0].strip()))
+        d.stop(signal.SIGTERM)
+
+
+def unasked_reply(ctx, w):
+    f = ctx.resp_faults(mode="extra-reply").start()
+    cfg = config_text(w.url(), f.port, redis={"ping_interval": "100ms",
+                                              "ping_timeout": "1s"})
+    d = ctx.daemon(cfg, ["--channel", "events"]).start()
+    wait_until(lambda: "a reply no command asked for" in d.log_text() or not d.alive(), 20,
+               "the unasked reply to be caught")
+    check(d.alive(), "the daemon died (status %s)" % d.proc.p.returncode)
+    line = [l for l in d.log_text().splitlines() if "a reply no command asked for" in l][0]
+    log("(d) " + line.strip())
+    # The PINGs go on, on a new command connection.
+    n = len(f.events("conn"))
+    wait_until(lambda: len(f.events("conn")) > n, 20, "a new command connection")
+    check(d.alive(), "the daemon died (status %s)" % d.proc.p.returncode)
+    d.stop(signal.SIGTERM)
+
+
 def test(ctx):
     w = ctx.ws().start()
     impossible(ctx, w)
     garbage(ctx, w)
-    wait_until(lambda: len(w.log.opens()) >= 2, 10, "both daemons to have connected upstream")
-    check(len(w.log.opens()) == 2, "one upstream connection per daemon, saw %d"
-          % len(w.log.opens()))
+    bad_shapes(ctx, w)
+    unasked_reply(ctx, w)
+    wait_until(lambda: len(w.log.opens()) >= len(ctx.daemons), 10,
+               "every daemon to have connected upstream")
+    check(len(w.log.opens()) == len(ctx.daemons), "one upstream connection per daemon, "
+          "saw %d for %d" % (len(w.log.opens()), len(ctx.daemons)))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,12 @@ tests/servers/ws_faults.py, after a real handshake, on cue:
 (b) big-flood: a 1 MiB message (max_message_size is 64KiB: the daemon
     fails the connection with 1009), then 64 KiB frames for 4 s, whatever
     the daemon says.  Before, the daemon read and discarded them at full
-    speed until close_timeout (3 s here) ran out; now it stops reading
-    once it has decided to fail the connection: its CPU time from the cue
-    to the next connection stays under 40% of that time.
+    speed until close_timeout (3 s here) ran out; now it reads on only at
+    a bounded rate once it has decided to fail the connection: its CPU
+    time from the cue to the next connection stays under 40% of that time.
+(c) a server that answers the 1009 with its own Close (the library's
+    oversize case): the bounded reading still finds that Close, so the
+    next connection comes well before close_timeout (3 s), not after it.
 
 CPU time is the daemon's own (utime + stime, /proc/PID/stat).  The bounds
 are not checked under a wrapper (valgrind's CPU is its own), the rest is.
@@ -29,7 +32,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import WRAPPER, check, config_text, cpu_seconds, log, main, wait_until
+from harness import WRAPPER, check, config_text, cpu_seconds, log, main, scaled, wait_until
 
 SHARE = 0.40
 
@@ -91,10 +94,32 @@ def big_flood(ctx, r):
     d.stop(signal.SIGTERM)
 
 
+def answered_close(ctx, r):
+    f = ctx.faults(plan=["oversize:%d" % (1 << 20)], default="record").start()
+    cfg = config_text(f.url(), r.port, upstream={"max_message_size": "64KiB",
+                                                 "close_timeout": "3s"})
+    d = ctx.daemon(cfg, ["--channel", "c"]).start()
+    wait_until(lambda: r.subscribed(["c"], []) and f.log.opens(), 15,
+               "the daemon to subscribe and connect")
+    check(r.publish_many([("c", b"misbehave")]) == [1], "not subscribed")
+    wait_until(lambda: len(f.log.opens()) >= 2, 30, "a connection after the 1009")
+    first = f.log.opens()[0]["conn"]
+    fault = f.events("fault", conn=first)[0]["mono"]
+    close = f.events("close", conn=first)[0]
+    again = f.events("tcp")[1]["mono"]
+    log("(c) the server saw close %s; the next connection %.2f s after the fault"
+        % (close["code"], again - fault))
+    check(close["code"] == 1009, "the server should see 1009, saw %r" % close["code"])
+    check(again - fault < scaled(3) - 0.5, "the next connection came %.2f s after the "
+          "fault: the server's Close was not read" % (again - fault))
+    d.stop(signal.SIGTERM)
+
+
 def test(ctx):
     r = ctx.redis().start()
     ping_flood(ctx, r)
     big_flood(ctx, r)
+    answered_close(ctx, r)
 
 
 if __name__ == "__main__":

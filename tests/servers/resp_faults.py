@@ -12,6 +12,17 @@ no real Redis does:
   impossible   write a message whose payload announces
                $4611686018427387904 bytes, then --stream-mib MiB of them
                (as fast as the client reads), then keep the connection open
+  short-array  a one-element array, "*1 message": hiredis 0.14's pub/sub
+               code asserts at least two
+  kind-not-string
+               an array whose first element is an integer: hiredis asserts
+               a string
+  unsubscribe-no-count
+               "*2 unsubscribe events": hiredis reads a third element past
+               the end of the array
+  extra-reply  subscribe normally, but on a connection that sends plain
+               commands (PING, HSET, ...) answer each twice: the second
+               answer is one nobody asked for, which hiredis asserts on
 
 One JSON object per line is appended to --out, flushed line by line, each
 with "mono" (CLOCK_MONOTONIC, the same clock in every process):
@@ -75,10 +86,23 @@ def bulk(s):
     return b"$%d\r\n%s\r\n" % (len(b), b)
 
 
+SHAPES = {
+    "short-array": b"*1\r\n$7\r\nmessage\r\n",
+    "kind-not-string": b"*3\r\n:1\r\n$6\r\nevents\r\n$2\r\nhi\r\n",
+    "unsubscribe-no-count": b"*2\r\n$11\r\nunsubscribe\r\n$6\r\nevents\r\n",
+}
+
+
 async def misbehave(conn, writer, channel):
+    if SERVER.mode == "extra-reply":
+        return
     SERVER.write(ev="fault", conn=conn, mode=SERVER.mode)
     if SERVER.mode == "garbage":
         writer.write(b"!not RESP\r\n")
+        await writer.drain()
+        return
+    if SERVER.mode in SHAPES:
+        writer.write(SHAPES[SERVER.mode])
         await writer.drain()
         return
     writer.write(b"*3\r\n" + bulk("message") + bulk(channel) + b"$%d\r\n" % IMPOSSIBLE)
@@ -111,12 +135,17 @@ async def handle(reader, writer):
                                  + b":%d\r\n" % subscribed)
                 await writer.drain()
                 await misbehave(conn, writer, argv[1])
-            elif name == "PING":
-                writer.write(b"+PONG\r\n")
-            elif name in ("HSET", "PUBLISH", "PEXPIRE", "EXPIRE", "DEL"):
-                writer.write(b":0\r\n")
             else:
-                writer.write(b"+OK\r\n")
+                if name == "PING":
+                    answer = b"+PONG\r\n"
+                elif name in ("HSET", "PUBLISH", "PEXPIRE", "EXPIRE", "DEL"):
+                    answer = b":0\r\n"
+                else:
+                    answer = b"+OK\r\n"
+                writer.write(answer)
+                if SERVER.mode == "extra-reply" and name not in ("AUTH", "SELECT"):
+                    SERVER.write(ev="fault", conn=conn, mode=SERVER.mode)
+                    writer.write(answer)
             await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError, ValueError):
         pass
@@ -131,7 +160,8 @@ async def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--out", required=True, help="JSON-lines file to append to")
-    ap.add_argument("--mode", choices=("garbage", "impossible"), required=True)
+    ap.add_argument("--mode", required=True,
+                    choices=["garbage", "impossible", "extra-reply"] + sorted(SHAPES))
     ap.add_argument("--stream-mib", type=int, default=16)
     args = ap.parse_args()
     SERVER = Server(args)

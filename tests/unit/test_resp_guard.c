@@ -60,7 +60,9 @@ sink_done(void *arg)
 	return 0;
 }
 
-static const struct resp_guard_sink SINK = { sink_pass, sink_skipping, sink_done };
+static const struct resp_guard_sink SINK = {
+	.pass = sink_pass, .skipping = sink_skipping, .done = sink_done,
+};
 
 static const struct resp_limits LIM = {
 	.max_bulk = 16, .max_reply = 40, .max_line = 32,
@@ -116,7 +118,9 @@ test_well_formed_replies_pass_unchanged(void **state)
 	const char *in =
 		"*3\r\n$9\r\nsubscribe\r\n$6\r\nevents\r\n:1\r\n"
 		"*3\r\n$7\r\nmessage\r\n$6\r\nevents\r\n$5\r\nhello\r\n"
-		"+PONG\r\n-ERR no such key\r\n:42\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n"
+		"+PONG\r\n-ERR no such key\r\n:42\r\n:-7\r\n:0\r\n"
+		":9223372036854775807\r\n:-9223372036854775808\r\n"
+		"$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n"
 		"*2\r\n*2\r\n:1\r\n:2\r\n$3\r\na\rb\r\n"
 		"+a\nb\r\n";		/* a lone LF is text, as hiredis reads it */
 
@@ -201,6 +205,17 @@ test_protocol_errors(void **state)
 	expect_error(S("$4611686018427387904\r\n"), "impossible");
 	expect_error(S("$99999999999999999999\r\n"), "malformed bulk length");
 	expect_error(S("$-2\r\n"), "malformed bulk length");
+	expect_error(S("$01\r\nx\r\n"), "malformed bulk length");	/* hiredis: Bad bulk string length */
+	expect_error(S("*01\r\n:1\r\n"), "malformed array length");
+	expect_error(S(":abc\r\n"), "malformed integer");		/* hiredis: Bad integer value */
+	expect_error(S(":\r\n"), "malformed integer");
+	expect_error(S(":-\r\n"), "malformed integer");
+	expect_error(S(":1-\r\n"), "malformed integer");
+	expect_error(S(":061\r\n"), "malformed integer");	/* string2ll() refuses these */
+	expect_error(S(":00\r\n"), "malformed integer");
+	expect_error(S(":-0\r\n"), "malformed integer");
+	expect_error(S(":9223372036854775808\r\n"), "malformed integer");
+	expect_error(S(":1\rx"), "malformed integer");
 	expect_error(S("$\r\n"), "malformed bulk length");
 	expect_error(S("$+5\r\n"), "malformed bulk length");
 	expect_error(S("$ 5\r\n"), "malformed bulk length");
@@ -215,6 +230,9 @@ test_protocol_errors(void **state)
 	/* The element bound holds for the whole reply, not per array. */
 	expect_error(S("*2\r\n*4\r\n:1\r\n:1\r\n:1\r\n:1\r\n*4\r\n"), "over 8 in one reply");
 	expect_error(S("*1\r\n*1\r\n*1\r\n*1\r\n"), "nested deeper than 3");
+	/* hiredis counts an empty array at the deepest level as nesting too. */
+	expect_error(S("*1\r\n*1\r\n*1\r\n*0\r\n"), "nested deeper than 3");
+	expect_error(S("*1\r\n*1\r\n*1\r\n*-1\r\n"), "nested deeper than 3");
 	expect_error(S("$2\r\nabXY"), "not followed by CRLF");
 	expect_error(S("$20\r\n01234567890123456789\rX"), "not followed by CRLF");
 }
@@ -272,6 +290,138 @@ test_a_sink_can_stop_the_feed(void **state)
 	resp_guard_init(&g, &LIM);
 	assert_int_equal(resp_guard_feed(&g, S("$20\r\n01234567890123456789\r\n"),
 					 &SINK, &s), RESP_GUARD_STOPPED);
+}
+
+/* ---- pub/sub shape and replies nobody asked for ----------------------- */
+
+static const struct resp_limits PUBSUB = {
+	.max_bulk = 16, .max_reply = 40, .max_line = 32, .max_elements = 8,
+	.max_depth = 3, .pubsub = true, .max_name = 24,
+};
+
+static enum resp_guard_result
+feed_pubsub(const char *in, size_t len, struct resp_guard *g, struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	resp_guard_init(g, &PUBSUB);
+	return feed(g, s, in, len, 1);
+}
+
+static void
+test_pubsub_shapes_hiredis_can_take(void **state)
+{
+	static struct seen s;
+	struct resp_guard g;
+	/* Names are never replaced, even over max_bulk; payloads are. */
+	const char in[] =
+		"*3\r\n$9\r\nsubscribe\r\n$20\r\nchannel-name-20-byte\r\n:1\r\n"
+		"*3\r\n$7\r\nmessage\r\n$20\r\nchannel-name-20-byte\r\n"
+		"$17\r\n0123456789abcdefg\r\n"
+		"*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$17\r\nchannel-name-17-b\r\n$2\r\nhi\r\n"
+		"*3\r\n$11\r\nUNSUBSCRIBE\r\n$2\r\nch\r\n:0\r\n"
+		"+OK\r\n-ERR x\r\n:1\r\n$2\r\nhi\r\n*-1\r\n";
+	const char want[] =
+		"*3\r\n$9\r\nsubscribe\r\n$20\r\nchannel-name-20-byte\r\n:1\r\n"
+		"*3\r\n$7\r\nmessage\r\n$20\r\nchannel-name-20-byte\r\n$-1\r\n"
+		"*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$-1\r\n$2\r\nhi\r\n"
+		"*3\r\n$11\r\nUNSUBSCRIBE\r\n$2\r\nch\r\n:0\r\n"
+		"+OK\r\n-ERR x\r\n:1\r\n$2\r\nhi\r\n*-1\r\n";
+
+	(void)state;
+	assert_int_equal(feed_pubsub(S(in), &g, &s), RESP_GUARD_OK);
+	assert_int_equal(s.len, sizeof(want) - 1);
+	assert_memory_equal(s.out, want, s.len);
+	assert_int_equal(s.nskipped, 2);
+}
+
+static void
+expect_pubsub_error(const char *in, size_t len, const char *words)
+{
+	static struct seen s;
+	struct resp_guard g;
+
+	if (feed_pubsub(in, len, &g, &s) != RESP_GUARD_ERROR)
+		fail_msg("no error for '%.*s'", (int)len, in);
+	if (strstr(g.error, words) == NULL)
+		fail_msg("'%s' should say '%s'", g.error, words);
+}
+
+static void
+test_pubsub_shapes_that_would_abort_hiredis(void **state)
+{
+	(void)state;
+	/* Each of these makes hiredis 0.14's pub/sub code assert or overread. */
+	expect_pubsub_error(S("*1\r\n$7\r\nmessage\r\n"), "of 1 element");
+	expect_pubsub_error(S("*0\r\n"), "of 0 element");
+	expect_pubsub_error(S("*2\r\n:1\r\n:2\r\n"), "not a string");
+	expect_pubsub_error(S("*3\r\n$7\r\nmessage\r\n:1\r\n$1\r\nx\r\n"), "not a string");
+	expect_pubsub_error(S("*3\r\n*1\r\n"), "not a string");
+	expect_pubsub_error(S("*3\r\n$-1\r\n"), "nil name");
+	expect_pubsub_error(S("*3\r\n$7\r\nmessage\r\n$-1\r\n"), "nil name");
+	expect_pubsub_error(S("*2\r\n$11\r\nunsubscribe\r\n$6\r\nevents\r\n"),
+			    "without a count");
+	expect_pubsub_error(S("*3\r\n$12\r\npunsubscribe\r\n$1\r\np\r\n$1\r\n0\r\n"),
+			    "without a count");
+	/* A name over max_name is an error, not a nil hiredis would assert on. */
+	expect_pubsub_error(S("*3\r\n$7\r\nmessage\r\n$25\r\n"), "name of 25 bytes");
+}
+
+struct begins {
+	struct seen s;
+	char types[16];
+	size_t n;
+	size_t len_at[16];
+	int refuse_at;		/* refuse the n-th reply (1-based), 0 = none */
+};
+
+static int
+sink_begin(void *arg, char type)
+{
+	struct begins *b = arg;
+
+	assert_true(b->n < 16);
+	b->len_at[b->n] = b->s.len;
+	b->types[b->n++] = type;
+	return b->refuse_at != 0 && (int)b->n == b->refuse_at;
+}
+
+static int
+begins_pass(void *arg, const char *data, size_t len)
+{
+	return sink_pass(&((struct begins *)arg)->s, data, len);
+}
+
+static void
+test_begin_sees_every_reply_after_the_one_before(void **state)
+{
+	static struct begins b;
+	static const struct resp_guard_sink sink = {
+		.begin = sink_begin, .pass = begins_pass,
+		.skipping = sink_skipping, .done = sink_done,
+	};
+	const char in[] = "+PONG\r\n:3\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n-ERR no\r\n";
+	struct resp_guard g;
+
+	(void)state;
+	for (size_t step = 0; step <= 1; step++) {
+		memset(&b, 0, sizeof(b));
+		resp_guard_init(&g, &LIM);
+		for (size_t off = 0; off < sizeof(in) - 1; off += step ? 1 : sizeof(in))
+			assert_int_equal(resp_guard_feed(&g, in + off,
+							 step ? 1 : sizeof(in) - 1,
+							 &sink, &b), RESP_GUARD_OK);
+		assert_int_equal(b.n, 4);
+		assert_memory_equal(b.types, "+:*-", 4);
+		/* Each begins once everything before it was passed. */
+		assert_int_equal(b.len_at[1], strlen("+PONG\r\n"));
+		assert_int_equal(b.len_at[3], strlen("+PONG\r\n:3\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"));
+	}
+	/* A refused reply stops the feed before any of it is passed. */
+	memset(&b, 0, sizeof(b));
+	b.refuse_at = 2;
+	resp_guard_init(&g, &LIM);
+	assert_int_equal(resp_guard_feed(&g, S(in), &sink, &b), RESP_GUARD_STOPPED);
+	assert_int_equal(b.s.len, strlen("+PONG\r\n"));
 }
 
 /* ---- against a model ------------------------------------------------ */
@@ -352,11 +502,15 @@ gen(struct buf *in, struct buf *want, struct model *m, unsigned depth, unsigned 
 		}
 	} else {
 		static const char types[] = "+-:";
-		size_t n = (size_t)rand_r(seed) % 20;
+		size_t n = (size_t)rand_r(seed) % 19;
 
 		text[0] = types[rand_r(seed) % 3];
 		for (size_t k = 0; k < n; k++)
-			text[1 + k] = (char)('a' + rand_r(seed) % 26);
+			text[1 + k] = text[0] == ':' ? (char)('0' + rand_r(seed) % 10) :
+				      (char)('a' + rand_r(seed) % 26);
+		/* Integers as Redis writes them: no leading zero. */
+		if (text[0] == ':' && (n == 0 || text[1] == '0'))
+			text[1] = (char)('1' + rand_r(seed) % 9), n += n == 0;
 		put(in, text, n + 1);
 		put(in, "\r\n", 2);
 		put(want, text, n + 1);
@@ -415,6 +569,9 @@ main(void)
 		cmocka_unit_test(test_limits_apply_per_reply),
 		cmocka_unit_test(test_a_huge_skip_is_counted_not_kept),
 		cmocka_unit_test(test_a_sink_can_stop_the_feed),
+		cmocka_unit_test(test_pubsub_shapes_hiredis_can_take),
+		cmocka_unit_test(test_pubsub_shapes_that_would_abort_hiredis),
+		cmocka_unit_test(test_begin_sees_every_reply_after_the_one_before),
 		cmocka_unit_test(test_random_replies_against_a_model),
 	};
 

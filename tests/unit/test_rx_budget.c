@@ -76,6 +76,21 @@ test_a_control_flood_throttles_until_the_socket_is_empty(void **state)
 }
 
 static void
+test_a_failing_connection_is_throttled_at_once(void **state)
+{
+	struct rx_budget b;
+	uint64_t over = 0;
+
+	(void)state;
+	rx_budget_start(&b, 0, 0, 0);
+	rx_budget_throttle(&b);
+	assert_true(rx_budget_due(&b, 1));
+	for (int i = 1; i < RX_BURST; i++)
+		assert_int_equal(rx_budget_check(&b, 1, 0, 0, 100, &over), RX_READ);
+	assert_int_equal(rx_budget_check(&b, 1, 0, 0, 100, &over), RX_PAUSE);
+}
+
+static void
 test_counters_that_go_back_start_afresh(void **state)
 {
 	struct rx_budget b;
@@ -94,6 +109,7 @@ main(void)
 		cmocka_unit_test(test_due_only_once_a_window_unless_throttled),
 		cmocka_unit_test(test_data_never_counts_as_overhead),
 		cmocka_unit_test(test_a_control_flood_throttles_until_the_socket_is_empty),
+		cmocka_unit_test(test_a_failing_connection_is_throttled_at_once),
 		cmocka_unit_test(test_counters_that_go_back_start_afresh),
 	};
 
