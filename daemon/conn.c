@@ -30,6 +30,7 @@
 #include "wspushd/dns.h"
 #include "wspushd/fsm.h"
 #include "wspushd/fin_wait.h"
+#include "wspushd/heartbeat.h"
 #include "wspushd/log.h"
 #include "wspushd/queue.h"
 #include "wspushd/retry_after.h"
@@ -39,6 +40,7 @@
 #include "wspushd/utf8.h"
 #include "wspushd/watch.h"
 #include "wspushd/ws_frame.h"
+#include "wspushd/wsock.h"
 
 /*
  * One WRITEABLE callback writes at most WRITE_RUNS runs of queued frames
@@ -66,15 +68,9 @@ struct conn {
 	struct dns *dns;
 	struct dns_query *query;	/* resolving the host, or NULL */
 	struct lws *wsi;		/* the one socket, or NULL */
-	bool socket_live;		/* between OPEN_SOCKET and SOCKET_GONE */
+	struct wsock sock;		/* that socket's own life (wsock.h) */
+	struct heartbeat live;		/* pings and the pong deadline */
 	bool in_callback;		/* inside a callback of c->wsi */
-	bool close_pending;		/* send a Close at the next WRITEABLE */
-	bool close_sent;
-	uint16_t close_code;
-	bool headers_sent;		/* upgrade request out: past TCP and TLS */
-	bool peer_close_seen;		/* the server sent a Close frame */
-	bool ping_due;			/* send a ping at the next WRITEABLE */
-	bool pong_armed;		/* a ping awaits its answer */
 	size_t rx_bytes;		/* of the server's message in progress */
 	uint64_t rx_data;		/* data bytes (+ header allowance) ever read */
 	struct rx_budget rx;		/* what the server may make us read */
@@ -85,10 +81,9 @@ struct conn {
 	/*
 	 * After a clean close handshake the socket is kept (as a dup) until
 	 * the server closes TCP first, so that TIME_WAIT lands on its side.
-	 * Meanwhile the socket still counts: SOCKET_GONE waits for it.
+	 * Meanwhile the socket still counts: wsock says when it is gone.
 	 */
 	struct fin_wait *fin_wait;
-	bool gone_pending;
 
 	struct queue queue;
 	struct ws_mask_keys mask_keys;
@@ -97,8 +92,7 @@ struct conn {
 
 	lws_sorted_usec_list_t retry_sul, connect_sul, stable_sul;
 	lws_sorted_usec_list_t close_sul, drain_sul;
-	lws_sorted_usec_list_t ping_sul, pong_sul;
-	lws_sorted_usec_list_t rx_sul;
+	lws_sorted_usec_list_t live_sul, rx_sul;
 
 	struct pending_event ring[EVENT_RING];
 	unsigned ring_head, ring_len;
@@ -121,7 +115,6 @@ struct conn {
 	time_t state_since;		/* wall clock, for status reports */
 	uint64_t retry_at_ms;		/* monotonic; 0: no retry scheduled */
 	uint64_t drain_deadline_ms;	/* monotonic; while stopping */
-	bool aborting;			/* this socket is being dropped, not closed */
 	char last_error[160];		/* since the last successful connect */
 	char tls_error[160];		/* lws' verification complaint, if any */
 };
@@ -193,18 +186,10 @@ attempt_phase(const struct conn *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	int fd;
+	int fd = c->wsi != NULL ? lws_get_socket_fd(c->wsi) : -1;
+	bool tcp_up = fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0;
 
-	if (c->query != NULL)
-		return "DNS resolution";
-	if (c->wsi == NULL)
-		return "connecting";
-	if (c->headers_sent)
-		return "the HTTP upgrade";
-	fd = lws_get_socket_fd(c->wsi);
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
-		return "the TCP connect";
-	return c->cfg->url.tls ? "the TLS handshake" : "the HTTP upgrade";
+	return wsock_phase(&c->sock, c->cfg->url.tls, tcp_up);
 }
 
 
@@ -262,48 +247,58 @@ arm(struct conn *c, lws_sorted_usec_list_t *sul, sul_cb_t cb, uint64_t ms)
 	lws_sul_schedule(c->ctx, 0, sul, cb, (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
-static void
-ping_fired(lws_sorted_usec_list_t *sul)
-{
-	struct conn *c = SUL_TO_CONN(sul, ping_sul);
+static void live_fired(lws_sorted_usec_list_t *sul);
 
-	c->ping_due = true;
-	if (c->wsi != NULL)
-		lws_callback_on_writable(c->wsi);
-	arm(c, &c->ping_sul, ping_fired, c->cfg->ping_interval_ms);
+/* One timer for the liveness deadlines: the next of them. */
+static void
+arm_liveness(struct conn *c)
+{
+	uint64_t at = heartbeat_next(&c->live), now = monotonic_ms();
+
+	if (at == 0)
+		lws_sul_cancel(&c->live_sul);
+	else
+		arm(c, &c->live_sul, live_fired, at > now ? at - now : 0);
 }
 
 static void
-pong_fired(lws_sorted_usec_list_t *sul)
+live_fired(lws_sorted_usec_list_t *sul)
 {
-	struct conn *c = SUL_TO_CONN(sul, pong_sul);
+	struct conn *c = SUL_TO_CONN(sul, live_sul);
 	char why[96];
 
-	c->pong_armed = false;
-	snprintf(why, sizeof(why), "no %s within %llums of a ping",
-		 c->cfg->liveness == LIVENESS_PONG ? "pong" : "frame",
-		 (unsigned long long)c->cfg->pong_timeout_ms);
-	log_warnx("upstream: %s: %s, the connection is dead", c->endpoint, why);
-	conn_event(c, EV_PEER_DEAD, why);
+	switch (heartbeat_tick(&c->live, monotonic_ms())) {
+	case HEARTBEAT_PING_DUE:
+		if (c->wsi != NULL)
+			lws_callback_on_writable(c->wsi);
+		break;
+	case HEARTBEAT_DEAD:
+		snprintf(why, sizeof(why), "no %s within %llums of a ping",
+			 c->cfg->liveness == LIVENESS_PONG ? "pong" : "frame",
+			 (unsigned long long)c->cfg->pong_timeout_ms);
+		log_warnx("upstream: %s: %s, the connection is dead",
+			  c->endpoint, why);
+		conn_event(c, EV_PEER_DEAD, why);
+		break;
+	case HEARTBEAT_NOTHING_DUE:
+		break;
+	}
+	arm_liveness(c);
 }
 
 /* Any sign of life the configuration accepts: the pong deadline is off. */
 static void
 peer_alive(struct conn *c)
 {
-	if (c->pong_armed) {
-		c->pong_armed = false;
-		lws_sul_cancel(&c->pong_sul);
-	}
+	heartbeat_sign_of_life(&c->live);
+	arm_liveness(c);
 }
 
 static void
 cancel_ping_timers(struct conn *c)
 {
-	lws_sul_cancel(&c->ping_sul);
-	lws_sul_cancel(&c->pong_sul);
-	c->ping_due = false;
-	c->pong_armed = false;
+	heartbeat_stop(&c->live);
+	lws_sul_cancel(&c->live_sul);
 }
 
 /* ---- bounding what the server makes us read --------------------------- */
@@ -398,13 +393,31 @@ conn_after_service(struct conn *c)
 
 /* ---- waiting for the server's FIN ------------------------------------- */
 
+/*
+ * Carry out what wsock.h decided about the socket.  WSOCK_GONE is the
+ * one source of EV_SOCKET_GONE, on which "one socket at a time" rests.
+ */
 static void
-socket_really_gone(struct conn *c, const char *why)
+carry_out(struct conn *c, unsigned a, const char *why)
 {
-	if (c->socket_live) {
-		c->socket_live = false;
-		conn_event(c, EV_SOCKET_GONE, why);
+	if ((a & WSOCK_CANCEL_QUERY) && c->query != NULL) {
+		dns_cancel(c->query);
+		c->query = NULL;
 	}
+	/*
+	 * Killing synchronously closes the descriptor now, which is what a
+	 * timeout promises; inside one of this socket's own callbacks that
+	 * would pull the wsi out from under lws, so it waits a turn there.
+	 */
+	if ((a & WSOCK_KILL) && c->wsi != NULL)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+				c->in_callback ? LWS_TO_KILL_ASYNC : LWS_TO_KILL_SYNC);
+	if ((a & WSOCK_END_FIN_WAIT) && c->fin_wait != NULL)
+		fin_wait_end(c->fin_wait);	/* fin_wait_done() follows */
+	if ((a & WSOCK_WANT_WRITE) && c->wsi != NULL)
+		lws_callback_on_writable(c->wsi);
+	if (a & WSOCK_GONE)
+		conn_event(c, EV_SOCKET_GONE, why);
 }
 
 static void
@@ -413,10 +426,7 @@ fin_wait_done(void *arg)
 	struct conn *c = arg;
 
 	c->fin_wait = NULL;
-	if (c->gone_pending) {
-		c->gone_pending = false;
-		socket_really_gone(c, "socket closed");
-	}
+	carry_out(c, wsock_fin_done(&c->sock), "socket closed");
 }
 
 /* ---- actions --------------------------------------------------------- */
@@ -459,8 +469,9 @@ connect_to(struct conn *c, const char *ip)
 	i.pwsi = &c->wsi;
 
 	log_debug("upstream: connecting to %s at %s", c->endpoint, ip);
+	wsock_connecting(&c->sock);
 	w = lws_client_connect_via_info(&i);
-	if (w == NULL && c->socket_live && c->wsi == NULL) {
+	if (w == NULL && c->wsi == NULL && wsock_live(&c->sock)) {
 		/*
 		 * Failed before any socket existed and lws did not report
 		 * WSI_DESTROY: there is no socket to wait for.
@@ -468,7 +479,7 @@ connect_to(struct conn *c, const char *ip)
 		log_repeated(&c->err_log, LOG_WARNING,
 			     "upstream: connect to %s failed", c->endpoint);
 		conn_event(c, EV_CONNECT_FAILED, "connect failed");
-		socket_really_gone(c, "connect failed");
+		carry_out(c, wsock_failed_early(&c->sock), "connect failed");
 	}
 }
 
@@ -483,11 +494,14 @@ resolved(void *arg, int status, const struct dns_result *res)
 			     "upstream: cannot resolve %s: %s", c->cfg->url.host,
 			     res->error);
 		conn_event(c, EV_CONNECT_FAILED, res->error);
-		socket_really_gone(c, "name not resolved");
+		carry_out(c, wsock_failed_early(&c->sock), "name not resolved");
 		return;
 	}
-	/* Successive attempts walk the addresses, so one dead one cannot pin us. */
-	connect_to(c, res->addrs[c->stats.attempts % res->count].ip);
+	/*
+	 * Successive failures walk the addresses, so one dead one cannot pin
+	 * us; the first attempt after a success dials the first.
+	 */
+	connect_to(c, res->addrs[c->fsm.failures % res->count].ip);
 }
 
 /*
@@ -498,14 +512,9 @@ resolved(void *arg, int status, const struct dns_result *res)
 static void
 open_socket(struct conn *c)
 {
-	c->socket_live = true;
-	c->close_pending = false;
-	c->close_sent = false;
-	c->headers_sent = false;
-	c->peer_close_seen = false;
+	wsock_attempt(&c->sock);
 	c->rx_bytes = 0;
 	c->tls_error[0] = '\0';
-	c->aborting = false;
 	c->stats.attempts++;
 	log_debug("upstream: attempt %llu to %s",
 		  (unsigned long long)c->stats.attempts, c->endpoint);
@@ -514,34 +523,8 @@ open_socket(struct conn *c)
 	if (c->query == NULL) {
 		log_warn("upstream: cannot start resolving %s", c->cfg->url.host);
 		conn_event(c, EV_CONNECT_FAILED, "cannot resolve");
-		socket_really_gone(c, "cannot resolve");
+		carry_out(c, wsock_failed_early(&c->sock), "cannot resolve");
 	}
-}
-
-static void
-abort_socket(struct conn *c)
-{
-	if (c->query != NULL) {
-		dns_cancel(c->query);
-		c->query = NULL;
-		socket_really_gone(c, "resolution cancelled");
-		return;
-	}
-	if (c->wsi == NULL) {
-		if (c->fin_wait != NULL)
-			fin_wait_end(c->fin_wait);	/* SOCKET_GONE follows */
-		else
-			socket_really_gone(c, "socket already gone");
-		return;
-	}
-	c->aborting = true;
-	/*
-	 * Killing synchronously closes the descriptor now, which is what a
-	 * timeout promises; inside one of this socket's own callbacks that
-	 * would pull the wsi out from under lws, so it waits a turn there.
-	 */
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-			c->in_callback ? LWS_TO_KILL_ASYNC : LWS_TO_KILL_SYNC);
 }
 
 /*
@@ -608,8 +591,11 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		arm(c, &c->connect_sul, connect_timer_fired, cfg->connect_timeout_ms);
 	if (a & ACT_ARM_STABLE_TIMER)
 		arm(c, &c->stable_sul, stable_fired, cfg->backoff_reset_ms);
-	if ((a & ACT_ARM_PING_TIMER) && cfg->ping_interval_ms > 0)
-		arm(c, &c->ping_sul, ping_fired, cfg->ping_interval_ms);
+	if (a & ACT_ARM_PING_TIMER) {
+		heartbeat_start(&c->live, monotonic_ms(), cfg->ping_interval_ms,
+			       cfg->pong_timeout_ms);
+		arm_liveness(c);
+	}
 	if (a & ACT_START_SENDING) {
 		c->stats.connects++;
 		c->last_error[0] = '\0';
@@ -623,14 +609,10 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		c->drain_deadline_ms = monotonic_ms() + cfg->drain_timeout_ms;
 		arm(c, &c->drain_sul, drain_fired, cfg->drain_timeout_ms);
 	}
-	if (a & ACT_SEND_CLOSE) {
-		c->close_pending = true;
-		c->close_code = out->close_code;
-		if (c->wsi != NULL)
-			lws_callback_on_writable(c->wsi);
-	}
+	if (a & ACT_SEND_CLOSE)
+		carry_out(c, wsock_close(&c->sock, out->close_code), NULL);
 	if (a & ACT_ABORT_SOCKET)
-		abort_socket(c);
+		carry_out(c, wsock_drop(&c->sock), "socket dropped");
 	if (a & ACT_ARM_CLOSE_TIMER)
 		arm(c, &c->close_sul, close_timer_fired, close_wait_ms(c));
 	if (a & ACT_ARM_RETRY_TIMER)
@@ -688,37 +670,32 @@ write_queued(struct conn *c, struct lws *wsi)
 static int
 on_writeable(struct conn *c, struct lws *wsi)
 {
-	if (c->close_pending) {
-		const char *reason = c->close_code == FSM_CLOSE_TOO_BIG ?
-				     "message too big" :
-				     c->close_code == FSM_CLOSE_GOING_AWAY ?
-				     "going away" : "reconnecting";
+	uint16_t code = c->sock.close_code;
+	const char *reason = code == FSM_CLOSE_TOO_BIG ? "message too big" :
+			     code == FSM_CLOSE_GOING_AWAY ? "going away" :
+			     "reconnecting";
 
-		/*
-		 * Returning -1 makes lws send the Close; a second -1 would
-		 * reset the socket instead, so this happens exactly once.
-		 */
-		if (c->close_sent)
-			return 0;
-		c->close_sent = true;
-		lws_close_reason(wsi, c->close_code,
-				 (unsigned char *)reason, strlen(reason));
-		log_info("upstream: sending close %u", c->close_code);
+	switch (wsock_writable(&c->sock)) {
+	case WSOCK_WRITE_CLOSE:
+		/* Returning -1 makes lws send the Close (wsock: exactly once). */
+		lws_close_reason(wsi, code, (unsigned char *)reason, strlen(reason));
+		log_info("upstream: sending close %u", code);
 		return -1;
+	case WSOCK_WRITE_DATA:
+		break;
+	default:
+		return 0;
 	}
 	if (c->fsm.state != FSM_OPEN)
 		return 0;
-	if (c->ping_due) {
+	if (heartbeat_ping_due(&c->live)) {
 		unsigned char ping[LWS_PRE + 8] = { 0 };
 
 		/* Ahead of any queued data, so a backlog cannot hide a dead peer. */
-		c->ping_due = false;
 		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 			return -1;
-		if (!c->pong_armed) {
-			c->pong_armed = true;
-			arm(c, &c->pong_sul, pong_fired, c->cfg->pong_timeout_ms);
-		}
+		heartbeat_ping_written(&c->live, monotonic_ms());
+		arm_liveness(c);
 	}
 	return write_queued(c, wsi);
 }
@@ -790,7 +767,7 @@ on_peer_close(struct conn *c, const void *in, size_t len)
 
 	if (len >= 2)
 		code = (unsigned)b[0] << 8 | b[1];
-	c->peer_close_seen = true;
+	wsock_peer_close(&c->sock);
 	slow = close_code_set_has(&c->cfg->slow_retry_codes, code);
 	if (slow)
 		c->retry_floor_ms = c->cfg->backoff_max_ms;
@@ -812,7 +789,7 @@ on_receive(struct conn *c, struct lws *wsi, size_t len)
 	char why[96];
 
 	/* Once we fail the connection, what still comes counts as overhead. */
-	if (c->close_pending)
+	if (!wsock_carrying(&c->sock))
 		return 0;	/* closing: the rest is not our business */
 	c->rx_data += len + rx_allowance(c);
 	c->rx_bytes += len;
@@ -851,7 +828,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		/* TCP (and TLS) are up: the earliest moment to tune the socket. */
-		c->headers_sent = true;
+		wsock_upgrading(&c->sock);
 		if (sockopt_tune_tcp(lws_get_socket_fd(wsi), c->cfg) < 0)
 			log_warn("upstream: cannot set TCP options");
 		return append_headers(c, wsi, in, len);
@@ -878,6 +855,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		return 1;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		log_info("upstream: connected to %s", c->endpoint);
+		wsock_open(&c->sock);
 		rx_start(c);
 		conn_event(c, EV_ESTABLISHED, "handshake complete");
 		break;
@@ -895,28 +873,26 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		/* After a clean close handshake, let the server close TCP first. */
-		/*
-		 * Only after a handshake that went through: a socket we drop
-		 * (timeout, dead peer) has nobody to wait for.
-		 */
-		if ((c->close_sent || c->peer_close_seen) && !c->aborting)
+		if (wsock_closed(&c->sock) & WSOCK_START_FIN_WAIT) {
 			c->fin_wait = fin_wait_start(c->ctx, c->vh,
-						 lws_get_socket_fd(wsi),
-						 c->cfg->fin_timeout_ms,
-						 fin_wait_done, c);
+						     lws_get_socket_fd(wsi),
+						     c->cfg->fin_timeout_ms,
+						     fin_wait_done, c);
+			/* fin_timeout = 0, or no dup: nothing to wait for. */
+			if (c->fin_wait == NULL)
+				carry_out(c, wsock_fin_done(&c->sock), "socket closed");
+		}
 		conn_event(c, EV_PEER_CLOSED, "connection closed");
 		break;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		wsock_closed(&c->sock);
 		conn_event(c, EV_PEER_CLOSED, "closed during handshake");
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		c->wsi = NULL;
 		lws_sul_cancel(&c->rx_sul);
 		c->rx_paused = false;
-		if (c->fin_wait != NULL)
-			c->gone_pending = true;	/* gone when the FIN wait ends */
-		else
-			socket_really_gone(c, "socket closed");
+		carry_out(c, wsock_destroyed(&c->sock), "socket closed");
 		break;
 	default:
 		break;
@@ -1013,7 +989,7 @@ conn_submit(struct conn *c, const void *data, size_t len)
 		count_drop(c, &c->stats.dropped_overflow, 1, "out of memory");
 		return;
 	}
-	if (c->fsm.state == FSM_OPEN && !c->close_pending && c->wsi != NULL)
+	if (c->fsm.state == FSM_OPEN && wsock_carrying(&c->sock) && c->wsi != NULL)
 		lws_callback_on_writable(c->wsi);
 }
 
