@@ -33,7 +33,7 @@
 #include "wspushd/heartbeat.h"
 #include "wspushd/log.h"
 #include "wspushd/queue.h"
-#include "wspushd/retry_after.h"
+#include "wspushd/refusal.h"
 #include "wspushd/rx_budget.h"
 #include "wspushd/sockopt.h"
 #include "wspushd/tls.h"
@@ -48,8 +48,6 @@
  */
 #define WRITE_RUNS 4
 #define EVENT_RING 16
-/* A Retry-After beyond this is treated as this: we still want to try. */
-#define RETRY_AFTER_CAP_MS (60ull * 60 * 1000)
 /* Even past the drain time, a Close gets this long to be answered. */
 #define CLOSE_WAIT_MIN_MS 250
 
@@ -724,38 +722,22 @@ static void
 describe_http_refusal(struct conn *c, struct lws *wsi, int status,
 		      char *why, size_t whylen)
 {
-	char ra[64], raw[1024], loc[120];
-	uint64_t floor_ms = 0;
+	static char loc[REFUSAL_LOCATION_MAX];
+	char ra[64];
+	struct refusal_headers h = { 0 };
+	uint64_t floor_ms;
 
-	if (status >= 300 && status < 400) {
-		/* Redirects are never followed: see connect_to(). */
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_LOCATION) <= 0)
-			snprintf(why, whylen, "server answered HTTP %d "
-				 "(a redirect without Location), not followed",
-				 status);
-		else if (lws_hdr_copy(wsi, raw, sizeof(raw),
-				      WSI_TOKEN_HTTP_LOCATION) < 0)
-			snprintf(why, whylen, "server answered HTTP %d, "
-				 "redirect (Location over %zu bytes) not followed",
-				 status, sizeof(raw));
-		else {
-			/* Cut, if long: the log line needs the host, not all of it. */
-			log_printable(loc, sizeof(loc), raw, strlen(raw));
-			snprintf(why, whylen, "server answered HTTP %d, "
-				 "redirect to %s not followed", status, loc);
-		}
-		return;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_LOCATION) > 0) {
+		if (lws_hdr_copy(wsi, loc, sizeof(loc), WSI_TOKEN_HTTP_LOCATION) < 0)
+			h.location_too_long = true;
+		else
+			h.location = loc;
 	}
-	if ((status == 429 || status == 503) &&
-	    lws_hdr_copy(wsi, ra, sizeof(ra), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
-		floor_ms = retry_after_ms(ra, time(NULL), RETRY_AFTER_CAP_MS);
-	if (floor_ms > 0) {
+	if (lws_hdr_copy(wsi, ra, sizeof(ra), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
+		h.retry_after = ra;
+	floor_ms = refusal_describe(status, &h, time(NULL), why, whylen);
+	if (floor_ms > 0)
 		c->retry_floor_ms = floor_ms;
-		snprintf(why, whylen, "server answered HTTP %d, Retry-After %llus",
-			 status, (unsigned long long)(floor_ms / 1000));
-	} else {
-		snprintf(why, whylen, "server answered HTTP %d", status);
-	}
 }
 
 static void
