@@ -32,14 +32,12 @@
 #include "wspushd/fin_wait.h"
 #include "wspushd/heartbeat.h"
 #include "wspushd/log.h"
-#include "wspushd/queue.h"
+#include "wspushd/outbox.h"
 #include "wspushd/refusal.h"
 #include "wspushd/rx_budget.h"
 #include "wspushd/sockopt.h"
 #include "wspushd/tls.h"
-#include "wspushd/utf8.h"
 #include "wspushd/watch.h"
-#include "wspushd/ws_frame.h"
 #include "wspushd/wsock.h"
 
 /*
@@ -83,8 +81,7 @@ struct conn {
 	 */
 	struct fin_wait *fin_wait;
 
-	struct queue queue;
-	struct ws_mask_keys mask_keys;
+	struct outbox out;		/* what waits for the upstream */
 	struct conn_stats stats;
 	struct rng rng;
 
@@ -103,7 +100,6 @@ struct conn {
 
 	char endpoint[300];		/* ws://host:port/path, for logs */
 	struct log_repeat err_log;	/* connect failures */
-	struct log_repeat drop_log;	/* lost messages */
 
 	void (*on_exit)(void *);
 	void *exit_arg;
@@ -233,9 +229,9 @@ drain_fired(lws_sorted_usec_list_t *sul)
 {
 	struct conn *c = SUL_TO_CONN(sul, drain_sul);
 
-	if (c->queue.count > 0)
+	if (outbox_count(&c->out) > 0)
 		log_warnx("upstream: drain time over with %zu message(s) undelivered",
-			  c->queue.count);
+			  outbox_count(&c->out));
 	conn_event(c, EV_DRAIN_TIMEOUT, "drain time over");
 }
 
@@ -598,7 +594,7 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 		c->stats.connects++;
 		c->last_error[0] = '\0';
 		log_repeat_reset(&c->err_log, LOG_WARNING);
-		if (c->queue.count > 0 && c->wsi != NULL)
+		if (outbox_count(&c->out) > 0 && c->wsi != NULL)
 			lws_callback_on_writable(c->wsi);
 		else if (c->fsm.stopping)
 			conn_event(c, EV_QUEUE_DRAINED, "queue empty");
@@ -630,37 +626,14 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 static int
 write_queued(struct conn *c, struct lws *wsi)
 {
-	struct queue_run run;
-	int n = 0;
+	bool more;
 
-	/*
-	 * The queue holds finished frames, so a run of them goes out in one
-	 * raw write.  lws keeps whatever the socket did not take and reports
-	 * the send pipe choked until it is flushed.  The queue is asked
-	 * first: lws_send_pipe_choked() is a poll() of its own.
-	 */
-	while (n < WRITE_RUNS &&
-	       queue_peek_run(&c->queue, CONN_WRITE_RUN_BYTES, &run) &&
-	       !lws_send_pipe_choked(wsi)) {
-		int r = lws_write(wsi, (unsigned char *)run.data, run.len,
-				  LWS_WRITE_RAW);
-
-		if (r < 0 || (size_t)r < run.len) {
-			/* The socket is broken; the frames stay queued. */
-			log_warnx("upstream: write failed, closing");
-			return -1;
-		}
-		queue_consume(&c->queue, &run);
-		c->stats.sent += run.count;
-		n++;
-	}
-	if (c->queue.count > 0) {
+	if (outbox_write(&c->out, wsi, CONN_WRITE_RUN_BYTES, WRITE_RUNS,
+			 &more) < 0)
+		return -1;
+	if (more)
 		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	/* The backlog is gone: report drops that were only counted. */
-	log_repeat_reset(&c->drop_log, LOG_WARNING);
-	if (c->fsm.stopping)
+	else if (c->fsm.stopping)
 		conn_event(c, EV_QUEUE_DRAINED, "queue empty");
 	return 0;
 }
@@ -910,68 +883,11 @@ conn_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* ---- input ----------------------------------------------------------- */
 
-static void
-count_drop(struct conn *c, uint64_t *counter, size_t n, const char *why)
-{
-	*counter += n;
-	log_repeated(&c->drop_log, LOG_WARNING, "upstream: dropping messages: %s", why);
-}
-
 void
 conn_submit(struct conn *c, const void *data, size_t len)
 {
-	unsigned char key[4];
-	bool binary = false;
-	size_t evicted;
-	char why[96];
-
-	c->stats.received++;
-	if (len > c->cfg->max_message_bytes) {
-		snprintf(why, sizeof(why), "larger than max_message_size (%zu bytes)",
-			 c->cfg->max_message_bytes);
-		count_drop(c, &c->stats.dropped_oversize, 1, why);
-		return;
-	}
-	switch (c->cfg->message_type) {
-	case MESSAGE_AUTO:
-		binary = !utf8_valid(data, len);
-		break;
-	case MESSAGE_TEXT:
-		if (!utf8_valid(data, len)) {
-			count_drop(c, &c->stats.dropped_invalid, 1,
-				   "not valid UTF-8 (message_type = text)");
-			return;
-		}
-		break;
-	case MESSAGE_BINARY:
-		binary = true;
-		break;
-	}
-	if (ws_mask_keys_next(&c->mask_keys, key) < 0) {
-		count_drop(c, &c->stats.dropped_overflow, 1,
-			   "no randomness for a masking key");
-		return;
-	}
-	switch (queue_push(&c->queue, data, len, binary, key, &evicted)) {
-	case QUEUE_OK:
-		break;
-	case QUEUE_EVICTED:
-		count_drop(c, &c->stats.dropped_overflow, evicted,
-			   "queue full, oldest dropped");
-		break;
-	case QUEUE_REJECTED:
-		count_drop(c, &c->stats.dropped_overflow, 1,
-			   "queue full, newest dropped");
-		return;
-	case QUEUE_TOO_LARGE:
-		count_drop(c, &c->stats.dropped_oversize, 1,
-			   "larger than the queue's max_bytes");
-		return;
-	case QUEUE_NOMEM:
-		count_drop(c, &c->stats.dropped_overflow, 1, "out of memory");
-		return;
-	}
-	if (c->fsm.state == FSM_OPEN && wsock_carrying(&c->sock) && c->wsi != NULL)
+	if (outbox_submit(&c->out, c->cfg, data, len) &&
+	    c->fsm.state == FSM_OPEN && wsock_carrying(&c->sock) && c->wsi != NULL)
 		lws_callback_on_writable(c->wsi);
 }
 
@@ -979,16 +895,7 @@ void
 conn_drop_oversize(struct conn *c, const char *channel, size_t channel_len,
 		   uint64_t len)
 {
-	char name[64], why[160];
-
-	c->stats.received++;
-	if (channel != NULL)
-		log_printable(name, sizeof(name), channel, channel_len);
-	snprintf(why, sizeof(why), "%llu bytes on '%s', over max_message_size "
-		 "(%zu bytes)", (unsigned long long)len,
-		 channel != NULL ? name : "(a name over the limit)",
-		 c->cfg->max_message_bytes);
-	count_drop(c, &c->stats.dropped_oversize, 1, why);
+	outbox_drop_oversize(&c->out, c->cfg, channel, channel_len, len);
 }
 
 /* ---- life cycle ------------------------------------------------------ */
@@ -1047,20 +954,12 @@ describe_endpoint(struct conn *c)
 int
 conn_config_changed(struct conn *c)
 {
-	size_t evicted;
-
 	/* The header values pointed into the configuration just replaced. */
 	free_headers(c);
 	if (split_headers(c, &c->cfg->headers) < 0)
 		return -1;
 	describe_endpoint(c);
-	evicted = queue_set_limits(&c->queue, c->cfg->queue_max_messages,
-				   c->cfg->queue_max_bytes, c->cfg->overflow);
-	if (evicted > 0) {
-		c->stats.dropped_overflow += evicted;
-		log_warnx("upstream: the new queue limits dropped %zu message(s)",
-			  evicted);
-	}
+	outbox_set_limits(&c->out, c->cfg);
 	return 0;
 }
 
@@ -1104,10 +1003,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	c->exit_arg = arg;
 	c->state_since = time(NULL);
 	rng_seed_random(&c->rng);
-	queue_init(&c->queue, cfg->queue_max_messages, cfg->queue_max_bytes,
-		   cfg->overflow);
-	ws_mask_keys_init(&c->mask_keys);
-	c->drop_log.interval_ms = 10000;
+	outbox_init(&c->out, cfg, &c->stats);
 	describe_endpoint(c);
 	if (split_headers(c, &cfg->headers) < 0) {
 		conn_free(c);
@@ -1137,13 +1033,7 @@ conn_free(struct conn *c)
 	if (c->wsi != NULL)
 		lws_set_opaque_user_data(c->wsi, NULL);
 	fin_wait_abandon(c->fin_wait);
-	log_repeat_reset(&c->drop_log, LOG_WARNING);
-	if (c->queue.count > 0) {
-		c->stats.dropped_shutdown += c->queue.count;
-		log_warnx("upstream: %zu queued message(s) discarded at exit",
-			  c->queue.count);
-	}
-	queue_free(&c->queue);
+	outbox_free(&c->out);
 	free_headers(c);
 	free(c);
 }
@@ -1158,10 +1048,10 @@ void
 conn_shutdown(struct conn *c)
 {
 	conn_event(c, EV_SHUTDOWN, "shutdown requested");
-	if (c->queue.count == 0)
+	if (outbox_count(&c->out) == 0)
 		conn_event(c, EV_QUEUE_DRAINED, "queue empty");
 	else
-		log_info("upstream: draining %zu queued message(s)", c->queue.count);
+		log_info("upstream: draining %zu queued message(s)", outbox_count(&c->out));
 }
 
 void
@@ -1178,7 +1068,7 @@ conn_snapshot(const struct conn *c, struct conn_snapshot *out)
 	out->endpoint = c->endpoint;
 	out->last_error = c->last_error;
 	out->stats = c->stats;
-	out->queued = c->queue.count;
+	out->queued = outbox_count(&c->out);
 }
 
 void
@@ -1197,5 +1087,5 @@ conn_get_stats(const struct conn *c)
 size_t
 conn_queued(const struct conn *c)
 {
-	return c->queue.count;
+	return outbox_count(&c->out);
 }

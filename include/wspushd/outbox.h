@@ -1,0 +1,67 @@
+/*
+ * outbox.h - the messages waiting for the upstream, and every one that
+ * will never get there, counted.
+ *
+ * A message is checked (size, UTF-8 for message_type = text), framed
+ * once as a masked frame and queued (queue.h); a run of queued frames
+ * leaves in one write.  Each drop is counted in the stats by reason and
+ * logged through one repeat-suppressed line, summarised when the backlog
+ * is gone.  Everything in here is about messages; nothing decides about
+ * the connection, which only tells the outbox when it may write.
+ */
+#ifndef WSPUSHD_OUTBOX_H
+#define WSPUSHD_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "wspushd/log.h"
+#include "wspushd/queue.h"
+#include "wspushd/status.h"
+#include "wspushd/ws_frame.h"
+
+struct config;
+
+struct outbox {
+	struct queue queue;
+	struct ws_mask_keys mask_keys;
+	struct conn_stats *stats;	/* the owner's; counted into */
+	struct log_repeat drop_log;	/* lost messages */
+};
+
+void outbox_init(struct outbox *o, const struct config *cfg,
+		 struct conn_stats *stats);
+/* At exit: what is still queued is counted as discarded, and said. */
+void outbox_free(struct outbox *o);
+
+/* Take one message from Redis.  Returns true if it was queued. */
+bool outbox_submit(struct outbox *o, const struct config *cfg,
+		   const void *data, size_t len);
+/*
+ * A message of len bytes, over max_message_size, never read into memory:
+ * counted and logged by its channel (NULL: the name was over it too).
+ */
+void outbox_drop_oversize(struct outbox *o, const struct config *cfg,
+			  const char *channel, size_t channel_len,
+			  uint64_t len);
+/* New queue bounds (a reload); what they evict is counted. */
+void outbox_set_limits(struct outbox *o, const struct config *cfg);
+
+/*
+ * Write queued frames to wsi: at most `runs` runs of `run_bytes`, while
+ * lws takes them.  Returns -1 if the socket failed (the frames stay),
+ * else 0; *more says frames are still queued.
+ */
+int outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes,
+		 int runs, bool *more);
+
+static inline size_t
+outbox_count(const struct outbox *o)
+{
+	return o->queue.count;
+}
+
+#endif
