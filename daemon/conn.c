@@ -491,11 +491,7 @@ resolved(void *arg, int status, const struct dns_result *res)
 		carry_out(c, wsock_failed_early(&c->sock), "name not resolved");
 		return;
 	}
-	/*
-	 * Successive failures walk the addresses, so one dead one cannot pin
-	 * us; the first attempt after a success dials the first.
-	 */
-	connect_to(c, res->addrs[c->fsm.failures % res->count].ip);
+	connect_to(c, res->addrs[fsm_address(&c->fsm, (uint32_t)res->count)].ip);
 }
 
 /*

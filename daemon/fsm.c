@@ -39,6 +39,12 @@ fsm_state_name(enum fsm_state s)
 	return (unsigned)s < FSM_STATE_COUNT ? state_names[s] : "?";
 }
 
+uint32_t
+fsm_address(const struct fsm *m, uint32_t count)
+{
+	return count == 0 ? 0 : m->failures % count;
+}
+
 const char *
 fsm_event_name(enum fsm_event e)
 {

@@ -92,6 +92,14 @@ struct fsm_output {
 /* Feed one event; the machine is updated in place. */
 struct fsm_output fsm_step(struct fsm *m, enum fsm_event ev);
 
+/*
+ * Which of the `count` addresses a name resolved to the attempt now
+ * starting dials: the one numbered by the consecutive failures so far.
+ * The first attempt dials the first address; each failure moves on to
+ * the next, so one dead address cannot pin us.
+ */
+uint32_t fsm_address(const struct fsm *m, uint32_t count);
+
 const char *fsm_state_name(enum fsm_state s);
 const char *fsm_event_name(enum fsm_event e);
 

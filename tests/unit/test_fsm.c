@@ -322,6 +322,37 @@ test_names(void **state)
 	assert_string_equal(fsm_event_name(FSM_EVENT_COUNT), "?");
 }
 
+/* Attempts walk the addresses from the first, by consecutive failures. */
+static void
+test_the_first_attempt_dials_the_first_address(void **state)
+{
+	struct fsm m = { 0 };
+	struct fsm_output out;
+
+	(void)state;
+	out = fsm_step(&m, EV_CONNECT);
+	assert_true(out.actions & ACT_OPEN_SOCKET);
+	assert_int_equal(fsm_address(&m, 2), 0);
+	fsm_step(&m, EV_CONNECT_FAILED);
+	fsm_step(&m, EV_SOCKET_GONE);
+	fsm_step(&m, EV_CONNECT);
+	assert_int_equal(fsm_address(&m, 2), 1);
+	fsm_step(&m, EV_CONNECT_FAILED);
+	fsm_step(&m, EV_SOCKET_GONE);
+	fsm_step(&m, EV_CONNECT);
+	assert_int_equal(fsm_address(&m, 2), 0);
+	/* Open long enough, then lost: one failure, so the next address. */
+	fsm_step(&m, EV_ESTABLISHED);
+	fsm_step(&m, EV_STABLE);
+	fsm_step(&m, EV_PEER_CLOSED);
+	fsm_step(&m, EV_SOCKET_GONE);
+	assert_int_equal(m.failures, 1);
+	fsm_step(&m, EV_CONNECT);
+	assert_int_equal(fsm_address(&m, 3), 1);
+	assert_int_equal(fsm_address(&m, 1), 0);
+	assert_int_equal(fsm_address(&m, 0), 0);
+}
+
 int
 main(void)
 {
@@ -336,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_shutdown_while_open_drains_then_exits),
 		cmocka_unit_test(test_shutdown_when_peer_dies_during_drain),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_the_first_attempt_dials_the_first_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
