@@ -3,8 +3,12 @@
 [queue] max_messages = 50 and 120 messages published, the default
 overflow = drop-oldest keeps the newest 50 (71..120) and delivers exactly
 those, in order, once the WebSocket server comes up; overflow = drop-newest
-keeps the first 50 (1..50).  The drops are logged and counted, but not one
-log line per dropped message.
+keeps the first 50 (1..50).  The drops are counted (70 in
+wspushd_messages_dropped_total{reason="overflow"}, 50 in
+wspushd_queue_messages while the upstream is down) and logged with their
+number, but not one log line per dropped message.  A sentinel published
+once the queue is delivered shows that nothing more comes after the kept
+ones.
 """
 import os
 import re
@@ -12,10 +16,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (check, check_sequence, config_text, daemon_read_everything, free_port,
-                     log, main, sample_for, tcp_sockets, wait_connected, wait_until)
+                     log, main, metric, publish_sentinel, tcp_sockets, wait_connected,
+                     wait_metric, wait_until)
 
 MAX = 50
 TOTAL = 120
+OVERFLOW = 'wspushd_messages_dropped_total{reason="overflow"}'
 
 
 def payload(i):
@@ -24,8 +30,10 @@ def payload(i):
 
 def run_case(ctx, r, overflow, channel, kept):
     w = ctx.ws(port=free_port())          # chosen, not started: nothing listens yet
+    mport = free_port()
     d = ctx.daemon(config_text(w.url(), r.port,
-                               queue={"max_messages": MAX, "overflow": overflow}),
+                               queue={"max_messages": MAX, "overflow": overflow},
+                               metrics_port=mport),
                    ["--channel", channel]).start()
     wait_until(lambda: r.numsub(channel) >= 1, 15, "daemon to subscribe to %r" % channel)
     check(len(tcp_sockets(d.pid, w.port)) <= 1, "more than one socket to the WS port")
@@ -37,18 +45,23 @@ def run_case(ctx, r, overflow, channel, kept):
                "the daemon to read all %d messages from Redis" % TOTAL)
     check(d.alive(), "daemon exited while the upstream was down")
     log("%s: %d messages read by the daemon, upstream still down" % (overflow, TOTAL))
+    wait_metric(mport, "wspushd_queue_messages", MAX)
+    wait_metric(mport, OVERFLOW, TOTAL - MAX)
 
     w.start()                             # on the chosen port
     wait_connected(d, w)
     wait_until(lambda: len(w.messages()) >= len(kept), 15,
                lambda: "%d queued messages to arrive (have %d)" % (len(kept), len(w.messages())))
-    # Nothing more comes after them.
-    sample_for(0.5, lambda: None)
+    # Nothing more comes after them: a sentinel published now arrives
+    # right after the last kept one.
+    sentinel = publish_sentinel(r, w, channel)
     msgs = w.messages()
-    log("%s: %d messages arrived, first %s last %s" % (
-        overflow, len(msgs), bytes.fromhex(msgs[0]["hex"]), bytes.fromhex(msgs[-1]["hex"])))
-    check_sequence(msgs, [("text", payload(i)) for i in kept], "overflow = %s" % overflow)
+    log("%s: %d messages arrived, first %s last before the sentinel %s" % (
+        overflow, len(msgs), bytes.fromhex(msgs[0]["hex"]), bytes.fromhex(msgs[-2]["hex"])))
+    check_sequence(msgs, [("text", payload(i)) for i in kept] + [("text", sentinel)],
+                   "overflow = %s" % overflow)
     check(len(w.log.opens()) == 1, "expected one connection, saw %d" % len(w.log.opens()))
+    check(metric(mport, OVERFLOW) == TOTAL - MAX, "more drops once the upstream was back")
 
     d.stop()
     text = d.log_text()

@@ -14,15 +14,17 @@
      (NUMSUB exactly 1, the subscriber's port is not the old one) and a
      message published after SIGCONT arrives upstream, once.
 
-The upstream WebSocket connection is not disturbed by any of it.
+wspushd_redis_subscribed says 0 once the daemon has noticed, 1 again once
+it is subscribed.  The upstream WebSocket connection is not disturbed by
+any of it.
 """
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Sampler, bring_up, check, ms, log, main, pause, resume, scaled,
-                     tcp_sockets, wait_until)
+from harness import (Sampler, bring_up, check, free_port, ms, log, main, metric, pause,
+                     resume, scaled, tcp_sockets, wait_metric, wait_until)
 
 PING = 0.5
 PING_TIMEOUT = 0.5
@@ -40,10 +42,13 @@ def log_has(d, text):
 
 
 def test(ctx):
+    mport = free_port()
     r, w, d = bring_up(ctx, channels=["events"],
                        redis={"ping_interval": ms(PING), "ping_timeout": ms(PING_TIMEOUT),
                               "connect_timeout": ms(scaled(CONNECT_TIMEOUT)),
-                              "backoff_min": "100ms", "backoff_max": "300ms"})
+                              "backoff_min": "100ms", "backoff_max": "300ms"},
+                       metrics_port=mport)
+    wait_metric(mport, "wspushd_redis_subscribed", 1)
     upstream_port = [s["local_port"] for s in tcp_sockets(d.pid, w.port)]
     check(len(upstream_port) == 1, "expected one upstream socket")
     sent = []
@@ -67,6 +72,7 @@ def test(ctx):
     try:
         wait_until(lambda: log_has(d, "redis: redis://127.0.0.1:%d:" % r.port), 10,
                    "the daemon to log that Redis went away")
+        wait_metric(mport, "wspushd_redis_subscribed", 0)
         r.start()
         wait_until(lambda: r.numsub("events") == 1, 15,
                    lambda: "resubscription after the restart (NUMSUB %s)" % r.numsub("events"))
@@ -105,6 +111,7 @@ def test(ctx):
                    scaled(CONNECT_TIMEOUT) + 10,
                    "an attempt against the frozen Redis to be cancelled by connect_timeout")
         stopped_for = time.monotonic() - t_stop
+        subscribed_while_frozen = metric(mport, "wspushd_redis_subscribed")
     finally:
         resume(r.proc)
     t_cont = time.monotonic()
@@ -113,6 +120,8 @@ def test(ctx):
         % (stopped_for, t_noticed - t_stop, t_gone - t_stop))
     log("2. log: %s" % log_has(d, "no answer to PING")[-1])
     check(stopped_for > PING + PING_TIMEOUT, "the stop was too short")
+    check(subscribed_while_frozen == 0, "wspushd_redis_subscribed is %r while Redis is frozen "
+          "and noticed" % subscribed_while_frozen)
     check(t_noticed - t_stop <= PING + PING_TIMEOUT + scaled(TOL),
           "the frozen Redis was noticed %.3fs after the stop; bound %.1fs"
           % (t_noticed - t_stop, PING + PING_TIMEOUT))
@@ -132,6 +141,7 @@ def test(ctx):
                                                     old_port))
     log("2. subscribed again %.2fs after SIGCONT from port %d (was %d)"
         % (time.monotonic() - t_cont, ports[0], old_port))
+    wait_metric(mport, "wspushd_redis_subscribed", 1)
     publish(b"after SIGCONT")
     # Exactly once, in order, all on the one upstream connection.
     got = [bytes.fromhex(m["hex"]) for m in w.messages()]

@@ -1,19 +1,23 @@
 #!/usr/bin/python3
 """Redis is killed and started again on the same port: the daemon
 resubscribes by itself (PUBSUB NUMSUB / NUMPAT show it again) and forwards
-what is published afterwards.  The upstream WebSocket connection is not
+what is published afterwards; its own wspushd_redis_subscribed follows (0
+while Redis is down, 1 again after).  The upstream WebSocket connection is not
 disturbed: still one connection, still one socket.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (bring_up, check, check_sequence, log, main, sample_for,
-                     tcp_sockets, wait_until)
+from harness import (bring_up, check, check_sequence, free_port, log, main, sample_for,
+                     tcp_sockets, wait_metric, wait_until)
 
 
 def test(ctx):
-    r, w, d = bring_up(ctx, channels=["events", "more"], patterns=["alerts.*"])
+    mport = free_port()
+    r, w, d = bring_up(ctx, channels=["events", "more"], patterns=["alerts.*"],
+                       metrics_port=mport)
+    wait_metric(mport, "wspushd_redis_subscribed", 1)
 
     first = [("events", b"one"), ("more", b"two"), ("alerts.x", b"three")]
     check(r.publish_many(first) == [1, 1, 1], "not subscribed")
@@ -25,6 +29,9 @@ def test(ctx):
     # down must not pile up: at most one socket to the Redis port at a time.
     wait_until(lambda: len(tcp_sockets(d.pid, r.port)) <= 1, 15,
                "the daemon to close its connections to the dead Redis")
+    wait_metric(mport, "wspushd_redis_subscribed", 0)
+    # An observation over a period (the most sockets at once while the
+    # daemon retries), not a wait for something not to happen.
     down = sample_for(1.0, lambda: (d.alive(), len(tcp_sockets(d.pid, r.port)),
                                     len(tcp_sockets(d.pid, w.port))))
     check(all(a for a, _, _ in down), "daemon exited while Redis was down")
@@ -37,6 +44,7 @@ def test(ctx):
                15, lambda: "resubscription (NUMSUB events=%s more=%s, NUMPAT=%s)"
                % (r.numsub("events"), r.numsub("more"), r.numpat()))
     log("daemon resubscribed")
+    wait_metric(mport, "wspushd_redis_subscribed", 1)
 
     second = [("events", b"four"), ("alerts.y", b"five"), ("more", b"six"),
               ("events", b"\xfe\xffseven")]

@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (check, config_text, count_tcp_to_any, log, main, sample_for,
-                     scaled, wait_connected, wait_until)
+                     wait_connected, wait_until)
 
 
 def with_channels(text, channels):
@@ -64,7 +64,7 @@ def test(ctx):
     r.publish_many(before)
     d.proc.signal(signal.SIGHUP)
     r.publish_many(after)
-    counts = sample_for(scaled(1.5), lambda: count_tcp_to_any(d.pid, (w1.port, w2.port)))
+    counts = sample_for(1.5, lambda: count_tcp_to_any(d.pid, (w1.port, w2.port)))
     check(max(counts) <= 1, "at most one upstream socket during the switch, saw %s"
           % sorted(set(counts)))
     wait_connected(d, w2)
@@ -84,7 +84,7 @@ def test(ctx):
     d2 = ctx.daemon("")
     d2.config_path = d.config_path
     d2.start()
-    wait_until(lambda: not d2.alive(), scaled(10), "the second daemon to exit")
+    wait_until(lambda: not d2.alive(), 10, "the second daemon to exit")
     rc = d2.proc.p.returncode
     check(rc == 75, "a second daemon on the same configuration should exit 75, got %r" % rc)
     check("already runs this configuration" in d2.log_text(),

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """SIGTERM while the upstream cannot be reached does not hang the daemon:
 
-  1. nothing listens on the upstream port, messages are queued,
-     drain_timeout = 1s: it keeps trying for the drain time, then exits 0
-     within drain_timeout + 3 s, and logs the messages it could not deliver;
+  1. nothing listens on the upstream port, messages are queued (5 in
+     wspushd_queue_messages), drain_timeout = 1s: it keeps trying for the
+     drain time, then exits 0 within drain_timeout + 3 s, and logs the
+     messages it could not deliver;
   2. an attempt is stuck in "connecting" against a server that accepted and
      never answers (tests/servers/silent_tcp.py), queue empty: it cancels
      the attempt and exits 0 promptly;
-  3. the same stuck attempt with messages queued: exit 0 within
-     drain_timeout + 3 s, the stuck connection closed by the daemon.
+  3. the same stuck attempt with messages queued (3 in
+     wspushd_queue_messages): exit 0 within drain_timeout + 3 s, the stuck
+     connection closed by the daemon, the 3 logged as undelivered.
 
 The lower bound (not before drain_timeout when messages are queued) is not
 affected by load; the upper bounds are stretched under a wrapper.
@@ -21,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (check, config_text, daemon_read_everything, free_port, log, main,
-                     scaled, tcp_sockets, wait_until)
+                     scaled, tcp_sockets, wait_metric, wait_until)
 
 DRAIN = 1.0
 MARGIN = 3.0              # unscaled; scaled() under a wrapper
@@ -58,10 +60,12 @@ def test(ctx):
 
     # 1. Nothing listening upstream.
     port = free_port()
-    d1 = ctx.daemon(config_text("ws://127.0.0.1:%d/ingest" % port, r.port, daemon=base),
-                    ["--channel", "one"]).start()
+    mport = free_port()
+    d1 = ctx.daemon(config_text("ws://127.0.0.1:%d/ingest" % port, r.port, daemon=base,
+                                metrics_port=mport), ["--channel", "one"]).start()
     wait_until(lambda: r.numsub("one") >= 1, 15, "daemon 1 to subscribe")
     queue_some(r, d1, "one", 5)
+    wait_metric(mport, "wspushd_queue_messages", 5)
     check(d1.alive(), "daemon 1 exited while the upstream was down")
     check(len(tcp_sockets(d1.pid, port)) <= 1, "more than one socket to the upstream port")
     elapsed = sigterm(d1)
@@ -91,12 +95,15 @@ def test(ctx):
     check(len(s.accepts()) == 1, "expected one attempt, saw %d" % len(s.accepts()))
 
     # 3. Stuck in connecting, messages queued.
+    mport = free_port()
     d3 = ctx.daemon(config_text("ws://127.0.0.1:%d/ingest" % s.port, r.port,
-                                upstream=stuck, daemon=base), ["--channel", "three"]).start()
+                                upstream=stuck, daemon=base, metrics_port=mport),
+                    ["--channel", "three"]).start()
     wait_until(lambda: r.numsub("three") >= 1, 15, "daemon 3 to subscribe")
     wait_until(lambda: len(s.open_conns()) == 1 and len(tcp_sockets(d3.pid, s.port)) == 1,
                15, "daemon 3's attempt to be accepted")
     queue_some(r, d3, "three", 3)
+    wait_metric(mport, "wspushd_queue_messages", 3)
     check(len(s.open_conns()) == 1 and len(s.accepts()) == 2,
           "daemon 3's attempt did not stay in progress")
     elapsed = sigterm(d3)

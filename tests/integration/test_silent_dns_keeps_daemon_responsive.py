@@ -12,7 +12,8 @@ DNS timeout is what ends each attempt), drain_timeout = 1s.
      message published (they wait in its queue), its queries for
      upstream.test reach the server, each lookup ends with the daemon's own
      "DNS timeout after 2000ms" about 2 s after its first query, and it
-     never opens a socket to the WebSocket port.  SIGTERM while a query
+     never opens a socket to the WebSocket port (wspushd_connections_total
+     0; the 3 messages in wspushd_queue_messages).  SIGTERM while a query
      hangs: exit 0 within drain_timeout + margin, the queued messages
      reported as undelivered.
   2. A second daemon starts against the same silent port; messages are
@@ -30,8 +31,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Dnsmasq, SilentUdp, check, check_sequence, config_text,
-                     daemon_read_everything, free_udp_tcp_port, log, main, ms, scaled,
-                     tcp_sockets, wait_until)
+                     daemon_read_everything, free_port, free_udp_tcp_port, log, main, metric,
+                     ms, scaled, tcp_sockets, wait_metric, wait_until)
 
 DNS_TIMEOUT = 2.0
 DRAIN = 1.0
@@ -40,12 +41,13 @@ TOL = 0.5
 NAME = "upstream.test"
 
 
-def cfg_for(ws_port, redis_port, dns_port):
+def cfg_for(ws_port, redis_port, dns_port, metrics_port=None):
     return config_text("ws://%s:%d/ingest" % (NAME, ws_port), redis_port,
                        upstream={"connect_timeout": ms(max(5.0, scaled(5.0))),
                                  "backoff_min": "100ms", "backoff_max": "300ms"},
                        daemon={"dns_servers": "127.0.0.1:%d" % dns_port,
-                               "dns_timeout": ms(DNS_TIMEOUT), "drain_timeout": ms(DRAIN)})
+                               "dns_timeout": ms(DNS_TIMEOUT), "drain_timeout": ms(DRAIN)},
+                       metrics_port=metrics_port)
 
 
 def timeout_lines(d):
@@ -55,7 +57,8 @@ def timeout_lines(d):
 
 def phase1(ctx, r, w):
     dns = SilentUdp(ctx, port=free_udp_tcp_port())
-    d = ctx.daemon(cfg_for(w.port, r.port, dns.port), ["--channel", "one"]).start()
+    mport = free_port()
+    d = ctx.daemon(cfg_for(w.port, r.port, dns.port, mport), ["--channel", "one"]).start()
     wait_until(lambda: r.numsub("one") == 1, 15, "the daemon to subscribe while DNS hangs")
     first_q = wait_until(lambda: [q for q in dns.queries if q[1] == NAME], 15,
                          "a query for %s at the silent server" % NAME)[0][0]
@@ -73,6 +76,8 @@ def phase1(ctx, r, w):
           % (lookup, DNS_TIMEOUT))
     check(not tcp_sockets(d.pid, w.port), "a socket to the WebSocket port without an address?")
     check(not w.log.opens(), "the server saw a connection")
+    check(metric(mport, "wspushd_connections_total") == 0, "an attempt reached open?")
+    wait_metric(mport, "wspushd_queue_messages", 3)
 
     # SIGTERM while a lookup hangs: wait for a fresh query, then signal.
     n = len(dns.queries)

@@ -2,9 +2,13 @@
 """A "Redis" that accepts the TCP connection and never answers (the
 subscription is never confirmed) does not hang the daemon: its own timer,
 [redis] connect_timeout = 500ms, gives up on each attempt, closes the
-socket and retries, one socket at a time.  When a real redis-server then
-takes over the same port, the daemon subscribes there and forwards what is
-published.
+socket and retries, one socket at a time, and says it is not subscribed
+(wspushd_redis_subscribed 0).  When a real redis-server then takes over
+the same port, the daemon subscribes there (wspushd_redis_subscribed 1)
+and forwards what is published; the timer no longer cancels anything: the
+subscribed connection lives on (Redis' CLIENT LIST shows it, same id, at
+an age of 2, in whole seconds: over 1 s, twice connect_timeout), and a
+message published then arrives.
 
 The silent peer is tests/servers/silent_tcp.py: it never closes a connection
 first, so every "closed" it records was the daemon's doing.
@@ -13,8 +17,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (check, check_sequence, config_text, log, main, sample_for,
-                     scaled, tcp_sockets, wait_connected, wait_until)
+from harness import (check, check_sequence, config_text, free_port, log, main, metric,
+                     publish_sentinel, scaled, tcp_sockets, wait_connected, wait_metric,
+                     wait_until)
 
 # How long the daemon keeps each silent connection: connect_timeout, some
 # slack below (see test_silent_upstream_attempts_are_cancelled.py), generous
@@ -22,12 +27,14 @@ from harness import (check, check_sequence, config_text, log, main, sample_for,
 HELD_MIN = 0.4
 HELD_MAX = 2.5
 ATTEMPTS = 4
+LIVES_ON = 2              # CLIENT LIST age (whole seconds): over 1 s, 2x connect_timeout
 
 
 def test(ctx):
     w = ctx.ws().start()
     s = ctx.silent().start()
-    cfg = config_text(w.url(), s.port, redis={"connect_timeout": "500ms"})
+    mport = free_port()
+    cfg = config_text(w.url(), s.port, redis={"connect_timeout": "500ms"}, metrics_port=mport)
     d = ctx.daemon(cfg, ["--channel", "events", "--pattern", "alerts.*"]).start()
     wait_connected(d, w)
 
@@ -55,6 +62,8 @@ def test(ctx):
               % (c["conn"], c["since_connect"], HELD_MIN, scaled(HELD_MAX)))
     check(max(samples) <= 1, "the daemon held %d sockets to the Redis port at once"
           % max(samples))
+    check(metric(mport, "wspushd_redis_subscribed") == 0,
+          "wspushd_redis_subscribed should be 0 while Redis never answers")
     warn = [line for line in d.log_text().splitlines()
             if line.startswith("<4>redis") and "500ms" in line]
     log("Redis timeout warnings: %r" % warn)
@@ -75,6 +84,7 @@ def test(ctx):
           % (r.numsub("events"), r.numpat()))
     first_id = [c["id"] for c in r.pubsub_clients()]
     log("daemon subscribed on the real Redis (client id %s)" % first_id)
+    wait_metric(mport, "wspushd_redis_subscribed", 1)
 
     items = [("events", b"after the silence"), ("alerts.disk", b"pattern too")]
     check(r.publish_many(items) == [1, 1], "not subscribed")
@@ -82,11 +92,21 @@ def test(ctx):
                lambda: "the published messages to arrive (have %d)" % len(w.messages()))
     check_sequence(w.messages(), [("text", b"after the silence"), ("text", b"pattern too")])
 
-    # Subscribed: the timer no longer cancels anything; the same Redis
-    # client stays subscribed (same client id) a while later.
-    sample_for(1.0, lambda: None)
-    ids = [c["id"] for c in r.pubsub_clients()]
-    check(ids == first_id, "the subscribed Redis client changed from %s to %s" % (first_id, ids))
+    # Subscribed: the timer no longer cancels anything.  The event that
+    # shows it: the same Redis client (same id) reaches an age, in Redis'
+    # own CLIENT LIST, of 2 (whole seconds, so over 1 s: twice
+    # connect_timeout); then a message published arrives.
+    def lived_on():
+        clients = r.pubsub_clients()
+        ids = [c["id"] for c in clients]
+        check(ids == first_id, "the subscribed Redis client changed from %s to %s"
+              % (first_id, ids))
+        return int(clients[0]["age"]) >= LIVES_ON
+    wait_until(lived_on, LIVES_ON + 10, "the subscription to be %ds old" % LIVES_ON)
+    sentinel = publish_sentinel(r, w, "events")
+    check_sequence(w.messages(), [("text", b"after the silence"), ("text", b"pattern too"),
+                                  ("text", sentinel)])
+    check(metric(mport, "wspushd_redis_subscribed") == 1, "no longer subscribed?")
     check(len(w.log.opens()) == 1, "expected one upstream connection, saw %d" % len(w.log.opens()))
 
     d.stop()

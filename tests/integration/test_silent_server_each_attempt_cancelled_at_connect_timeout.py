@@ -4,7 +4,8 @@ answers (tests/servers/silent_tcp.py): every attempt is closed by the
 daemon 1.0 s after it was made, within 10 %; one socket at a time; the
 attempts are spaced by the reconnect backoff, within [backoff_min,
 backoff_max] (200ms, 800ms) plus a tolerance; the log names the phase the
-timeout cut short.
+timeout cut short; the daemon counts every attempt
+(wspushd_connection_attempts_total) and none as a connection.
 
 How long an attempt lasted is measured on the server side: from the earlier
 of its accept() and the kernel's receive timestamp of the upgrade request
@@ -20,8 +21,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (SCALE, Sampler, check, config_text, log, main, scaled, tcp_sockets,
-                     wait_until)
+from harness import (SCALE, Sampler, check, config_text, free_port, log, main, metric, scaled,
+                     tcp_sockets, wait_until)
 
 CONNECT_TIMEOUT = 1.0
 TOLERANCE = 0.10            # of connect_timeout: 0.9 .. 1.1 s
@@ -35,9 +36,10 @@ ATTEMPTS = 5
 def test(ctx):
     r = ctx.redis().start()
     s = ctx.silent().start()
+    mport = free_port()
     cfg = config_text("ws://127.0.0.1:%d/ingest" % s.port, r.port,
                       upstream={"connect_timeout": "1s", "backoff_min": "200ms",
-                                "backoff_max": "800ms"})
+                                "backoff_max": "800ms"}, metrics_port=mport)
     d = ctx.daemon(cfg, ["--channel", "events"]).start()
     sampler = Sampler(lambda: len(tcp_sockets(d.pid, s.port)), 60)
     sampler.start()
@@ -93,6 +95,12 @@ def test(ctx):
     check(len(samples) >= 50, "too few socket samples (%d)" % len(samples))
     check(max(samples) <= 1, "the daemon held %d sockets to the server at once" % max(samples))
     check(1 in samples, "no sample caught an attempt in progress")
+
+    attempts = metric(mport, "wspushd_connection_attempts_total")
+    check(attempts >= len(closes), "wspushd_connection_attempts_total is %r, the server saw "
+          "%d attempts closed" % (attempts, len(closes)))
+    check(metric(mport, "wspushd_connections_total") == 0,
+          "wspushd_connections_total should be 0: no attempt completed a handshake")
 
     lines = [x for x in d.log_text().splitlines()
              if "timed out after 1000ms during the HTTP upgrade" in x]

@@ -12,6 +12,8 @@ no real server offers):
   * at no sample does the daemon hold more than one socket to that port;
   * its descriptor count is the same after 2N attempts as after N (nothing
     leaks per attempt);
+  * it counts every attempt (wspushd_connection_attempts_total) and none
+    as a connection (wspushd_connections_total 0);
   * SIGTERM still makes it exit 0, promptly.
 """
 import os
@@ -21,8 +23,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (check, config_text, log, main, open_fds, scaled, tcp_sockets,
-                     wait_until)
+from harness import (check, config_text, free_port, log, main, metric, open_fds, scaled,
+                     tcp_sockets, wait_until)
 
 CONNECT_TIMEOUT = 0.5
 # How long the daemon keeps each silent connection: connect_timeout, and
@@ -86,10 +88,11 @@ def test(ctx):
     # does not show in the descriptor counts.
     r = ctx.redis().start()
     s = ctx.silent().start()
+    mport = free_port()
     cfg = config_text("ws://127.0.0.1:%d/ingest" % s.port, r.port,
                       upstream={"connect_timeout": "500ms",
                                 "backoff_min": "100ms", "backoff_max": "200ms"},
-                      redis={"ping_interval": "0"})
+                      redis={"ping_interval": "0"}, metrics_port=mport)
     d = ctx.daemon(cfg, ["--channel", "events"]).start()
     sampler = Sampler(d.pid, s.port, scaled(60))
     sampler.start()
@@ -144,6 +147,14 @@ def test(ctx):
     check(len(fds2) == len(fds1),
           "descriptors grew from %d (attempt %d) to %d (attempt %d):\n  %r\n  %r"
           % (len(fds1), k1, len(fds2), k2, sorted(fds1.items()), sorted(fds2.items())))
+
+    # Counted: every attempt the server closed was one the daemon started,
+    # none reached open.
+    attempts = metric(mport, "wspushd_connection_attempts_total")
+    check(attempts >= len(closes), "wspushd_connection_attempts_total is %r, the server saw "
+          "%d attempts closed" % (attempts, len(closes)))
+    check(metric(mport, "wspushd_connections_total") == 0,
+          "wspushd_connections_total should be 0: no attempt completed a handshake")
 
     # The failures are logged (a warning naming the 500ms bound), but not
     # one warning per attempt.
