@@ -16,13 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
-#include <linux/tcp.h>
 
 #include "wspushd/backoff.h"
 #include "wspushd/config.h"
@@ -34,7 +32,7 @@
 #include "wspushd/log.h"
 #include "wspushd/outbox.h"
 #include "wspushd/refusal.h"
-#include "wspushd/rx_budget.h"
+#include "wspushd/rx_gate.h"
 #include "wspushd/sockopt.h"
 #include "wspushd/tls.h"
 #include "wspushd/watch.h"
@@ -68,10 +66,8 @@ struct conn {
 	struct heartbeat live;		/* pings and the pong deadline */
 	bool in_callback;		/* inside a callback of c->wsi */
 	size_t rx_bytes;		/* of the server's message in progress */
-	uint64_t rx_data;		/* data bytes (+ header allowance) ever read */
-	struct rx_budget rx;		/* what the server may make us read */
-	bool rx_paused;			/* reading stopped until rx_sul */
-	bool flood_logged;		/* once per connection */
+	struct rx_gate rx;		/* what the server may make us read */
+	bool flood_logged;		/* said once per connection */
 	uint64_t retry_floor_ms;	/* next delay at least this, then 0 */
 
 	/*
@@ -87,7 +83,7 @@ struct conn {
 
 	lws_sorted_usec_list_t retry_sul, connect_sul, stable_sul;
 	lws_sorted_usec_list_t close_sul, drain_sul;
-	lws_sorted_usec_list_t live_sul, rx_sul;
+	lws_sorted_usec_list_t live_sul;
 
 	struct pending_event ring[EVENT_RING];
 	unsigned ring_head, ring_len;
@@ -297,92 +293,24 @@ cancel_ping_timers(struct conn *c)
 
 /* ---- bounding what the server makes us read --------------------------- */
 
-/* Header bytes allowed per data callback: TLS adds its record's own. */
-static uint64_t
-rx_allowance(const struct conn *c)
-{
-	return RX_HEADER_ALLOWANCE + (c->cfg->url.tls ? RX_TLS_ALLOWANCE : 0);
-}
-
-/* Bytes the socket has received in all, and bytes waiting to be read. */
-static int
-socket_counters(struct lws *wsi, uint64_t *received, uint64_t *pending)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	int fd = lws_get_socket_fd(wsi), n = 0;
-
-	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-	    len < offsetof(struct tcp_info, tcpi_bytes_received) +
-		  sizeof(ti.tcpi_bytes_received) ||
-	    ioctl(fd, FIONREAD, &n) < 0)
-		return -1;
-	*received = ti.tcpi_bytes_received;
-	*pending = n > 0 ? (uint64_t)n : 0;
-	return 0;
-}
-
-static void
-rx_resume_fired(lws_sorted_usec_list_t *sul)
-{
-	struct conn *c = lws_container_of(sul, struct conn, rx_sul);
-
-	c->rx_paused = false;
-	if (c->wsi != NULL)
-		lws_rx_flow_control(c->wsi, 1);
-}
-
-static void
-rx_start(struct conn *c)
-{
-	uint64_t received = 0, pending = 0;
-
-	lws_sul_cancel(&c->rx_sul);
-	c->rx_paused = false;
-	c->flood_logged = false;
-	if (c->wsi != NULL)
-		socket_counters(c->wsi, &received, &pending);
-	rx_budget_start(&c->rx, monotonic_ms(), received, c->rx_data);
-}
-
-static void
-rx_stop_reading(struct conn *c, uint64_t ms)
-{
-	c->rx_paused = true;
-	lws_rx_flow_control(c->wsi, 0);
-	lws_sul_schedule(c->ctx, 0, &c->rx_sul, rx_resume_fired,
-			 (lws_usec_t)ms * LWS_US_PER_MS);
-}
-
 void
 conn_after_service(struct conn *c)
 {
-	uint64_t now, received, pending, over = 0;
+	uint64_t over;
 
-	if (c->wsi == NULL || c->rx_paused ||
-	    (c->fsm.state != FSM_OPEN && c->fsm.state != FSM_CLOSING))
+	/* Open, or closing: a server may flood while we wait for its Close. */
+	if (c->fsm.state != FSM_OPEN && c->fsm.state != FSM_CLOSING)
 		return;
-	now = monotonic_ms();
-	if (!rx_budget_due(&c->rx, now) ||
-	    socket_counters(c->wsi, &received, &pending) < 0)
+	over = rx_gate_after_service(&c->rx);
+	if (over == 0)
 		return;
-	switch (rx_budget_check(&c->rx, now, received, c->rx_data, pending, &over)) {
-	case RX_READ:
-		return;
-	case RX_FLOOD:
-		c->stats.rx_floods++;
-		if (!c->flood_logged) {
-			c->flood_logged = true;
-			log_warnx("upstream: %s sent %llu bytes of control frames "
-				  "and headers in %ums; reading it at a bounded "
-				  "rate", c->endpoint, (unsigned long long)over,
-				  RX_WINDOW_MS);
-		}
-		break;
-	case RX_PAUSE:
-		break;
+	c->stats.rx_floods++;
+	if (!c->flood_logged) {
+		c->flood_logged = true;
+		log_warnx("upstream: %s sent %llu bytes of control frames and "
+			  "headers in %ums; reading it at a bounded rate",
+			  c->endpoint, (unsigned long long)over, RX_WINDOW_MS);
 	}
-	rx_stop_reading(c, RX_THROTTLE_MS);
 }
 
 /* ---- waiting for the server's FIN ------------------------------------- */
@@ -742,7 +670,7 @@ on_receive(struct conn *c, struct lws *wsi, size_t len)
 	/* Once we fail the connection, what still comes counts as overhead. */
 	if (!wsock_carrying(&c->sock))
 		return 0;	/* closing: the rest is not our business */
-	c->rx_data += len + rx_allowance(c);
+	rx_gate_data(&c->rx, len);
 	c->rx_bytes += len;
 	if (c->rx_bytes > c->cfg->max_message_bytes) {
 		/*
@@ -760,7 +688,7 @@ on_receive(struct conn *c, struct lws *wsi, size_t len)
 		 * until close_timeout.  Read on at a bounded rate, enough to
 		 * find the server's answering Close.
 		 */
-		rx_budget_throttle(&c->rx);
+		rx_gate_throttle(&c->rx);
 		return 0;
 	}
 	if (lws_is_final_fragment(wsi))
@@ -807,7 +735,8 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		log_info("upstream: connected to %s", c->endpoint);
 		wsock_open(&c->sock);
-		rx_start(c);
+		c->flood_logged = false;
+		rx_gate_open(&c->rx, c->ctx, wsi, c->cfg->url.tls);
 		conn_event(c, EV_ESTABLISHED, "handshake complete");
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
@@ -841,8 +770,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		c->wsi = NULL;
-		lws_sul_cancel(&c->rx_sul);
-		c->rx_paused = false;
+		rx_gate_close(&c->rx);
 		carry_out(c, wsock_destroyed(&c->sock), "socket closed");
 		break;
 	default:
@@ -1018,7 +946,7 @@ conn_free(struct conn *c)
 	lws_sul_cancel(&c->stable_sul);
 	lws_sul_cancel(&c->close_sul);
 	lws_sul_cancel(&c->drain_sul);
-	lws_sul_cancel(&c->rx_sul);
+	rx_gate_close(&c->rx);
 	cancel_ping_timers(c);
 	if (c->query != NULL)
 		dns_cancel(c->query);
