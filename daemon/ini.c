@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wspushd/config.h"
+#include "wspushd/diag.h"
 #include "wspushd/ini.h"
 
 struct ini_state {

@@ -29,7 +29,7 @@
 #include "wspushd/log.h"
 #include "wspushd/redis_link.h"
 #include "wspushd/redis_sub.h"
-#include "wspushd/reload.h"
+#include "wspushd/strlist.h"
 
 enum rs_state {
 	RS_DOWN,		/* no context; a retry may be scheduled */

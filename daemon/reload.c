@@ -1,9 +1,15 @@
 /*
  * reload.c - see reload.h.
+ *
+ * What a change needs is the key table's to say (config_keys.h): this
+ * file only compares each key's value in the two configurations.
  */
 #include <string.h>
 
+#include "wspushd/config.h"
+#include "wspushd/config_keys.h"
 #include "wspushd/reload.h"
+#include "wspushd/strlist.h"
 
 static bool
 str_differs(const char *a, const char *b)
@@ -28,52 +34,65 @@ list_differs(const struct strlist *a, const struct strlist *b)
 static bool
 set_differs(const struct strlist *a, const struct strlist *b)
 {
-	const char *none[1];
-
-	return a->count != b->count || strlist_minus(a, b, none) > 0;
+	return a->count != b->count || strlist_minus(a, b, NULL) > 0;
 }
 
-size_t
-strlist_minus(const struct strlist *a, const struct strlist *b, const char **out)
+/* Whether the key k has another value in n than in o. */
+static bool
+key_differs(const struct key_def *k, const struct config *o,
+	    const struct config *n)
 {
-	size_t n = 0;
+	const void *fo = config_field_const(o, k), *fn = config_field_const(n, k);
+	size_t inline_size = config_kind_inline(k->kind);
 
-	/* Quadratic, and fine: lists are short and this runs on SIGHUP only. */
-	for (size_t i = 0; i < a->count; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < b->count && !found; j++)
-			found = strcmp(a->items[i], b->items[j]) == 0;
-		if (!found) {
-			if (out != NULL && n < a->count)
-				out[n] = a->items[i];
-			n++;
-		}
+	if (inline_size > 0)
+		return memcmp(fo, fn, inline_size) != 0;
+	switch (k->kind) {
+	case KIND_HEADER:
+		/* Sent in this order. */
+		return list_differs(fo, fn);
+	case KIND_CHANNEL:
+	case KIND_PATTERN:
+		return set_differs(fo, fn);
+	case KIND_REDIS_URL:
+		/* The text, and what AUTH sends, whichever key gave it. */
+		return str_differs(o->redis_url_text, n->redis_url_text) ||
+		       str_differs(o->redis.user, n->redis.user) ||
+		       str_differs(o->redis.password, n->redis.password);
+	default:
+		/* A string: the text of a URL, a path, a name. */
+		return str_differs(*(char *const *)fo, *(char *const *)fn);
 	}
-	return n;
 }
 
 void
-reload_plan(const struct config *o, const struct config *n, struct reload_plan *p)
+reload_plan(const struct config *o, const struct config *n,
+	    struct reload_plan *p)
 {
 	memset(p, 0, sizeof(*p));
-	/* Everything that shapes the upgrade request or the TLS session. */
-	p->upstream = str_differs(o->url_text, n->url_text) ||
-		      list_differs(&o->headers, &n->headers) ||
-		      str_differs(o->subprotocol, n->subprotocol) ||
-		      str_differs(o->tls_ca_file, n->tls_ca_file) ||
-		      str_differs(o->tls_ca_dir, n->tls_ca_dir) ||
-		      str_differs(o->tls_cert_file, n->tls_cert_file) ||
-		      str_differs(o->tls_key_file, n->tls_key_file) ||
-		      str_differs(o->tls_server_name, n->tls_server_name) ||
-		      o->tls_insecure != n->tls_insecure;
-	p->redis = str_differs(o->redis_url_text, n->redis_url_text) ||
-		   str_differs(o->redis.password, n->redis.password) ||
-		   str_differs(o->redis.user, n->redis.user);
-	p->subscriptions = set_differs(&o->channels, &n->channels) ||
-			   set_differs(&o->patterns, &n->patterns);
-	p->status = str_differs(o->status_key, n->status_key) ||
-		    str_differs(o->status_channel, n->status_channel) ||
-		    o->status_ttl_ms != n->status_ttl_ms;
-	p->metrics = str_differs(o->metrics_listen, n->metrics_listen);
+	for (int i = 0; i < KEY_COUNT; i++) {
+		const struct key_def *k = &cfg_keys[i];
+
+		if (k->reload == RELOAD_AT_ONCE || !key_differs(k, o, n))
+			continue;
+		switch (k->reload) {
+		case RELOAD_AT_ONCE:
+			break;
+		case RELOAD_UPSTREAM:
+			p->upstream = true;
+			break;
+		case RELOAD_REDIS:
+			p->redis = true;
+			break;
+		case RELOAD_SUBSCRIPTIONS:
+			p->subscriptions = true;
+			break;
+		case RELOAD_STATUS:
+			p->status = true;
+			break;
+		case RELOAD_METRICS:
+			p->metrics = true;
+			break;
+		}
+	}
 }

@@ -1,7 +1,7 @@
 /*
  * units.c - strict parsing of durations, sizes and plain numbers.
  *
- * Everything here is hand-rolled instead of strtoull() because strtoull
+ * Parsing is hand-rolled instead of strtoull() because strtoull
  * accepts leading whitespace, a sign ("-1" wraps to UINT64_MAX) and
  * stops silently at the first bad character; a config typo must be an
  * error, never a surprising value.
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wspushd/diag.h"
 #include "wspushd/units.h"
 
 /*
@@ -19,9 +20,6 @@
  * bits for every unit below (10^6 * 2^40 < 2^64).
  */
 #define MAX_FRAC_DIGITS 6
-
-/* Longest piece of user input echoed back in an error message. */
-#define QUOTE_MAX 64
 
 struct number {
 	uint64_t whole;
@@ -58,19 +56,6 @@ static const struct unit size_units[] = {
 	{ "TB", 1000ULL * 1000 * 1000 * 1000 },
 	{ NULL, 0 },
 };
-
-/* 'text' for error messages, cut short so garbage cannot flood a log line. */
-static const char *
-quote(char *buf, size_t buflen, const char *text)
-{
-	size_t len = strlen(text);
-
-	if (len > QUOTE_MAX)
-		snprintf(buf, buflen, "'%.*s...'", QUOTE_MAX, text);
-	else
-		snprintf(buf, buflen, "'%s'", text);
-	return buf;
-}
 
 static bool
 is_digit(char c)
@@ -204,7 +189,7 @@ parse_quantity(const struct quantity *k, const char *text, uint64_t *out,
 {
 	const struct unit *u;
 	struct number num;
-	char q[QUOTE_MAX + 8];
+	char q[DIAG_QUOTE_BUF];
 	int rc;
 
 	if (text == NULL || *text == '\0') {
@@ -212,7 +197,7 @@ parse_quantity(const struct quantity *k, const char *text, uint64_t *out,
 			 k->example);
 		return -1;
 	}
-	quote(q, sizeof(q), text);
+	diag_quote(q, sizeof(q), text);
 	rc = scan_number(text, &num);
 	if (rc == -3) {
 		snprintf(err, errlen, "%s %s has too many decimal places",
@@ -272,7 +257,7 @@ parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out,
 	   char *err, size_t errlen)
 {
 	const char *end;
-	char q[QUOTE_MAX + 8];
+	char q[DIAG_QUOTE_BUF];
 	bool overflow;
 	uint64_t v;
 	int n;
@@ -282,7 +267,7 @@ parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out,
 			 (unsigned long long)min, (unsigned long long)max);
 		return -1;
 	}
-	quote(q, sizeof(q), text);
+	diag_quote(q, sizeof(q), text);
 	n = scan_digits(text, &v, &overflow, &end);
 	if (n == 0 || *end != '\0') {
 		snprintf(err, errlen, "invalid number %s (expected a whole "
@@ -298,4 +283,41 @@ parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out,
 	}
 	*out = v;
 	return 0;
+}
+
+/* The shortest exact spelling: 90000 -> "90s", 1500 -> "1500ms". */
+const char *
+format_duration_ms(char *buf, size_t buflen, uint64_t ms)
+{
+	const uint64_t s = 1000, m = 60 * s, h = 60 * m;
+	unsigned long long v = ms;
+
+	if (v != 0 && v % h == 0)
+		snprintf(buf, buflen, "%lluh", v / h);
+	else if (v != 0 && v % m == 0)
+		snprintf(buf, buflen, "%llum", v / m);
+	else if (v % s == 0)
+		snprintf(buf, buflen, "%llus", v / s);
+	else
+		snprintf(buf, buflen, "%llums", v);
+	return buf;
+}
+
+/* The largest binary unit that spells it exactly: 65536 -> "64KiB". */
+const char *
+format_size(char *buf, size_t buflen, uint64_t bytes)
+{
+	static const char *const names[] = { "TiB", "GiB", "MiB", "KiB" };
+	unsigned long long v = bytes;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		unsigned shift = 10 * (unsigned)(4 - i);
+
+		if (v != 0 && v % (1ULL << shift) == 0) {
+			snprintf(buf, buflen, "%llu%s", v >> shift, names[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, buflen, "%llu", v);
+	return buf;
 }

@@ -6,6 +6,13 @@
  * error is collected as "file:line: what is wrong" (or "command line:
  * --flag: what is wrong", or "environment: VARIABLE: what is wrong") so
  * an operator fixes them all in one pass.
+ *
+ * Every key, with its flag, range, default and what a reload does when
+ * it changes, is listed once, in the table of config_keys.h; the kinds
+ * of value and their parsers are in config_values.h and its siblings.
+ * The types these settings are made of come with their own headers,
+ * included here for every user of struct config: strlist.h, diag.h,
+ * close_codes.h, config_values.h (the enums), url.h.
  */
 #ifndef WSPUSHD_CONFIG_H
 #define WSPUSHD_CONFIG_H
@@ -14,6 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wspushd/close_codes.h"
+#include "wspushd/config_values.h"
+#include "wspushd/diag.h"
+#include "wspushd/strlist.h"
 #include "wspushd/url.h"
 
 /* sysexits.h values, spelled out so callers need not include it. */
@@ -21,45 +32,6 @@
 #define WSPUSHD_EX_USAGE 64
 #define WSPUSHD_EX_SOFTWARE 70
 #define WSPUSHD_EX_CONFIG 78
-
-/* What to do with a new message when the queue is full. */
-enum overflow_policy {
-	OVERFLOW_DROP_OLDEST,	/* evict from the head, keep the newest (default) */
-	OVERFLOW_DROP_NEWEST,	/* refuse the incoming message */
-};
-
-/* How a Redis payload is framed upstream. */
-enum message_type {
-	MESSAGE_AUTO,	/* text frame if valid UTF-8, else binary (default) */
-	MESSAGE_TEXT,	/* always text; invalid UTF-8 is dropped and counted */
-	MESSAGE_BINARY,	/* always binary */
-};
-
-/* What proves the upstream is alive between pings. */
-enum liveness {
-	LIVENESS_PONG,	/* only a pong (default) */
-	LIVENESS_ANY,	/* any frame from the server */
-};
-
-/* A set of WebSocket close codes (1000..4999), as inclusive ranges. */
-struct close_code_set {
-	struct { uint16_t lo, hi; } ranges[16];
-	size_t count;
-};
-
-bool close_code_set_has(const struct close_code_set *s, unsigned code);
-
-/* A growable list of owned strings (channels, patterns, headers). */
-struct strlist {
-	char **items;
-	size_t count;
-};
-
-/* Error collector: every message is one line, already prefixed. */
-struct diag {
-	char **lines;
-	size_t count;
-};
 
 struct config {
 	char *path;			/* config file, NULL if none */
@@ -155,7 +127,12 @@ enum cli_action {
 	CLI_STATUS,		/* --status: print the daemon's status hash */
 };
 
-void config_init(struct config *cfg);	/* all defaults, nothing owned */
+/*
+ * All defaults (the key table's) that own no memory; NULL for strings,
+ * which config_load fills in.  Nothing is owned.
+ */
+void config_init(struct config *cfg);
+/* Free what cfg owns (wiping credentials), then config_init(cfg). */
 void config_free(struct config *cfg);
 
 /*
@@ -169,12 +146,5 @@ int config_load(int argc, char **argv, struct config *cfg,
 
 /* Print the --help text to the given stream. */
 void config_usage(void *stream /* FILE * */);
-
-void diag_add(struct diag *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void diag_free(struct diag *d);
-
-void strlist_add(struct strlist *l, const char *s);
-void strlist_free(struct strlist *l);
 
 #endif

@@ -6,13 +6,13 @@
  * kind of change takes the gentlest path that applies it: channels are
  * (un)subscribed on the live Redis connection; a new upstream (URL,
  * headers, TLS) goes through the normal close and reconnect, keeping
- * the queue; everything else applies at once.
+ * the queue; everything else applies at once.  Which key takes which
+ * path is written in the key table (config_keys.h, "reload").
  */
 #ifndef WSPUSHD_RELOAD_H
 #define WSPUSHD_RELOAD_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 #include "wspushd/config.h"
 
@@ -26,12 +26,5 @@ struct reload_plan {
 
 void reload_plan(const struct config *old, const struct config *cur,
 		 struct reload_plan *plan);
-
-/*
- * The items of a missing from b, into out (at most a->count of them).
- * Returns how many.  For SUBSCRIBE (new minus old) and UNSUBSCRIBE.
- */
-size_t strlist_minus(const struct strlist *a, const struct strlist *b,
-		     const char **out);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * url.h - the two kinds of address wspushd understands.
+ * url.h - the two kinds of address wspushd understands: the upstream's
+ * (here) and Redis' (redis_url.h, included for its users).
  *
  * Parsing is pure: a string in, a struct out, or an error message that
  * says what is wrong with the string.  Nothing here resolves names.
@@ -11,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wspushd/redis_url.h"
+
 /* ws://host[:port][/path][?query] or wss://... */
 struct ws_url {
 	bool tls;		/* wss:// */
@@ -19,32 +22,13 @@ struct ws_url {
 	char *path;		/* always starts with '/'; includes "?query" */
 };
 
-enum redis_transport { REDIS_TCP, REDIS_UNIX };
-
 /*
- * redis://[[user]:password@]host[:port][/db]
- * unix:///path/to/redis.sock[?db=N]
- */
-struct redis_url {
-	enum redis_transport transport;
-	char *host;		/* REDIS_TCP */
-	uint16_t port;		/* REDIS_TCP, default 6379 */
-	char *socket_path;	/* REDIS_UNIX */
-	char *user;		/* NULL if none (AUTH password only) */
-	char *password;		/* NULL if none; percent-decoded */
-	int db;			/* 0 by default */
-};
-
-/*
- * On success return 0 and fill *out (caller frees with *_url_free).
+ * On success return 0 and fill *out (caller frees with ws_url_free).
  * On failure return -1, leave *out zeroed, and write a one-line reason
  * (no trailing newline, no prefix) into err.
  */
 int ws_url_parse(const char *text, struct ws_url *out, char *err, size_t errlen);
 void ws_url_free(struct ws_url *u);
-
-int redis_url_parse(const char *text, struct redis_url *out, char *err, size_t errlen);
-void redis_url_free(struct redis_url *u);
 
 /*
  * Write a copy of a URL with any password replaced by "***", for logs.

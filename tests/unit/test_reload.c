@@ -9,7 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "wspushd/config_keys.h"
 #include "wspushd/reload.h"
+#include "wspushd/strlist.h"
 
 static void
 base(struct config *c)
@@ -119,6 +121,69 @@ test_redis_and_status(void **state)
 	assert_true(p.metrics);
 }
 
+/* Every channel replaced at once: the sets differ in all their items. */
+static void
+test_channels_all_replaced(void **state)
+{
+	struct config a, b;
+	struct reload_plan p;
+
+	(void)state;
+	base(&a);
+	base(&b);
+	add(&a.channels, "x");
+	add(&a.channels, "y");
+	add(&b.channels, "p");
+	add(&b.channels, "q");
+	reload_plan(&a, &b, &p);
+	assert_true(p.subscriptions);
+	assert_false(p.upstream || p.redis || p.status || p.metrics);
+	free(a.channels.items);
+	free(b.channels.items);
+}
+
+/* What the key table says a change needs is what the plan asks for. */
+static void
+test_plan_follows_the_key_table(void **state)
+{
+	struct config a, b;
+	struct reload_plan p;
+
+	(void)state;
+	base(&a);
+	base(&b);
+	b.subprotocol = "chat.v2";
+	reload_plan(&a, &b, &p);
+	assert_int_equal(cfg_keys[UP_SUBPROTOCOL].reload, RELOAD_UPSTREAM);
+	assert_true(p.upstream);
+
+	base(&b);
+	b.redis.password = "new";	/* from password_file */
+	reload_plan(&a, &b, &p);
+	assert_true(p.redis);
+	assert_false(p.upstream);
+
+	base(&b);
+	b.redis.user = "acl-user";
+	reload_plan(&a, &b, &p);
+	assert_true(p.redis);
+
+	base(&b);
+	b.status_ttl_ms = 60000;
+	reload_plan(&a, &b, &p);
+	assert_true(p.status);
+
+	/* Keys read where they are used apply at once. */
+	base(&b);
+	b.queue_max_messages = 7;
+	b.log_level = 7;
+	b.dns_servers = "192.0.2.1:53";
+	b.slow_retry_codes.count = 1;
+	reload_plan(&a, &b, &p);
+	assert_false(p.upstream || p.redis || p.subscriptions || p.status ||
+		     p.metrics);
+}
+
 int
 main(void)
 {
@@ -127,6 +192,8 @@ main(void)
 		cmocka_unit_test(test_upstream_changes),
 		cmocka_unit_test(test_channels_as_sets),
 		cmocka_unit_test(test_redis_and_status),
+		cmocka_unit_test(test_channels_all_replaced),
+		cmocka_unit_test(test_plan_follows_the_key_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

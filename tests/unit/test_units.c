@@ -310,6 +310,41 @@ test_small_err_buffer(void **state)
 	assert_int_equal(strlen(err), sizeof(err) - 1);
 }
 
+/* Messages spell a value the shortest exact way, and it reads back. */
+static void
+test_format(void **state)
+{
+	static const struct { uint64_t ms; const char *text; } durations[] = {
+		{ 0, "0s" }, { 1, "1ms" }, { 1500, "1500ms" }, { 1000, "1s" },
+		{ 90000, "90s" }, { 60000, "1m" }, { 3600000, "1h" },
+		{ 7200000, "2h" }, { 5400000, "90m" },
+	};
+	static const struct { uint64_t bytes; const char *text; } sizes[] = {
+		{ 0, "0" }, { 1000, "1000" }, { 1024, "1KiB" },
+		{ 65536, "64KiB" }, { 1 << 20, "1MiB" }, { 1536, "1536" },
+		{ 1ULL << 30, "1GiB" }, { 1ULL << 40, "1TiB" },
+		{ 3ULL << 40, "3TiB" },
+	};
+	char buf[32], err[128];
+	uint64_t v;
+	size_t sz;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		format_duration_ms(buf, sizeof(buf), durations[i].ms);
+		assert_string_equal(buf, durations[i].text);
+		assert_int_equal(parse_duration_ms(buf, &v, err, sizeof(err)),
+				 0);
+		assert_int_equal(v, durations[i].ms);
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		format_size(buf, sizeof(buf), sizes[i].bytes);
+		assert_string_equal(buf, sizes[i].text);
+		assert_int_equal(parse_size(buf, &sz, err, sizeof(err)), 0);
+		assert_int_equal(sz, sizes[i].bytes);
+	}
+}
+
 int
 main(void)
 {
@@ -327,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_uint_garbage),
 		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

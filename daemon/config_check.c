@@ -1,0 +1,223 @@
+/*
+ * config_check.c - see config_check.h.
+ *
+ * Each problem is reported where the operator most likely made the
+ * change (ld_origin); values that were rejected already are left out,
+ * so one typo is one message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wspushd/config.h"
+#include "wspushd/config_keys.h"
+#include "wspushd/units.h"
+#include "wspushd/xalloc.h"
+
+#include "config_check.h"
+#include "config_set.h"
+
+static const char *
+anywhere(const struct loader *ld)
+{
+	return ld->path != NULL ? ld->path : "command line";
+}
+
+/*
+ * min <= max, reported where the operator most likely made the change:
+ * at the max if it was set, else at the min.
+ */
+static void
+check_order(struct loader *ld, enum key_id lo, enum key_id hi)
+{
+	uint64_t vlo = *(uint64_t *)config_field(ld->cfg, &cfg_keys[lo]);
+	uint64_t vhi = *(uint64_t *)config_field(ld->cfg, &cfg_keys[hi]);
+	char where[512], a[32], b[32];
+
+	if (ld->bad[lo] || ld->bad[hi] || vlo <= vhi)
+		return;
+	format_duration_ms(a, sizeof(a), vlo);
+	format_duration_ms(b, sizeof(b), vhi);
+	if (ld_is_set(ld, hi))
+		ld_fail(ld, "%s: %s (%s) is smaller than %s (%s%s)",
+			ld_origin(ld, hi, where, sizeof(where)),
+			cfg_keys[hi].name, b, cfg_keys[lo].name, a,
+			ld_is_set(ld, lo) ? "" : ", the default");
+	else
+		ld_fail(ld, "%s: %s (%s) is larger than %s (%s, the default)",
+			ld_origin(ld, lo, where, sizeof(where)),
+			cfg_keys[lo].name, a, cfg_keys[hi].name, b);
+}
+
+static void
+check_sizes(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	char where[512], a[32], b[32];
+
+	if (ld->bad[UP_MAX_MESSAGE_SIZE] || ld->bad[Q_MAX_BYTES] ||
+	    cfg->max_message_bytes <= cfg->queue_max_bytes)
+		return;
+	format_size(a, sizeof(a), cfg->max_message_bytes);
+	format_size(b, sizeof(b), cfg->queue_max_bytes);
+	if (ld_is_set(ld, UP_MAX_MESSAGE_SIZE) || !ld_is_set(ld, Q_MAX_BYTES))
+		ld_fail(ld, "%s: max_message_size (%s) is larger than [queue] "
+			"max_bytes (%s%s), so such a message could never be "
+			"queued", ld_origin(ld, UP_MAX_MESSAGE_SIZE, where,
+					    sizeof(where)), a, b,
+			ld_is_set(ld, Q_MAX_BYTES) ? "" : ", the default");
+	else
+		ld_fail(ld, "%s: max_bytes (%s) is smaller than [upstream] "
+			"max_message_size (%s%s), so such a message could "
+			"never be queued", ld_origin(ld, Q_MAX_BYTES, where,
+						     sizeof(where)), b, a,
+			ld_is_set(ld, UP_MAX_MESSAGE_SIZE) ? "" :
+			", the default");
+}
+
+/* A TLS key that asks for something: a path or name, or "yes". */
+static bool
+tls_key_used(const struct loader *ld, enum key_id id)
+{
+	const struct config *cfg = ld->cfg;
+
+	if (!ld_is_set(ld, id) || ld->bad[id])
+		return false;
+	if (id == UP_TLS_INSECURE)
+		return cfg->tls_insecure;
+	return *(char *const *)config_field_const(cfg, &cfg_keys[id]) != NULL;
+}
+
+/* Once, at the first TLS key used: the fix is the URL, not each key. */
+static void
+check_tls_needs_wss(struct loader *ld)
+{
+	static const enum key_id tls_keys[] = {
+		UP_TLS_CA_FILE, UP_TLS_CA_DIR, UP_TLS_CERT_FILE,
+		UP_TLS_KEY_FILE, UP_TLS_SERVER_NAME, UP_TLS_INSECURE,
+	};
+	struct config *cfg = ld->cfg;
+	char where[512];
+	int first = -1;
+
+	for (size_t i = 0; i < sizeof(tls_keys) / sizeof(tls_keys[0]); i++)
+		if (tls_key_used(ld, tls_keys[i]) &&
+		    (first < 0 || ld->line[tls_keys[i]] < ld->line[first]))
+			first = tls_keys[i];
+	if (first >= 0 && cfg->url_text != NULL && !cfg->url.tls)
+		ld_fail(ld, "%s: %s: TLS settings need a wss:// URL (url is "
+			"'%s')", ld_origin(ld, (enum key_id)first, where,
+					   sizeof(where)),
+			cfg_keys[first].name, cfg->url_text);
+}
+
+static void
+check_tls(struct loader *ld)
+{
+	char where[512];
+
+	check_tls_needs_wss(ld);
+	if (tls_key_used(ld, UP_TLS_CERT_FILE) &&
+	    !tls_key_used(ld, UP_TLS_KEY_FILE) && !ld->bad[UP_TLS_KEY_FILE])
+		ld_fail(ld, "%s: tls_cert_file without tls_key_file (a client "
+			"certificate needs its private key)",
+			ld_origin(ld, UP_TLS_CERT_FILE, where, sizeof(where)));
+	if (tls_key_used(ld, UP_TLS_KEY_FILE) &&
+	    !tls_key_used(ld, UP_TLS_CERT_FILE) &&
+	    !ld->bad[UP_TLS_CERT_FILE])
+		ld_fail(ld, "%s: tls_key_file without tls_cert_file (a private "
+			"key needs its client certificate)",
+			ld_origin(ld, UP_TLS_KEY_FILE, where, sizeof(where)));
+}
+
+/*
+ * The table's default for a key of a kind that owns memory, when
+ * neither the file nor a flag gave one (not even a bad one).
+ */
+static void
+default_value(struct loader *ld, enum key_id id)
+{
+	char where[128];
+
+	if (ld_is_set(ld, id) || ld->bad[id] || cfg_keys[id].def == NULL)
+		return;
+	snprintf(where, sizeof(where), "internal error: default %s",
+		 cfg_keys[id].name);
+	ld_set_value(ld, ld->cfg, id, where, cfg_keys[id].def);
+}
+
+/*
+ * systemd's RuntimeDirectory= sets $RUNTIME_DIRECTORY, several
+ * directories separated by ':' when several are named; the first one
+ * is wspushd's.
+ */
+static void
+default_runtime_dir(struct loader *ld)
+{
+	const char *env = getenv("RUNTIME_DIRECTORY");
+	size_t n;
+
+	if (ld_is_set(ld, D_RUNTIME_DIR) || ld->bad[D_RUNTIME_DIR])
+		return;
+	if (env == NULL || *env == '\0') {
+		default_value(ld, D_RUNTIME_DIR);
+		return;
+	}
+	n = strcspn(env, ":");
+	if (env[0] != '/') {
+		ld_fail(ld, "environment: RUNTIME_DIRECTORY: '%.*s' is not an "
+			"absolute path", (int)n, env);
+		return;
+	}
+	ld->cfg->runtime_dir = xstrndup(env, n);
+}
+
+static void
+default_status(struct loader *ld)
+{
+	char where[512];
+
+	default_value(ld, ST_KEY);
+	default_value(ld, ST_CHANNEL);
+	if (ld->action == CLI_STATUS && ld->cfg->status_key == NULL &&
+	    !ld->bad[ST_KEY])
+		ld_fail(ld, "%s: key is empty (status reporting is off), so "
+			"--status has nothing to read",
+			ld_origin(ld, ST_KEY, where, sizeof(where)));
+}
+
+/* After the flags: password_file wins over --redis too. */
+static void
+apply_password(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+
+	if (ld->redis_password == NULL || cfg->redis_url_text == NULL)
+		return;
+	wipe_free(cfg->redis.password);
+	cfg->redis.password = ld->redis_password;
+	ld->redis_password = NULL;
+}
+
+void
+config_check(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+
+	if (cfg->url_text == NULL && !ld->bad[UP_URL] && !ld->unreadable)
+		ld_fail(ld, "%s: no upstream URL: set url in [upstream] or "
+			"pass --url", anywhere(ld));
+	if (cfg->channels.count == 0 && cfg->patterns.count == 0 &&
+	    !ld->bad[RD_CHANNEL] && !ld->bad[RD_PATTERN] && !ld->unreadable)
+		ld_fail(ld, "%s: nothing to subscribe to: set channel or "
+			"pattern in [redis] or pass --channel or --pattern",
+			anywhere(ld));
+	check_order(ld, UP_BACKOFF_MIN, UP_BACKOFF_MAX);
+	check_order(ld, RD_BACKOFF_MIN, RD_BACKOFF_MAX);
+	check_sizes(ld);
+	check_tls(ld);
+	default_value(ld, RD_URL);
+	apply_password(ld);
+	default_runtime_dir(ld);
+	default_status(ld);
+}
