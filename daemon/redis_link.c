@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
@@ -309,6 +310,55 @@ redis_link_set_limits(redisAsyncContext *ac, const struct config *cfg)
 		return;
 	limits_for(cfg, l->kind, &lim);
 	resp_guard_set_limits(&l->guard, &lim);
+}
+
+unsigned
+redis_link_setup_count(const struct config *cfg)
+{
+	return (cfg->redis.password != NULL) + (cfg->redis.db != 0);
+}
+
+int
+redis_link_send_list(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata,
+		     const char *cmd, const char *const *items, size_t n)
+{
+	const char **argv = calloc(n + 1, sizeof(*argv));
+	size_t *lens = calloc(n + 1, sizeof(*lens));
+	int r = REDIS_ERR;
+
+	if (argv != NULL && lens != NULL) {
+		argv[0] = cmd;
+		lens[0] = strlen(cmd);
+		for (size_t k = 0; k < n; k++) {
+			argv[k + 1] = items[k];
+			lens[k + 1] = strlen(items[k]);
+		}
+		r = redisAsyncCommandArgv(ac, fn, privdata, (int)n + 1, argv, lens);
+	}
+	free(argv);
+	free(lens);
+	return r == REDIS_OK ? 0 : -1;
+}
+
+int
+redis_link_send_setup(redisAsyncContext *ac, const struct config *cfg,
+		      redisCallbackFn *fn, void *privdata)
+{
+	const struct redis_url *u = &cfg->redis;
+	const char *auth[2];
+	size_t n = 0;
+
+	if (u->password != NULL) {
+		if (u->user != NULL)
+			auth[n++] = u->user;
+		auth[n++] = u->password;
+		if (redis_link_send_list(ac, fn, privdata, "AUTH", auth, n) < 0)
+			return -1;
+	}
+	if (u->db != 0 &&
+	    redisAsyncCommand(ac, fn, privdata, "SELECT %d", u->db) != REDIS_OK)
+		return -1;
+	return 0;
 }
 
 static void

@@ -11,6 +11,7 @@
 
 #include "wspushd/config.h"
 #include "wspushd/log.h"
+#include "wspushd/redis_cmd.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/status_pub.h"
 
@@ -50,7 +51,8 @@ static uint64_t write_errors;
 struct status_pub {
 	lws_sorted_usec_list_t refresh;		/* first: lws_container_of */
 	struct lws_context *ctx;
-	struct redis_sub *rs;
+	struct redis_sub *rs;			/* for its state's name */
+	struct redis_cmd *cmd;			/* the writes go here */
 	const struct config *cfg;
 	void (*snapshot)(void *, struct conn_snapshot *);
 	void *arg;
@@ -63,12 +65,10 @@ struct status_pub {
  * Without this the only sign is a status hash that never appears.
  */
 static void
-on_write_reply(redisAsyncContext *ac, void *r, void *privdata)
+on_write_reply(void *arg, const redisReply *reply)
 {
-	struct write_log *w = privdata;
-	const redisReply *reply = r;
+	struct write_log *w = arg;
 
-	(void)ac;
 	/* NULL: the connection went first; redis_sub reports that itself. */
 	if (reply == NULL)
 		return;
@@ -101,7 +101,7 @@ send_write(struct status_pub *p, enum status_write kind, int argc,
 	 * renamed the key while a reply was on its way.
 	 */
 	snprintf(w->target, sizeof(w->target), "%s", argv[1]);
-	return redis_sub_command(p->rs, on_write_reply, w, argc, argv, lens);
+	return redis_cmd_send(p->cmd, on_write_reply, w, argc, argv, lens);
 }
 
 uint64_t
@@ -219,6 +219,7 @@ status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 		return NULL;
 	p->ctx = ctx;
 	p->rs = rs;
+	p->cmd = redis_sub_commands(rs);
 	p->cfg = cfg;
 	p->snapshot = snapshot;
 	p->arg = arg;

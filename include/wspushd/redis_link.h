@@ -61,4 +61,21 @@ void redis_link_set_limits(redisAsyncContext *ac, const struct config *cfg);
 /* Read what the socket holds now, as the loop would (bounded by one read). */
 void redis_link_read(redisAsyncContext *ac);
 
+/*
+ * What every connection sends first, as cfg->redis asks: AUTH (with the
+ * user, if any) when there is a password, SELECT when the db is not 0.
+ * redis_link_setup_count() says how many commands that is;
+ * redis_link_send_setup() queues them (hiredis sends them as soon as the
+ * socket connects, ahead of whatever is queued next), each reply to fn.
+ * 0, or -1 if they cannot be queued.
+ */
+unsigned redis_link_setup_count(const struct config *cfg);
+int redis_link_send_setup(redisAsyncContext *ac, const struct config *cfg,
+			  redisCallbackFn *fn, void *privdata);
+
+/* Queue `cmd items[0] .. items[n-1]`.  0, or -1. */
+int redis_link_send_list(redisAsyncContext *ac, redisCallbackFn *fn,
+			 void *privdata, const char *cmd,
+			 const char *const *items, size_t n);
+
 #endif

@@ -2,8 +2,8 @@
  * status_pub.h - the daemon's status, kept in Redis for web requests to
  * read before they publish: a hash ([status] key) refreshed with a TTL
  * while the daemon lives, and every state change published on
- * [status] channel.  Both go over the second Redis connection, never
- * the subscribed one.
+ * [status] channel.  Both go over the command connection of the
+ * subscriber (redis_cmd.h), never the subscribed one.
  *
  * A write Redis answers with an error (an ACL without HSET, say) is
  * logged once with Redis' words, then summarised, and counted; the
@@ -22,7 +22,10 @@ struct config;
 struct redis_sub;
 struct status_pub;
 
-/* snapshot(arg, out) fills the connection's current state. */
+/*
+ * snapshot(arg, out) fills the connection's current state.  rs names
+ * Redis' state and lends its command connection; it must outlive p.
+ */
 struct status_pub *status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 				  const struct config *cfg,
 				  void (*snapshot)(void *arg, struct conn_snapshot *out),

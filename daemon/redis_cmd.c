@@ -1,0 +1,202 @@
+/*
+ * redis_cmd.c - the command connection.  See redis_cmd.h.
+ *
+ * hiredis 0.14's rules shape it as they shape redis_sub.c: a refused
+ * connect arrives as onConnect(REDIS_ERR) and hiredis frees the context
+ * itself; redisAsyncFree() on a connected context calls onDisconnect
+ * from inside the call.  So c->ac is cleared before a context is freed,
+ * and every callback first checks that it speaks for the current one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "wspushd/config.h"
+#include "wspushd/log.h"
+#include "wspushd/redis_cmd.h"
+#include "wspushd/redis_link.h"
+
+enum cmd_mode {
+	CMD_DISABLED,		/* no new connection */
+	CMD_ENABLED,		/* the first command opens one */
+};
+
+struct redis_cmd {
+	struct lws_vhost *vh;
+	const struct config *cfg;
+	enum cmd_mode mode;
+	redisAsyncContext *ac;		/* the connection, or NULL */
+	char address[46];		/* where to open it (numeric) */
+	char endpoint[300];		/* redacted, for logs */
+};
+
+/* A command's callback, between hiredis and the caller. */
+struct pending {
+	redis_reply_fn *fn;
+	void *arg;
+};
+
+/* From outside any of its callbacks, or deferred by hiredis if inside. */
+static void
+close_conn(struct redis_cmd *c)
+{
+	redisAsyncContext *ac = c->ac;
+
+	c->ac = NULL;
+	if (ac != NULL)
+		redisAsyncFree(ac);
+}
+
+static void
+on_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct pending *p = privdata;
+
+	(void)ac;
+	p->fn(p->arg, r);
+	free(p);
+}
+
+static void
+on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct redis_cmd *c = privdata;
+	redisReply *reply = r;
+
+	if (reply == NULL || ac != c->ac || reply->type != REDIS_REPLY_ERROR)
+		return;
+	log_err("redis: %s: setup command refused: %s", c->endpoint, reply->str);
+	/* Deferred by hiredis while inside a callback; onDisconnect follows. */
+	redisAsyncDisconnect(ac);
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	struct redis_cmd *c = ac->data;
+
+	if (status != REDIS_OK && ac == c->ac)
+		c->ac = NULL;	/* hiredis frees it */
+}
+
+static void
+on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct redis_cmd *c = ac->data;
+
+	(void)status;
+	if (ac == c->ac)
+		c->ac = NULL;
+}
+
+/* Outside any hiredis callback: the socket hung up, or Redis spoke nonsense. */
+static void
+on_link_failed(redisAsyncContext *ac, const char *why)
+{
+	struct redis_cmd *c = ac->data;
+
+	if (ac != c->ac)
+		return;
+	/* A hang-up is the subscription's news; nonsense is news here. */
+	log_msg(strncmp(why, "protocol", 8) == 0 ? LOG_WARNING : LOG_DEBUG,
+		"redis: command connection to %s: %s", c->endpoint, why);
+	close_conn(c);
+}
+
+/* The connection, opened now if there is none and one is allowed. */
+static redisAsyncContext *
+conn(struct redis_cmd *c)
+{
+	char err[128];
+
+	if (c->ac != NULL || c->mode != CMD_ENABLED)
+		return c->ac;
+	c->ac = redis_link_connect(c->vh, c->cfg, REDIS_LINK_COMMANDS,
+				   c->address, on_link_failed, err, sizeof(err));
+	if (c->ac == NULL) {
+		log_debug("redis: command connection: %s", err);
+		return NULL;
+	}
+	c->ac->data = c;
+	redisAsyncSetConnectCallback(c->ac, on_connect);
+	redisAsyncSetDisconnectCallback(c->ac, on_disconnect);
+	if (redis_link_send_setup(c->ac, c->cfg, on_setup_reply, c) < 0)
+		close_conn(c);
+	return c->ac;
+}
+
+int
+redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
+	       int argc, const char **argv, const size_t *lens)
+{
+	redisAsyncContext *ac = conn(c);
+	struct pending *p = NULL;
+
+	if (ac == NULL)
+		return -1;
+	if (fn != NULL) {
+		p = malloc(sizeof(*p));
+		if (p == NULL)
+			return -1;
+		p->fn = fn;
+		p->arg = arg;
+	}
+	if (redisAsyncCommandArgv(ac, p != NULL ? on_reply : NULL, p, argc,
+				  argv, lens) != REDIS_OK) {
+		free(p);
+		return -1;
+	}
+	return 0;
+}
+
+struct redis_cmd *
+redis_cmd_new(struct lws_vhost *vh, const struct config *cfg)
+{
+	struct redis_cmd *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->vh = vh;
+	c->cfg = cfg;
+	url_redact(cfg->redis_url_text, c->endpoint, sizeof(c->endpoint));
+	return c;
+}
+
+void
+redis_cmd_free(struct redis_cmd *c)
+{
+	if (c == NULL)
+		return;
+	close_conn(c);
+	free(c);
+}
+
+void
+redis_cmd_enable(struct redis_cmd *c, const char *address)
+{
+	snprintf(c->address, sizeof(c->address), "%s", address);
+	c->mode = CMD_ENABLED;
+}
+
+void
+redis_cmd_disable(struct redis_cmd *c)
+{
+	c->mode = CMD_DISABLED;
+}
+
+void
+redis_cmd_close(struct redis_cmd *c)
+{
+	redis_cmd_disable(c);
+	close_conn(c);
+}
+
+void
+redis_cmd_config_changed(struct redis_cmd *c)
+{
+	url_redact(c->cfg->redis_url_text, c->endpoint, sizeof(c->endpoint));
+	redis_link_set_limits(c->ac, c->cfg);
+}
