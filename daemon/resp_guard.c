@@ -177,249 +177,305 @@ kind_done(struct resp_guard *g)
 	return NULL;
 }
 
+/*
+ * Where a feed is: the next byte, the run of bytes still to pass on, and
+ * where a '$' or '*' header began in this input (NULL if in an earlier).
+ */
+struct cursor {
+	struct resp_guard *g;
+	const struct resp_guard_sink *sink;
+	void *arg;
+	const char *p, *end, *run, *hdr_start;
+};
+
+/*
+ * Each step below returns RESP_GUARD_OK to go on, or what the feed
+ * returns: RESP_GUARD_STOPPED (a sink said stop) or RESP_GUARD_ERROR.
+ */
+static enum resp_guard_result
+flush_to(struct cursor *c, const char *q)
+{
+	if (q > c->run && c->sink->pass(c->arg, c->run, (size_t)(q - c->run)) != 0)
+		return RESP_GUARD_STOPPED;
+	c->run = q;
+	return RESP_GUARD_OK;
+}
+
+/* The header just read passes, from where it is or from g->hdr. */
+static enum resp_guard_result
+pass_header(struct cursor *c)
+{
+	if (!c->g->hdr_held)
+		return RESP_GUARD_OK;	/* in place, part of the run */
+	if (c->sink->pass(c->arg, c->g->hdr, c->g->hdr_len) != 0)
+		return RESP_GUARD_STOPPED;
+	c->run = c->p;
+	return RESP_GUARD_OK;
+}
+
+/* An element is complete, so perhaps a reply the sink must hear of. */
+static enum resp_guard_result
+element_end(struct cursor *c)
+{
+	struct resp_guard *g = c->g;
+
+	g->state = ST_TYPE;
+	if (!element_done(g)) {
+		if (g->depth == 0)
+			reply_reset(g);
+		return RESP_GUARD_OK;
+	}
+	if (flush_to(c, c->p) != RESP_GUARD_OK)
+		return RESP_GUARD_STOPPED;
+	reply_reset(g);
+	return c->sink->done(c->arg) != 0 ? RESP_GUARD_STOPPED : RESP_GUARD_OK;
+}
+
+static enum resp_guard_result
+type_byte(struct cursor *c)
+{
+	struct resp_guard *g = c->g;
+	char t = *c->p;
+	const char *why;
+
+	if (g->depth == 0 && c->sink->begin != NULL) {
+		if (flush_to(c, c->p) != RESP_GUARD_OK ||
+		    c->sink->begin(c->arg, t) != 0)
+			return RESP_GUARD_STOPPED;
+	}
+	if (t != '$' && t != '*' && t != '+' && t != '-' && t != ':')
+		return fail(g, "unexpected byte 0x%02x where a reply begins",
+			    (unsigned char)t);
+	if ((why = pubsub_element(g, t)) != NULL)
+		return fail(g, "%s", why);
+	if (t == '$' || t == '*') {
+		g->hdr[0] = t;
+		g->hdr_len = 1;
+		g->hdr_held = false;
+		c->hdr_start = c->p;
+		g->state = ST_HEADER;
+	} else if (t == ':') {
+		g->line_len = 0;
+		g->int_value = 0;
+		g->int_digits = 0;
+		g->int_neg = false;
+		g->state = ST_INTEGER;
+	} else {
+		g->line_len = 0;
+		g->line_cr = false;
+		g->state = ST_LINE;
+	}
+	c->p++;
+	return RESP_GUARD_OK;
+}
+
+static enum resp_guard_result
+array_header(struct cursor *c, uint64_t v, bool neg)
+{
+	struct resp_guard *g = c->g;
+
+	/* hiredis counts empty arrays in its depth too. */
+	if (g->depth >= g->lim.max_depth)
+		return fail(g, "arrays nested deeper than %u", g->lim.max_depth);
+	if (g->lim.pubsub && g->depth == 0 && !neg && v < 2)
+		return fail(g, "a pub/sub reply of %llu element(s)",
+			    (unsigned long long)v);
+	if (pass_header(c) != RESP_GUARD_OK)
+		return RESP_GUARD_STOPPED;
+	if (neg || v == 0)
+		return element_end(c);
+	if (v > g->lim.max_elements - g->reply_elements)
+		return fail(g, "array of %llu elements, over %llu in one reply",
+			    (unsigned long long)v,
+			    (unsigned long long)g->lim.max_elements);
+	if (g->depth == 0)
+		g->top_count = v;
+	g->reply_elements += v;
+	g->pending[g->depth++] = v;
+	g->state = ST_TYPE;
+	return RESP_GUARD_OK;
+}
+
+/* A string over the limits: the reader gets a nil, the bytes are skipped. */
+static enum resp_guard_result
+skip_bulk(struct cursor *c, uint64_t v)
+{
+	struct resp_guard *g = c->g;
+
+	/* Everything before the header goes first. */
+	if (!g->hdr_held && flush_to(c, c->hdr_start) != RESP_GUARD_OK)
+		return RESP_GUARD_STOPPED;
+	if (c->sink->skipping(c->arg, v) != 0 ||
+	    c->sink->pass(c->arg, NIL, sizeof(NIL) - 1) != 0)
+		return RESP_GUARD_STOPPED;
+	c->run = c->p;
+	g->reply_skipped = true;
+	g->left = v + 2;
+	g->state = ST_SKIP;
+	return RESP_GUARD_OK;
+}
+
+static enum resp_guard_result
+bulk_header(struct cursor *c, uint64_t v, bool neg)
+{
+	struct resp_guard *g = c->g;
+	/* A kind or channel name: passed whole, or an error. */
+	bool name = g->lim.pubsub && g->depth == 1 && top_index(g) < 2;
+
+	if (neg) {
+		if (name)
+			return fail(g, "a pub/sub reply with a nil name");
+		if (pass_header(c) != RESP_GUARD_OK)
+			return RESP_GUARD_STOPPED;
+		return element_end(c);
+	}
+	if (v > RESP_IMPOSSIBLE_BULK)
+		return fail(g, "bulk length %llu is impossible",
+			    (unsigned long long)v);
+	if (name && v > g->lim.max_name)
+		return fail(g, "a pub/sub name of %llu bytes", (unsigned long long)v);
+	if (!name && (v > g->lim.max_bulk || g->reply_bulk + v > g->lim.max_reply))
+		return skip_bulk(c, v);
+	if (pass_header(c) != RESP_GUARD_OK)
+		return RESP_GUARD_STOPPED;
+	if (!name)
+		g->reply_bulk += v;
+	g->kind_capture = name && top_index(g) == 0;
+	g->left = v + 2;
+	g->state = ST_BULK;
+	return RESP_GUARD_OK;
+}
+
+static enum resp_guard_result
+header_byte(struct cursor *c)
+{
+	struct resp_guard *g = c->g;
+	uint64_t v;
+	bool neg;
+
+	if (g->hdr_len == RESP_HEADER_MAX)
+		return fail(g, "length header over %d bytes", RESP_HEADER_MAX);
+	g->hdr[g->hdr_len++] = *c->p++;
+	if (g->hdr[g->hdr_len - 1] != '\n' || g->hdr_len < 3 ||
+	    g->hdr[g->hdr_len - 2] != '\r')
+		return RESP_GUARD_OK;
+	if (header_number(g, &v, &neg) < 0)
+		return fail(g, "malformed %s length",
+			    g->hdr[0] == '$' ? "bulk" : "array");
+	return g->hdr[0] == '*' ? array_header(c, v, neg) : bulk_header(c, v, neg);
+}
+
+static enum resp_guard_result
+line_bytes(struct cursor *c)
+{
+	struct resp_guard *g = c->g;
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	const char *stop = nl != NULL ? nl + 1 : c->end;
+	bool cr_before = nl != NULL && (nl > c->p ? nl[-1] == '\r' : g->line_cr);
+
+	g->line_len += (size_t)(stop - c->p);
+	if (g->line_len > g->lim.max_line + 2)
+		return fail(g, "reply line over %zu bytes", g->lim.max_line);
+	g->line_cr = stop[-1] == '\r';
+	c->p = stop;
+	return cr_before ? element_end(c) : RESP_GUARD_OK;
+}
+
+/* Short by rule: byte by byte. */
+static enum resp_guard_result
+integer_line_byte(struct cursor *c)
+{
+	struct resp_guard *g = c->g;
+	char b = *c->p++;
+
+	if (b == '\r' && g->line_len == 0) {
+		g->line_len = 1;	/* CR seen; LF must follow */
+		return RESP_GUARD_OK;
+	}
+	if (g->line_len == 1) {
+		if (b != '\n' || g->int_digits == 0)
+			return fail(g, "malformed integer");
+		return element_end(c);
+	}
+	return integer_byte(g, b) ? RESP_GUARD_OK : fail(g, "malformed integer");
+}
+
+/* A bulk string's bytes, passed (ST_BULK) or skipped (ST_SKIP). */
+static enum resp_guard_result
+bulk_bytes(struct cursor *c)
+{
+	struct resp_guard *g = c->g;
+	bool skip = g->state == ST_SKIP;
+	const char *why;
+
+	if (g->left > 2) {
+		uint64_t n = (uint64_t)(c->end - c->p);
+
+		if (n > g->left - 2)
+			n = g->left - 2;
+		if (g->kind_capture) {
+			size_t room = sizeof(g->kind) - g->kind_len;
+			size_t take = n < room ? (size_t)n : room;
+
+			memcpy(g->kind + g->kind_len, c->p, take);
+			g->kind_len += take;
+		}
+		c->p += n;
+		g->left -= n;
+	} else {
+		if (*c->p != (g->left == 2 ? '\r' : '\n'))
+			return fail(g, "bulk string not followed by CRLF");
+		c->p++;
+		g->left--;
+	}
+	if (skip)
+		c->run = c->p;
+	if (g->left > 0)
+		return RESP_GUARD_OK;
+	if (g->kind_capture && (why = kind_done(g)) != NULL)
+		return fail(g, "%s", why);
+	return element_end(c);
+}
+
 enum resp_guard_result
 resp_guard_feed(struct resp_guard *g, const char *in, size_t len,
 		const struct resp_guard_sink *sink, void *arg)
 {
-	const char *p = in, *end = in + len, *run = in, *hdr_start = NULL;
-	const char *why;
-
-#define FLUSH_TO(q) do {						\
-		if ((q) > run && sink->pass(arg, run, (size_t)((q) - run)) != 0) \
-			return RESP_GUARD_STOPPED;			\
-		run = (q);						\
-	} while (0)
-	/* The header just read passes, from where it is or from g->hdr. */
-#define PASS_HEADER() do {						\
-		if (g->hdr_held) {					\
-			if (sink->pass(arg, g->hdr, g->hdr_len) != 0)	\
-				return RESP_GUARD_STOPPED;		\
-			run = p;					\
-		}							\
-	} while (0)
-#define ELEMENT_DONE() do {						\
-		if (element_done(g)) {					\
-			FLUSH_TO(p);					\
-			reply_reset(g);					\
-			if (sink->done(arg) != 0)			\
-				return RESP_GUARD_STOPPED;		\
-		} else if (g->depth == 0) {				\
-			reply_reset(g);					\
-		}							\
-	} while (0)
+	struct cursor c = { g, sink, arg, in, in + len, in, NULL };
+	enum resp_guard_result r = RESP_GUARD_OK;
 
 	if (g->state == ST_ERROR)
 		return RESP_GUARD_ERROR;
-	while (p < end) {
+	while (c.p < c.end && r == RESP_GUARD_OK) {
 		switch (g->state) {
 		case ST_TYPE:
-			if (g->depth == 0 && sink->begin != NULL) {
-				FLUSH_TO(p);
-				if (sink->begin(arg, *p) != 0)
-					return RESP_GUARD_STOPPED;
-			}
-			if (*p != '$' && *p != '*' && *p != '+' && *p != '-' &&
-			    *p != ':')
-				return fail(g, "unexpected byte 0x%02x where a "
-					    "reply begins", (unsigned char)*p);
-			if ((why = pubsub_element(g, *p)) != NULL)
-				return fail(g, "%s", why);
-			switch (*p) {
-			case '$':
-			case '*':
-				g->hdr[0] = *p;
-				g->hdr_len = 1;
-				g->hdr_held = false;
-				hdr_start = p;
-				g->state = ST_HEADER;
-				break;
-			case ':':
-				g->line_len = 0;
-				g->int_value = 0;
-				g->int_digits = 0;
-				g->int_neg = false;
-				g->state = ST_INTEGER;
-				break;
-			default:
-				g->line_len = 0;
-				g->line_cr = false;
-				g->state = ST_LINE;
-				break;
-			}
-			p++;
+			r = type_byte(&c);
 			break;
-
-		case ST_HEADER: {
-			uint64_t v;
-			bool neg, name;
-
-			if (g->hdr_len == RESP_HEADER_MAX)
-				return fail(g, "length header over %d bytes",
-					    RESP_HEADER_MAX);
-			g->hdr[g->hdr_len++] = *p++;
-			if (g->hdr[g->hdr_len - 1] != '\n' || g->hdr_len < 3 ||
-			    g->hdr[g->hdr_len - 2] != '\r')
-				break;
-			if (header_number(g, &v, &neg) < 0)
-				return fail(g, "malformed %s length",
-					    g->hdr[0] == '$' ? "bulk" : "array");
-			if (g->hdr[0] == '*') {
-				/* hiredis counts empty arrays in its depth too. */
-				if (g->depth >= g->lim.max_depth)
-					return fail(g, "arrays nested deeper than %u",
-						    g->lim.max_depth);
-				if (g->lim.pubsub && g->depth == 0 && !neg && v < 2)
-					return fail(g, "a pub/sub reply of %llu "
-						    "element(s)", (unsigned long long)v);
-				PASS_HEADER();
-				g->state = ST_TYPE;
-				if (neg || v == 0) {
-					ELEMENT_DONE();
-					break;
-				}
-				if (v > g->lim.max_elements - g->reply_elements)
-					return fail(g, "array of %llu elements, over "
-						    "%llu in one reply",
-						    (unsigned long long)v,
-						    (unsigned long long)g->lim.max_elements);
-				if (g->depth == 0)
-					g->top_count = v;
-				g->reply_elements += v;
-				g->pending[g->depth++] = v;
-				break;
-			}
-			/* A kind or channel name: passed whole, or an error. */
-			name = g->lim.pubsub && g->depth == 1 && top_index(g) < 2;
-			if (neg) {
-				if (name)
-					return fail(g, "a pub/sub reply with a nil "
-						    "name");
-				PASS_HEADER();
-				g->state = ST_TYPE;
-				ELEMENT_DONE();
-				break;
-			}
-			if (v > RESP_IMPOSSIBLE_BULK)
-				return fail(g, "bulk length %llu is impossible",
-					    (unsigned long long)v);
-			if (name && v > g->lim.max_name)
-				return fail(g, "a pub/sub name of %llu bytes",
-					    (unsigned long long)v);
-			if (!name && (v > g->lim.max_bulk ||
-				      g->reply_bulk + v > g->lim.max_reply)) {
-				/* Everything before the header goes first. */
-				if (!g->hdr_held)
-					FLUSH_TO(hdr_start);
-				if (sink->skipping(arg, v) != 0 ||
-				    sink->pass(arg, NIL, sizeof(NIL) - 1) != 0)
-					return RESP_GUARD_STOPPED;
-				run = p;
-				g->reply_skipped = true;
-				g->left = v + 2;
-				g->state = ST_SKIP;
-				break;
-			}
-			PASS_HEADER();
-			if (!name)
-				g->reply_bulk += v;
-			g->kind_capture = name && top_index(g) == 0;
-			g->left = v + 2;
-			g->state = ST_BULK;
+		case ST_HEADER:
+			r = header_byte(&c);
 			break;
-		}
-
-		case ST_LINE: {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *stop = nl != NULL ? nl + 1 : end;
-			bool cr_before = nl != NULL &&
-					 (nl > p ? nl[-1] == '\r' : g->line_cr);
-
-			g->line_len += (size_t)(stop - p);
-			if (g->line_len > g->lim.max_line + 2)
-				return fail(g, "reply line over %zu bytes",
-					    g->lim.max_line);
-			g->line_cr = stop[-1] == '\r';
-			p = stop;
-			if (cr_before) {
-				g->state = ST_TYPE;
-				ELEMENT_DONE();
-			}
+		case ST_LINE:
+			r = line_bytes(&c);
 			break;
-		}
-
 		case ST_INTEGER:
-			/* Short by rule: byte by byte. */
-			if (*p == '\r' && g->line_len == 0) {
-				g->line_len = 1;	/* CR seen; LF must follow */
-				p++;
-				break;
-			}
-			if (g->line_len == 1) {
-				if (*p != '\n' || g->int_digits == 0)
-					return fail(g, "malformed integer");
-				p++;
-				g->state = ST_TYPE;
-				ELEMENT_DONE();
-				break;
-			}
-			if (!integer_byte(g, *p))
-				return fail(g, "malformed integer");
-			p++;
+			r = integer_line_byte(&c);
 			break;
-
 		case ST_BULK:
-		case ST_SKIP: {
-			bool skip = g->state == ST_SKIP;
-
-			if (g->left > 2) {
-				uint64_t n = (uint64_t)(end - p);
-
-				if (n > g->left - 2)
-					n = g->left - 2;
-				if (g->kind_capture) {
-					size_t room = sizeof(g->kind) - g->kind_len;
-					size_t take = n < room ? (size_t)n : room;
-
-					memcpy(g->kind + g->kind_len, p, take);
-					g->kind_len += take;
-				}
-				p += n;
-				g->left -= n;
-			} else {
-				if (*p != (g->left == 2 ? '\r' : '\n'))
-					return fail(g, "bulk string not followed by "
-						    "CRLF");
-				p++;
-				if (--g->left == 0) {
-					g->state = ST_TYPE;
-					if (skip)
-						run = p;
-					if (g->kind_capture &&
-					    (why = kind_done(g)) != NULL)
-						return fail(g, "%s", why);
-					ELEMENT_DONE();
-					break;
-				}
-			}
-			if (skip)
-				run = p;
+		case ST_SKIP:
+			r = bulk_bytes(&c);
 			break;
-		}
-
 		default:
 			return RESP_GUARD_ERROR;
 		}
 	}
+	if (r != RESP_GUARD_OK)
+		return r;
 	if (g->state == ST_HEADER) {
 		/* Held back until it is whole: it may have to become a nil. */
-		if (!g->hdr_held)
-			FLUSH_TO(hdr_start);
+		if (!g->hdr_held && flush_to(&c, c.hdr_start) != RESP_GUARD_OK)
+			return RESP_GUARD_STOPPED;
 		g->hdr_held = true;
 		return RESP_GUARD_OK;
 	}
-	FLUSH_TO(end);
-	return RESP_GUARD_OK;
-#undef ELEMENT_DONE
-#undef PASS_HEADER
-#undef FLUSH_TO
+	return flush_to(&c, c.end);
 }
