@@ -25,6 +25,7 @@
 #include "wspushd/backoff.h"
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
+#include "wspushd/deadlines.h"
 #include "wspushd/dns.h"
 #include "wspushd/fsm.h"
 #include "wspushd/fin_wait.h"
@@ -81,9 +82,8 @@ struct conn {
 	struct conn_stats stats;
 	struct rng rng;
 
-	lws_sorted_usec_list_t retry_sul, connect_sul, stable_sul;
-	lws_sorted_usec_list_t close_sul, drain_sul;
-	lws_sorted_usec_list_t live_sul;
+	struct deadlines timers;	/* every timer, as data (deadlines.h) */
+	lws_sorted_usec_list_t timer;	/* the one lws timer: the earliest */
 
 	struct pending_event ring[EVENT_RING];
 	unsigned ring_head, ring_len;
@@ -103,7 +103,6 @@ struct conn {
 	void *observer_arg;
 
 	time_t state_since;		/* wall clock, for status reports */
-	uint64_t retry_at_ms;		/* monotonic; 0: no retry scheduled */
 	uint64_t drain_deadline_ms;	/* monotonic; while stopping */
 	char last_error[160];		/* since the last successful connect */
 	char tls_error[160];		/* lws' verification complaint, if any */
@@ -183,21 +182,34 @@ attempt_phase(const struct conn *c)
 }
 
 
-#define SUL_TO_CONN(sul, member) lws_container_of(sul, struct conn, member)
+static void timer_fired(lws_sorted_usec_list_t *sul);
 
+/* The one timer, armed for the earliest deadline (deadlines.h). */
 static void
-retry_fired(lws_sorted_usec_list_t *sul)
+rearm(struct conn *c)
 {
-	struct conn *c = SUL_TO_CONN(sul, retry_sul);
+	uint64_t at = deadlines_next(&c->timers), now = monotonic_ms();
 
-	c->retry_at_ms = 0;
-	conn_event(c, EV_CONNECT, "retry timer");
+	if (at == 0)
+		lws_sul_cancel(&c->timer);
+	else
+		lws_sul_schedule(c->ctx, 0, &c->timer, timer_fired,
+				 (lws_usec_t)(at > now ? at - now : 0) * LWS_US_PER_MS);
 }
 
+/* Arm kind k in ms from now, or disarm it with ms == UINT64_MAX. */
 static void
-connect_timer_fired(lws_sorted_usec_list_t *sul)
+set_timer(struct conn *c, enum deadline_kind k, uint64_t ms)
 {
-	struct conn *c = SUL_TO_CONN(sul, connect_sul);
+	deadlines_set(&c->timers, k, ms == UINT64_MAX ? 0 : monotonic_ms() + ms);
+	rearm(c);
+}
+
+#define NO_TIMER UINT64_MAX
+
+static void
+connect_timed_out(struct conn *c)
+{
 	char why[64];
 
 	snprintf(why, sizeof(why), "timed out after %llums during %s",
@@ -208,53 +220,18 @@ connect_timer_fired(lws_sorted_usec_list_t *sul)
 }
 
 static void
-stable_fired(lws_sorted_usec_list_t *sul)
+drain_over(struct conn *c)
 {
-	conn_event(SUL_TO_CONN(sul, stable_sul), EV_STABLE, NULL);
-}
-
-static void
-close_timer_fired(lws_sorted_usec_list_t *sul)
-{
-	conn_event(SUL_TO_CONN(sul, close_sul), EV_CLOSE_TIMEOUT,
-		   "close handshake timed out");
-}
-
-static void
-drain_fired(lws_sorted_usec_list_t *sul)
-{
-	struct conn *c = SUL_TO_CONN(sul, drain_sul);
-
 	if (outbox_count(&c->out) > 0)
 		log_warnx("upstream: drain time over with %zu message(s) undelivered",
 			  outbox_count(&c->out));
 	conn_event(c, EV_DRAIN_TIMEOUT, "drain time over");
 }
 
+/* A ping fell due, or the deadline for a sign of life passed. */
 static void
-arm(struct conn *c, lws_sorted_usec_list_t *sul, sul_cb_t cb, uint64_t ms)
+heartbeat_due(struct conn *c)
 {
-	lws_sul_schedule(c->ctx, 0, sul, cb, (lws_usec_t)ms * LWS_US_PER_MS);
-}
-
-static void live_fired(lws_sorted_usec_list_t *sul);
-
-/* One timer for the liveness deadlines: the next of them. */
-static void
-arm_liveness(struct conn *c)
-{
-	uint64_t at = heartbeat_next(&c->live), now = monotonic_ms();
-
-	if (at == 0)
-		lws_sul_cancel(&c->live_sul);
-	else
-		arm(c, &c->live_sul, live_fired, at > now ? at - now : 0);
-}
-
-static void
-live_fired(lws_sorted_usec_list_t *sul)
-{
-	struct conn *c = SUL_TO_CONN(sul, live_sul);
 	char why[96];
 
 	switch (heartbeat_tick(&c->live, monotonic_ms())) {
@@ -273,7 +250,51 @@ live_fired(lws_sorted_usec_list_t *sul)
 	case HEARTBEAT_NOTHING_DUE:
 		break;
 	}
-	arm_liveness(c);
+}
+
+/* The heartbeat's next deadline, whatever it is, is the timer's. */
+static void
+arm_liveness(struct conn *c)
+{
+	deadlines_set(&c->timers, DL_HEARTBEAT, heartbeat_next(&c->live));
+	rearm(c);
+}
+
+/* Each due deadline becomes the event it stands for, earliest first. */
+static void
+timer_fired(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = lws_container_of(sul, struct conn, timer);
+
+	/* Bounded: a handler may arm its own kind again, for now. */
+	for (int n = 0; n < DL_COUNT; n++) {
+		switch (deadlines_take_due(&c->timers, monotonic_ms())) {
+		case DL_RETRY:
+			conn_event(c, EV_CONNECT, "retry timer");
+			break;
+		case DL_CONNECT:
+			connect_timed_out(c);
+			break;
+		case DL_STABLE:
+			conn_event(c, EV_STABLE, NULL);
+			break;
+		case DL_CLOSE:
+			conn_event(c, EV_CLOSE_TIMEOUT, "close handshake timed out");
+			break;
+		case DL_DRAIN:
+			drain_over(c);
+			break;
+		case DL_HEARTBEAT:
+			heartbeat_due(c);
+			deadlines_set(&c->timers, DL_HEARTBEAT,
+				      heartbeat_next(&c->live));
+			break;
+		case DL_COUNT:
+			n = DL_COUNT;
+			break;
+		}
+	}
+	rearm(c);
 }
 
 /* Any sign of life the configuration accepts: the pong deadline is off. */
@@ -288,7 +309,7 @@ static void
 cancel_ping_timers(struct conn *c)
 {
 	heartbeat_stop(&c->live);
-	lws_sul_cancel(&c->live_sul);
+	set_timer(c, DL_HEARTBEAT, NO_TIMER);
 }
 
 /* ---- bounding what the server makes us read --------------------------- */
@@ -475,12 +496,11 @@ schedule_retry(struct conn *c, uint32_t attempt)
 	if (ms < c->retry_floor_ms)
 		ms = c->retry_floor_ms;
 	c->retry_floor_ms = 0;
-	c->retry_at_ms = monotonic_ms() + ms;
 
 	log_debug("upstream: next attempt in %llu.%03llus (failure %u)",
 		  (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
 		  attempt);
-	arm(c, &c->retry_sul, retry_fired, ms);
+	set_timer(c, DL_RETRY, ms);
 }
 
 static void
@@ -489,16 +509,14 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 	unsigned a = out->actions;
 	const struct config *cfg = c->cfg;
 
-	if (a & ACT_CANCEL_RETRY_TIMER) {
-		lws_sul_cancel(&c->retry_sul);
-		c->retry_at_ms = 0;
-	}
+	if (a & ACT_CANCEL_RETRY_TIMER)
+		set_timer(c, DL_RETRY, NO_TIMER);
 	if (a & ACT_CANCEL_CONNECT_TIMER)
-		lws_sul_cancel(&c->connect_sul);
+		set_timer(c, DL_CONNECT, NO_TIMER);
 	if (a & ACT_CANCEL_STABLE_TIMER)
-		lws_sul_cancel(&c->stable_sul);
+		set_timer(c, DL_STABLE, NO_TIMER);
 	if (a & ACT_CANCEL_CLOSE_TIMER)
-		lws_sul_cancel(&c->close_sul);
+		set_timer(c, DL_CLOSE, NO_TIMER);
 	if (a & ACT_CANCEL_PING_TIMERS)
 		cancel_ping_timers(c);
 	if (a & ACT_RESET_BACKOFF)
@@ -506,9 +524,9 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 	if (a & ACT_OPEN_SOCKET)
 		open_socket(c);
 	if (a & ACT_ARM_CONNECT_TIMER)
-		arm(c, &c->connect_sul, connect_timer_fired, cfg->connect_timeout_ms);
+		set_timer(c, DL_CONNECT, cfg->connect_timeout_ms);
 	if (a & ACT_ARM_STABLE_TIMER)
-		arm(c, &c->stable_sul, stable_fired, cfg->backoff_reset_ms);
+		set_timer(c, DL_STABLE, cfg->backoff_reset_ms);
 	if (a & ACT_ARM_PING_TIMER) {
 		heartbeat_start(&c->live, monotonic_ms(), cfg->ping_interval_ms,
 			       cfg->pong_timeout_ms);
@@ -525,22 +543,22 @@ run_actions(struct conn *c, const struct fsm_output *out, const char *reason)
 	}
 	if (a & ACT_ARM_DRAIN_TIMER) {
 		c->drain_deadline_ms = monotonic_ms() + cfg->drain_timeout_ms;
-		arm(c, &c->drain_sul, drain_fired, cfg->drain_timeout_ms);
+		set_timer(c, DL_DRAIN, cfg->drain_timeout_ms);
 	}
 	if (a & ACT_SEND_CLOSE)
 		carry_out(c, wsock_close(&c->sock, out->close_code), NULL);
 	if (a & ACT_ABORT_SOCKET)
 		carry_out(c, wsock_drop(&c->sock), "socket dropped");
 	if (a & ACT_ARM_CLOSE_TIMER)
-		arm(c, &c->close_sul, close_timer_fired, close_wait_ms(c));
+		set_timer(c, DL_CLOSE, close_wait_ms(c));
 	if (a & ACT_ARM_RETRY_TIMER)
 		schedule_retry(c, out->attempt);
 	if (a & ACT_REFUSED)
 		log_debug("upstream: '%s' refused while %s", reason,
 			  fsm_state_name(out->new_state));
 	if (a & ACT_EXIT) {
-		lws_sul_cancel(&c->drain_sul);
-		lws_sul_cancel(&c->retry_sul);
+		set_timer(c, DL_DRAIN, NO_TIMER);
+		set_timer(c, DL_RETRY, NO_TIMER);
 		c->on_exit(c->exit_arg);
 	}
 }
@@ -941,13 +959,10 @@ conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
-	lws_sul_cancel(&c->retry_sul);
-	lws_sul_cancel(&c->connect_sul);
-	lws_sul_cancel(&c->stable_sul);
-	lws_sul_cancel(&c->close_sul);
-	lws_sul_cancel(&c->drain_sul);
+	/* Every deadline off, then the one timer: nothing re-arms it after. */
+	memset(&c->timers, 0, sizeof(c->timers));
+	lws_sul_cancel(&c->timer);
 	rx_gate_close(&c->rx);
-	cancel_ping_timers(c);
 	if (c->query != NULL)
 		dns_cancel(c->query);
 	/*
@@ -988,7 +1003,8 @@ conn_snapshot(const struct conn *c, struct conn_snapshot *out)
 	out->stopping = c->fsm.stopping;
 	out->since = c->state_since;
 	out->attempt = c->stats.attempts;
-	out->retry_in_ms = c->retry_at_ms > now ? c->retry_at_ms - now : 0;
+	out->retry_in_ms = c->timers.at[DL_RETRY] > now ?
+			   c->timers.at[DL_RETRY] - now : 0;
 	out->endpoint = c->endpoint;
 	out->last_error = c->last_error;
 	out->stats = c->stats;
