@@ -9,7 +9,6 @@
  * the current one is finished.  This is what makes the fsm the only
  * place that decides anything.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -35,7 +34,7 @@
 #include "wspushd/refusal.h"
 #include "wspushd/rx_gate.h"
 #include "wspushd/sockopt.h"
-#include "wspushd/tls.h"
+#include "wspushd/upgrade.h"
 #include "wspushd/watch.h"
 #include "wspushd/wsock.h"
 
@@ -89,12 +88,7 @@ struct conn {
 	unsigned ring_head, ring_len;
 	bool dispatching;
 
-	/* Upgrade headers, split once: "authorization:" and its value. */
-	char **hdr_names;
-	const char **hdr_values;
-	size_t hdr_count;
-
-	char endpoint[300];		/* ws://host:port/path, for logs */
+	struct upgrade req;		/* the upgrade request; its endpoint names us in logs */
 	struct log_repeat err_log;	/* connect failures */
 
 	void (*on_exit)(void *);
@@ -215,7 +209,7 @@ connect_timed_out(struct conn *c)
 	snprintf(why, sizeof(why), "timed out after %llums during %s",
 		 (unsigned long long)c->cfg->connect_timeout_ms, attempt_phase(c));
 	log_repeated(&c->err_log, LOG_WARNING, "upstream: connect to %s failed: %s",
-		     c->endpoint, why);
+		     c->req.endpoint, why);
 	conn_event(c, EV_CONNECT_TIMEOUT, why);
 }
 
@@ -244,7 +238,7 @@ heartbeat_due(struct conn *c)
 			 c->cfg->liveness == LIVENESS_PONG ? "pong" : "frame",
 			 (unsigned long long)c->cfg->pong_timeout_ms);
 		log_warnx("upstream: %s: %s, the connection is dead",
-			  c->endpoint, why);
+			  c->req.endpoint, why);
 		conn_event(c, EV_PEER_DEAD, why);
 		break;
 	case HEARTBEAT_NOTHING_DUE:
@@ -330,7 +324,7 @@ conn_after_service(struct conn *c)
 		c->flood_logged = true;
 		log_warnx("upstream: %s sent %llu bytes of control frames and "
 			  "headers in %ums; reading it at a bounded rate",
-			  c->endpoint, (unsigned long long)over, RX_WINDOW_MS);
+			  c->req.endpoint, (unsigned long long)over, RX_WINDOW_MS);
 	}
 }
 
@@ -378,49 +372,16 @@ fin_wait_done(void *arg)
 static void
 connect_to(struct conn *c, const char *ip)
 {
-	const struct ws_url *u = &c->cfg->url;
-	struct lws_client_connect_info i = { 0 };
-	/* lws' own ping/hang-up policy stays off: liveness is ours to decide. */
-	static const lws_retry_bo_t no_idle_policy = { 0 };
-	struct lws *w;
-
-	i.context = c->ctx;
-	i.vhost = c->client_vh;
-	i.address = ip;
-	i.port = u->port;
-	i.path = u->path;
-	/*
-	 * The name, not the address, goes in Host, SNI and the certificate
-	 * check (lws 4.1 takes all three from here).
-	 */
-	i.host = c->cfg->tls_server_name ? c->cfg->tls_server_name : u->host;
-	/*
-	 * Never follow a redirect: the upgrade request carries the
-	 * configured headers (credentials), which are for this upstream
-	 * and nowhere else.  A 3xx fails the attempt instead.
-	 */
-	i.ssl_connection = tls_connect_flags(c->cfg) |
-			   LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-	if (c->cfg->tls_insecure && u->tls)
-		log_warnx("upstream: tls_insecure = yes: the certificate of %s "
-			  "is not checked", c->endpoint);
-	i.protocol = c->cfg->subprotocol;
-	i.local_protocol_name = CONN_PROTOCOL_NAME;
-	i.ietf_version_or_minus_one = -1;
-	i.opaque_user_data = c;
-	i.retry_and_idle_policy = &no_idle_policy;
-	i.pwsi = &c->wsi;
-
-	log_debug("upstream: connecting to %s at %s", c->endpoint, ip);
 	wsock_connecting(&c->sock);
-	w = lws_client_connect_via_info(&i);
-	if (w == NULL && c->wsi == NULL && wsock_live(&c->sock)) {
+	if (upgrade_connect(&c->req, c->cfg, c->ctx, c->client_vh, ip,
+			    CONN_PROTOCOL_NAME, c, &c->wsi) == NULL &&
+	    c->wsi == NULL && wsock_live(&c->sock)) {
 		/*
 		 * Failed before any socket existed and lws did not report
 		 * WSI_DESTROY: there is no socket to wait for.
 		 */
 		log_repeated(&c->err_log, LOG_WARNING,
-			     "upstream: connect to %s failed", c->endpoint);
+			     "upstream: connect to %s failed", c->req.endpoint);
 		conn_event(c, EV_CONNECT_FAILED, "connect failed");
 		carry_out(c, wsock_failed_early(&c->sock), "connect failed");
 	}
@@ -456,7 +417,7 @@ open_socket(struct conn *c)
 	c->tls_error[0] = '\0';
 	c->stats.attempts++;
 	log_debug("upstream: attempt %llu to %s",
-		  (unsigned long long)c->stats.attempts, c->endpoint);
+		  (unsigned long long)c->stats.attempts, c->req.endpoint);
 	c->query = dns_resolve(c->dns, c->cfg->url.host, c->cfg->dns_timeout_ms,
 			       resolved, c);
 	if (c->query == NULL) {
@@ -615,23 +576,6 @@ on_writeable(struct conn *c, struct lws *wsi)
 
 /* ---- callbacks ------------------------------------------------------- */
 
-static int
-append_headers(struct conn *c, struct lws *wsi, void *in, size_t len)
-{
-	unsigned char **p = in, *end = *p + len;
-
-	for (size_t k = 0; k < c->hdr_count; k++) {
-		if (lws_add_http_header_by_name(wsi,
-				(const unsigned char *)c->hdr_names[k],
-				(const unsigned char *)c->hdr_values[k],
-				(int)strlen(c->hdr_values[k]), p, end)) {
-			log_err("upstream: request headers exceed the buffer");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* The upgrade got an HTTP answer other than 101: say which, and heed it. */
 static void
 describe_http_refusal(struct conn *c, struct lws *wsi, int status,
@@ -728,7 +672,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		wsock_upgrading(&c->sock);
 		if (sockopt_tune_tcp(lws_get_socket_fd(wsi), c->cfg) < 0)
 			log_warn("upstream: cannot set TCP options");
-		return append_headers(c, wsi, in, len);
+		return upgrade_append_headers(&c->req, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		status = (int)lws_http_client_http_response(wsi);
 		if (status >= 100 && status != 101)
@@ -741,7 +685,8 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 				 in != NULL ? (const char *)in : "connection error");
 		c->tls_error[0] = '\0';
 		log_repeated(&c->err_log, LOG_WARNING,
-			     "upstream: connect to %s failed: %s", c->endpoint, why);
+			     "upstream: connect to %s failed: %s",
+			     c->req.endpoint, why);
 		conn_event(c, EV_CONNECT_FAILED, why);
 		break;
 	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
@@ -751,7 +696,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		 */
 		return 1;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		log_info("upstream: connected to %s", c->endpoint);
+		log_info("upstream: connected to %s", c->req.endpoint);
 		wsock_open(&c->sock);
 		c->flood_logged = false;
 		rx_gate_open(&c->rx, c->ctx, wsi, c->cfg->url.tls);
@@ -842,65 +787,12 @@ conn_drop_oversize(struct conn *c, const char *channel, size_t channel_len,
 
 /* ---- life cycle ------------------------------------------------------ */
 
-static void
-free_headers(struct conn *c)
-{
-	for (size_t k = 0; k < c->hdr_count; k++)
-		free(c->hdr_names[k]);
-	free(c->hdr_names);
-	free(c->hdr_values);
-	c->hdr_names = NULL;
-	c->hdr_values = NULL;
-	c->hdr_count = 0;
-}
-
-static int
-split_headers(struct conn *c, const struct strlist *h)
-{
-	c->hdr_names = calloc(h->count + 1, sizeof(*c->hdr_names));
-	c->hdr_values = calloc(h->count + 1, sizeof(*c->hdr_values));
-	if (c->hdr_names == NULL || c->hdr_values == NULL)
-		return -1;
-	for (size_t k = 0; k < h->count; k++) {
-		const char *line = h->items[k], *colon = strchr(line, ':');
-		size_t n = colon != NULL ? (size_t)(colon - line) : strlen(line);
-		const char *v = colon != NULL ? colon + 1 : "";
-		char *name = malloc(n + 2);
-
-		if (name == NULL)
-			return -1;
-		/* lws wants the name as it goes on the wire, colon included. */
-		for (size_t j = 0; j < n; j++)
-			name[j] = (char)tolower((unsigned char)line[j]);
-		name[n] = ':';
-		name[n + 1] = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		c->hdr_names[k] = name;
-		c->hdr_values[k] = v;
-		c->hdr_count++;
-	}
-	return 0;
-}
-
-static void
-describe_endpoint(struct conn *c)
-{
-	const struct ws_url *u = &c->cfg->url;
-
-	snprintf(c->endpoint, sizeof(c->endpoint), "%s://%s%s%s:%u%s",
-		 u->tls ? "wss" : "ws", strchr(u->host, ':') ? "[" : "", u->host,
-		 strchr(u->host, ':') ? "]" : "", u->port, u->path);
-}
-
 int
 conn_config_changed(struct conn *c)
 {
 	/* The header values pointed into the configuration just replaced. */
-	free_headers(c);
-	if (split_headers(c, &c->cfg->headers) < 0)
+	if (upgrade_set(&c->req, c->cfg) < 0)
 		return -1;
-	describe_endpoint(c);
 	outbox_set_limits(&c->out, c->cfg);
 	return 0;
 }
@@ -946,8 +838,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	c->state_since = time(NULL);
 	rng_seed_random(&c->rng);
 	outbox_init(&c->out, cfg, &c->stats);
-	describe_endpoint(c);
-	if (split_headers(c, &cfg->headers) < 0) {
+	if (upgrade_set(&c->req, cfg) < 0) {
 		conn_free(c);
 		return NULL;
 	}
@@ -973,7 +864,7 @@ conn_free(struct conn *c)
 		lws_set_opaque_user_data(c->wsi, NULL);
 	fin_wait_abandon(c->fin_wait);
 	outbox_free(&c->out);
-	free_headers(c);
+	upgrade_free(&c->req);
 	free(c);
 }
 
@@ -1005,7 +896,7 @@ conn_snapshot(const struct conn *c, struct conn_snapshot *out)
 	out->attempt = c->stats.attempts;
 	out->retry_in_ms = c->timers.at[DL_RETRY] > now ?
 			   c->timers.at[DL_RETRY] - now : 0;
-	out->endpoint = c->endpoint;
+	out->endpoint = c->req.endpoint;
 	out->last_error = c->last_error;
 	out->stats = c->stats;
 	out->queued = outbox_count(&c->out);
