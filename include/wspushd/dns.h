@@ -30,46 +30,14 @@
 
 #include <libwebsockets.h>
 
+#include "wspushd/dns_data.h"	/* struct dns_result, DNS_OK, ... */
+
 struct dns;
 struct dns_query;
 
-/* Addresses kept per answer; more are dropped. */
-#define DNS_MAX_ADDRS		8
 /* What dns_resolve() uses when given a timeout of 0, and its ceiling. */
 #define DNS_DEFAULT_TIMEOUT_MS	5000
 #define DNS_MAX_TIMEOUT_MS	(24 * 3600 * 1000)
-
-/* Query status: 0, or one of these. */
-enum {
-	DNS_OK = 0,
-	DNS_ENOTFOUND = -1,	/* the name does not exist (NXDOMAIN) */
-	DNS_ENODATA = -2,	/* the name exists, without A or AAAA records */
-	DNS_ETIMEOUT = -3,	/* our deadline passed first */
-	DNS_ENOANSWER = -4,	/* c-ares gave up: no server answered */
-	DNS_ESERVFAIL = -5,	/* a server said it could not resolve it */
-	DNS_EREFUSED = -6,	/* servers answered "refused", or are
-				   unreachable (ICMP port unreachable) */
-	DNS_EBADNAME = -7,	/* not a valid host name */
-	DNS_ECONFIG = -8,	/* resolver configuration unusable */
-	DNS_ENOMEM = -9,
-	DNS_EFAIL = -10,	/* anything else (bad answer, system error) */
-};
-
-struct dns_addr {
-	int family;		/* AF_INET or AF_INET6 */
-	char ip[46];		/* numeric: "127.0.0.1", "::1" */
-};
-
-/*
- * The numeric strings are what lws_client_connect_via_info()'s address
- * and redisAsyncConnect() take.
- */
-struct dns_result {
-	size_t count;		/* addrs[0 .. count-1], preferred first */
-	struct dns_addr addrs[DNS_MAX_ADDRS];
-	char error[96];		/* status < 0: a sentence for the log,
-				   e.g. "DNS timeout after 5000ms" */
-};
 
 /*
  * status is DNS_OK with res->count >= 1, or negative with res->count 0.
@@ -78,19 +46,22 @@ struct dns_result {
 typedef void (*dns_cb)(void *arg, int status, const struct dns_result *res);
 
 /*
- * servers: NULL to use /etc/resolv.conf (re-read for every query, so a
- * change there is picked up), or a comma-separated list of "ip",
- * "ip:port", "ipv6" or "[ipv6]:port" to ask only those, in that order.
- * The vhost must carry the WATCH_PROTOCOL_NAME protocol (watch.h).
- * On failure (a bad list, say) returns NULL and writes the reason into
- * err.
+ * servers: NULL to use /etc/resolv.conf (looked at before every query,
+ * so a change there is picked up), or the list as the configuration
+ * normalises [daemon] dns_servers (addrs.h): "ip:port" or
+ * "[ipv6]:port", comma-separated, every port given, to ask only those,
+ * in that order.  The vhost must carry the WATCH_PROTOCOL_NAME protocol
+ * (watch.h).  On failure (a list not in that form, say) returns NULL
+ * and writes the reason into err.
  */
 struct dns *dns_new(struct lws_context *ctx, struct lws_vhost *vh,
 		    const char *servers, char *err, size_t errlen);
 void dns_free(struct dns *d);
 
 /*
- * Change the servers later queries ask (SIGHUP); same forms as dns_new().
+ * Change the servers later queries ask (SIGHUP); same form as dns_new().
+ * A query still under way when the next one starts is asked again of
+ * the new servers, within its own deadline.
  * 0, or -1 with the reason in err and nothing changed.
  */
 int dns_set_servers(struct dns *d, const char *servers, char *err, size_t errlen);
@@ -105,8 +76,5 @@ int dns_set_servers(struct dns *d, const char *servers, char *err, size_t errlen
 struct dns_query *dns_resolve(struct dns *d, const char *host,
 			      uint64_t timeout_ms, dns_cb cb, void *arg);
 void dns_cancel(struct dns_query *q);
-
-/* Short text for a status: "name not found", "DNS timeout", ... */
-const char *dns_strerror(int status);
 
 #endif

@@ -4,7 +4,10 @@
  *
  *   dns_probe [--servers LIST] [--timeout MS] [--cancel-after MS]
  *             [--free-after MS] [--on-first-answer ACTION] [--linger MS]
- *             [-v] NAME...
+ *             [--then-servers LIST] [-v] NAME...
+ *
+ * --then-servers: from inside the first callback, before ACTION,
+ * dns_set_servers(LIST), as a reload does; later queries ask LIST.
  *
  * ACTION, done from inside the first callback, checks that a callback may
  * do anything: "free" (dns_free), "cancel-rest" (dns_cancel on every query
@@ -73,6 +76,7 @@ struct probe {
 	bool lingered;
 	enum first_action first_action;
 	const char *chain_name;		/* FIRST_RESOLVE */
+	const char *then_servers;	/* --then-servers */
 	bool first_done;
 };
 
@@ -152,6 +156,16 @@ abandon_rest(struct probe *p, const char *why, bool cancel)
 static void
 first_answer(struct probe *p, struct dns_query *self)
 {
+	char err[256];
+
+	if (p->then_servers != NULL) {
+		if (dns_set_servers(p->dns, p->then_servers, err, sizeof(err)) < 0) {
+			printf("set servers error=\"%s\"\n", err);
+			p->failed = true;
+		} else {
+			printf("servers now %s\n", p->then_servers);
+		}
+	}
 	switch (p->first_action) {
 	case FIRST_FREE:
 		abandon_rest(p, " (dns_free in a callback)", false);
@@ -290,7 +304,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: dns_probe [--servers LIST] [--timeout MS] "
 		"[--cancel-after MS] [--free-after MS] [--on-first-answer "
-		"free|cancel-rest|resolve:NAME] [--linger MS] [-v] NAME...\n");
+		"free|cancel-rest|resolve:NAME] [--linger MS] "
+		"[--then-servers LIST] [-v] NAME...\n");
 	return 1;
 }
 
@@ -338,6 +353,8 @@ main(int argc, char **argv)
 			bad = parse_ms(val, &p.linger_ms);
 		else if (strcmp(opt, "--on-first-answer") == 0)
 			bad = parse_action(val, &p);
+		else if (strcmp(opt, "--then-servers") == 0)
+			p.then_servers = val;
 		else
 			bad = -1;
 		if (bad < 0)
