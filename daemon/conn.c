@@ -34,6 +34,7 @@
 #include "wspushd/refusal.h"
 #include "wspushd/rx_gate.h"
 #include "wspushd/sockopt.h"
+#include "wspushd/tls.h"
 #include "wspushd/upgrade.h"
 #include "wspushd/watch.h"
 #include "wspushd/wsock.h"
@@ -99,7 +100,6 @@ struct conn {
 	time_t state_since;		/* wall clock, for status reports */
 	uint64_t drain_deadline_ms;	/* monotonic; while stopping */
 	char last_error[160];		/* since the last successful connect */
-	char tls_error[160];		/* lws' verification complaint, if any */
 };
 
 static void run_actions(struct conn *c, const struct fsm_output *out,
@@ -414,7 +414,7 @@ open_socket(struct conn *c)
 {
 	wsock_attempt(&c->sock);
 	c->rx_bytes = 0;
-	c->tls_error[0] = '\0';
+	tls_take_error();	/* a reason from an earlier attempt is not ours */
 	c->stats.attempts++;
 	log_debug("upstream: attempt %llu to %s",
 		  (unsigned long long)c->stats.attempts, c->req.endpoint);
@@ -663,6 +663,7 @@ static int
 dispatch_callback(struct conn *c, struct lws *wsi,
 		  enum lws_callback_reasons reason, void *in, size_t len)
 {
+	const char *tls_why;
 	char why[200];
 	int status;
 
@@ -675,15 +676,15 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		return upgrade_append_headers(&c->req, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		status = (int)lws_http_client_http_response(wsi);
+		tls_why = tls_take_error();
 		if (status >= 100 && status != 101)
 			describe_http_refusal(c, wsi, status, why, sizeof(why));
-		else if (c->tls_error[0] != '\0')
+		else if (tls_why[0] != '\0')
 			/* lws' own text here is an opaque OpenSSL code. */
-			snprintf(why, sizeof(why), "TLS: %s", c->tls_error);
+			snprintf(why, sizeof(why), "TLS: %s", tls_why);
 		else
 			snprintf(why, sizeof(why), "%s",
 				 in != NULL ? (const char *)in : "connection error");
-		c->tls_error[0] = '\0';
 		log_repeated(&c->err_log, LOG_WARNING,
 			     "upstream: connect to %s failed: %s",
 			     c->req.endpoint, why);
@@ -801,17 +802,6 @@ void
 conn_set_client_vhost(struct conn *c, struct lws_vhost *vh)
 {
 	c->client_vh = vh;
-}
-
-void
-conn_note_tls_error(struct conn *c, const char *msg)
-{
-	size_t n;
-
-	snprintf(c->tls_error, sizeof(c->tls_error), "%s", msg);
-	n = strlen(c->tls_error);
-	while (n > 0 && (c->tls_error[n - 1] == '\n' || c->tls_error[n - 1] == ' '))
-		c->tls_error[--n] = '\0';
 }
 
 void

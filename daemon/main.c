@@ -15,9 +15,10 @@
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
-#include "wspushd/fdlimit.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/log.h"
+#include "wspushd/loop.h"
+#include "wspushd/lws_log.h"
 #include "wspushd/metrics.h"
 #include "wspushd/metrics_text.h"
 #include "wspushd/notify.h"
@@ -28,7 +29,6 @@
 #include "wspushd/status_pub.h"
 #include "wspushd/status_query.h"
 #include "wspushd/tls.h"
-#include "wspushd/watch.h"
 
 
 struct daemon {
@@ -50,68 +50,6 @@ struct daemon {
 	int argc;			/* kept for SIGHUP: flags still override */
 	char **argv;
 };
-
-/*
- * The daemon, for the two lws hooks that carry no pointer of ours: the
- * log callback and the TLS set-up of a new vhost.
- */
-static struct daemon *the_daemon;
-
-static int
-upstream_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		  void *user, void *in, size_t len)
-{
-	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS)
-		return tls_load_extra_verify_certs(wsi, user);
-	return conn_protocol_callback(wsi, reason, user, in, len);
-}
-
-static const struct lws_protocols protocols[] = {
-	{ CONN_PROTOCOL_NAME, upstream_callback, 0, 0, 0, NULL,
-	  CONN_WRITE_RUN_BYTES },
-	{ WATCH_PROTOCOL_NAME, watch_protocol_callback, 0, 0, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
-
-/*
- * lws' own lines, through our logger, at our priorities.  lws repeats
- * the same complaint on every failed attempt (a TLS verification error,
- * say), so its lines go through repeat suppression like ours.
- */
-static void
-lws_log_emit(int level, const char *line)
-{
-	static struct log_repeat lws_repeat;
-	int prio = level & LLL_ERR ? LOG_ERR :
-		   level & LLL_WARN ? LOG_WARNING :
-		   level & LLL_NOTICE ? LOG_NOTICE : LOG_DEBUG;
-	size_t n = strlen(line);
-
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	/*
-	 * lws says why a certificate was refused only in its log; keep the
-	 * reason for the connection's own error line.
-	 */
-	if (the_daemon != NULL && the_daemon->conn != NULL) {
-		const char *why = strstr(line, "SSL error: ");
-
-		if (why != NULL)
-			conn_note_tls_error(the_daemon->conn, why + 11);
-	}
-	log_repeated(&lws_repeat, prio, "lws: %.*s", (int)n, line);
-}
-
-static int
-lws_mask_for(int level)
-{
-	/* lws' notices are chatty (banners, vhost setup): debug only. */
-	if (level >= LOG_DEBUG)
-		return LLL_ERR | LLL_WARN | LLL_NOTICE;
-	if (level >= LOG_WARNING)
-		return LLL_ERR | LLL_WARN;
-	return LLL_ERR;
-}
 
 static void
 on_conn_exit(void *arg)
@@ -216,6 +154,87 @@ begin_shutdown(struct daemon *d, const char *why)
 	status_pub_update(d->status);
 }
 
+/* Read the configuration again; false (every error logged) if it is bad. */
+static bool
+reload_read(struct daemon *d, struct config *next)
+{
+	struct diag diag = { 0 };
+	enum cli_action action;
+	bool ok = config_load(d->argc, d->argv, next, &action, &diag) == 0;
+
+	for (size_t k = 0; !ok && k < diag.count; k++)
+		log_err("%s", diag.lines[k]);
+	if (!ok)
+		log_err("reload rejected (%zu error(s)); the running "
+			"configuration stays", diag.count);
+	diag_free(&diag);
+	return ok;
+}
+
+/* What can still fail, before anything changes: servers, the TLS vhost. */
+static bool
+reload_prepare(struct daemon *d, const struct config *next,
+	       const struct reload_plan *plan)
+{
+	char err[300];
+	struct lws_vhost *uvh;
+
+	if (dns_set_servers(d->dns, next->dns_servers, err, sizeof(err)) < 0) {
+		log_err("reload rejected: %s; the running configuration stays", err);
+		return false;
+	}
+	if (!plan->upstream || !next->url.tls)
+		return true;
+	/*
+	 * TLS settings are fixed in a vhost when it is made: the next
+	 * attempt goes through a new one.  The old one stays until exit, as
+	 * its closing connection may still need it.
+	 */
+	uvh = tls_upstream_vhost(d->ctx, loop_protocols(), next, err,
+				 sizeof(err));
+	if (uvh == NULL) {
+		log_err("reload rejected: %s; the running configuration stays", err);
+		return false;
+	}
+	conn_set_client_vhost(d->conn, uvh);
+	return true;
+}
+
+/* The new configuration takes the old one's place; each module follows. */
+static void
+reload_apply(struct daemon *d, struct config *next,
+	     const struct reload_plan *plan)
+{
+	struct config old;
+
+	if (plan->subscriptions && !plan->redis)
+		redis_sub_update(d->redis, &d->cfg, next);
+	/* Same address, new contents: everyone holds &d->cfg. */
+	old = d->cfg;
+	d->cfg = *next;
+	config_free(&old);
+	log_set_level(d->cfg.log_level);
+	lws_log_route(d->cfg.log_level);
+	if (conn_config_changed(d->conn) < 0)
+		log_err("reload: out of memory rebuilding the upstream request");
+	redis_sub_config_changed(d->redis);
+	if (plan->upstream)
+		conn_restart(d->conn);
+	if (plan->redis)
+		redis_sub_restart(d->redis);
+	if (plan->metrics)
+		log_warnx("reload: [metrics] listen applies at the next start; "
+			  "still serving where the daemon started");
+	if (plan->status) {
+		status_pub_free(d->status);
+		d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
+	}
+	log_info("configuration reloaded%s%s%s",
+		 plan->upstream ? "; upstream reconnecting" : "",
+		 plan->redis ? "; Redis reconnecting" : "",
+		 plan->subscriptions && !plan->redis ? "; subscriptions updated" : "");
+}
+
 /*
  * SIGHUP: read the configuration again.  A bad one is reported like at
  * start (file:line, all of it) and changes nothing.  A good one is
@@ -224,78 +243,22 @@ begin_shutdown(struct daemon *d, const char *why)
 static void
 reload(struct daemon *d)
 {
-	struct config next, old;
+	struct config next;
 	struct reload_plan plan;
-	char err2[300];
-	struct diag diag = { 0 };
-	enum cli_action action;
 
 	notify_reloading(d->notify);
-	log_info("SIGHUP: reloading %s", d->cfg.path ? d->cfg.path : "the command line");
+	log_info("SIGHUP: reloading %s",
+		 d->cfg.path ? d->cfg.path : "the command line");
 	config_init(&next);
-	if (config_load(d->argc, d->argv, &next, &action, &diag) < 0) {
-		for (size_t k = 0; k < diag.count; k++)
-			log_err("%s", diag.lines[k]);
-		log_err("reload rejected (%zu error(s)); the running configuration stays",
-			diag.count);
+	if (!reload_read(d, &next)) {
 		config_free(&next);
-		diag_free(&diag);
-		notify_reloaded(d->notify);
-		return;
-	}
-	diag_free(&diag);
-	reload_plan(&d->cfg, &next, &plan);
-	if (dns_set_servers(d->dns, next.dns_servers, err2, sizeof(err2)) < 0) {
-		log_err("reload rejected: %s; the running configuration stays", err2);
-		config_free(&next);
-		notify_reloaded(d->notify);
-		return;
-	}
-	if (plan.upstream && next.url.tls) {
-		char err[300];
-		/*
-		 * TLS settings are fixed in a vhost when it is made: the next
-		 * attempt goes through a new one.  The old one stays until
-		 * exit, as its closing connection may still need it.
-		 */
-		struct lws_vhost *uvh = tls_upstream_vhost(d->ctx, protocols,
-							   &next, err, sizeof(err));
-
-		if (uvh == NULL) {
-			log_err("reload rejected: %s; the running configuration stays",
-				err);
+	} else {
+		reload_plan(&d->cfg, &next, &plan);
+		if (reload_prepare(d, &next, &plan))
+			reload_apply(d, &next, &plan);
+		else
 			config_free(&next);
-			notify_reloaded(d->notify);
-			return;
-		}
-		conn_set_client_vhost(d->conn, uvh);
 	}
-	if (plan.subscriptions && !plan.redis)
-		redis_sub_update(d->redis, &d->cfg, &next);
-
-	/* Same address, new contents: everyone holds &d->cfg. */
-	old = d->cfg;
-	d->cfg = next;
-	config_free(&old);
-	log_set_level(d->cfg.log_level);
-	if (conn_config_changed(d->conn) < 0)
-		log_err("reload: out of memory rebuilding the upstream request");
-	redis_sub_config_changed(d->redis);
-	if (plan.upstream)
-		conn_restart(d->conn);
-	if (plan.redis)
-		redis_sub_restart(d->redis);
-	if (plan.metrics)
-		/* lws 4.1.6 keeps a vhost's listening socket until exit. */
-		log_warnx("reload: [metrics] listen applies at the next start; "
-			  "still serving where the daemon started");
-	if (plan.status) {
-		status_pub_free(d->status);
-		d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
-	}
-	log_info("configuration reloaded%s%s%s", plan.upstream ? "; upstream reconnecting" : "",
-		 plan.redis ? "; Redis reconnecting" : "",
-		 plan.subscriptions && !plan.redis ? "; subscriptions updated" : "");
 	notify_reloaded(d->notify);
 	update_status(d);
 }
@@ -319,73 +282,12 @@ on_signal(void *arg, int signo)
 	}
 }
 
-/*
- * The soft RLIMIT_NOFILE up to the hard one: the kernel's default soft
- * 1024 (systemd's too) is an old select() guard; we use none.  Before
- * the loop: lws sizes its descriptor table from the limit it sees.
- */
-static void
-raise_fd_limit(void)
-{
-	uint64_t was = 0, now = 0;
-	int rc = fdlimit_raise(&was, &now);
-
-	if (rc < 0)
-		log_debug("descriptor limit (RLIMIT_NOFILE) stays %llu: %s",
-			  (unsigned long long)was, strerror(-rc));
-	else
-		log_debug("descriptor limit (RLIMIT_NOFILE): %llu, was %llu",
-			  (unsigned long long)now, (unsigned long long)was);
-}
-
+/* Every module, made and wired; an exit status if one cannot be. */
 static int
-create_loop(struct daemon *d)
+start_modules(struct daemon *d)
 {
-	struct lws_context_creation_info info = { 0 };
+	char err[160];
 
-	lws_set_log_level(lws_mask_for(d->cfg.log_level), lws_log_emit);
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	/* RFC 6455 8.1: a text frame that is not UTF-8 fails the connection. */
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-	/*
-	 * OpenSSL's global set-up touches some 4 MB of libcrypto that a
-	 * ws:// upstream never uses.  A reload to wss:// still works: the
-	 * TLS vhost asks for it, and OpenSSL initialises itself on first use.
-	 */
-	if (d->cfg.url.tls)
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.gid = -1;
-	info.uid = -1;
-	/* A handful of descriptors; keeps lws' per-fd tables small. */
-	info.fd_limit_per_thread = 1024;
-	d->ctx = lws_create_context(&info);
-	if (d->ctx == NULL) {
-		log_err("cannot create the event loop");
-		return -1;
-	}
-	d->vh = lws_get_vhost_by_name(d->ctx, "default");
-	if (d->vh == NULL) {
-		log_err("cannot find the default vhost");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-run(struct daemon *d)
-{
-	the_daemon = d;
-	d->started_ms = monotonic_ms();
-	char url[512], err[160];
-
-	if (signals_block() < 0) {
-		log_warn("cannot block signals");
-		return WSPUSHD_EX_SOFTWARE;
-	}
-	raise_fd_limit();
-	if (create_loop(d) < 0)
-		return WSPUSHD_EX_SOFTWARE;
 	d->signals = signals_watch(d->vh, on_signal, d);
 	d->dns = dns_new(d->ctx, d->vh, d->cfg.dns_servers, err, sizeof(err));
 	if (d->dns == NULL) {
@@ -394,7 +296,7 @@ run(struct daemon *d)
 	}
 	d->conn = conn_new(d->ctx, d->vh, d->dns, &d->cfg, on_conn_exit, d);
 	if (d->conn != NULL && d->cfg.url.tls) {
-		struct lws_vhost *uvh = tls_upstream_vhost(d->ctx, protocols,
+		struct lws_vhost *uvh = tls_upstream_vhost(d->ctx, loop_protocols(),
 							   &d->cfg, err, sizeof(err));
 
 		if (uvh == NULL) {
@@ -421,11 +323,31 @@ run(struct daemon *d)
 		}
 		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
 	}
-	url_redact(d->cfg.url_text, url, sizeof(url));
-	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
 	d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
 	conn_set_observer(d->conn, on_conn_change, d);
 	redis_sub_set_observer(d->redis, on_redis_change, d);
+	return WSPUSHD_EX_OK;
+}
+
+static int
+run(struct daemon *d)
+{
+	char url[512];
+	int rc;
+
+	d->started_ms = monotonic_ms();
+	if (signals_block() < 0) {
+		log_warn("cannot block signals");
+		return WSPUSHD_EX_SOFTWARE;
+	}
+	loop_raise_fd_limit();
+	d->ctx = loop_create(&d->cfg, &d->vh);
+	if (d->ctx == NULL)
+		return WSPUSHD_EX_SOFTWARE;
+	if ((rc = start_modules(d)) != WSPUSHD_EX_OK)
+		return rc;
+	url_redact(d->cfg.url_text, url, sizeof(url));
+	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
 	conn_start(d->conn);
 	redis_sub_start(d->redis);
 	/* Without a service manager to tell, an idle daemon stays asleep. */

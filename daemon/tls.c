@@ -68,3 +68,26 @@ tls_connect_flags(const struct config *cfg)
 		       LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
 	return LCCSCF_USE_SSL;
 }
+
+/* The last verification complaint lws logged, for tls_take_error(). */
+static char last_error[160];
+static char taken[sizeof(last_error)];
+
+void
+tls_saw_error(const char *why)
+{
+	size_t n;
+
+	snprintf(last_error, sizeof(last_error), "%s", why);
+	n = strlen(last_error);
+	while (n > 0 && (last_error[n - 1] == '\n' || last_error[n - 1] == ' '))
+		last_error[--n] = '\0';
+}
+
+const char *
+tls_take_error(void)
+{
+	memcpy(taken, last_error, sizeof(taken));
+	last_error[0] = '\0';
+	return taken;
+}

@@ -58,9 +58,6 @@ int conn_config_changed(struct conn *c);
  */
 void conn_set_client_vhost(struct conn *c, struct lws_vhost *vh);
 
-/* lws reported why TLS verification failed; used for the next error. */
-void conn_note_tls_error(struct conn *c, const char *msg);
-
 /* Close through the normal path and connect again, keeping the queue. */
 void conn_restart(struct conn *c);
 void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */

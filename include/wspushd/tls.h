@@ -37,4 +37,14 @@ int tls_load_extra_verify_certs(struct lws *wsi, void *ssl_ctx);
 /* lcc flags for lws_client_connect_via_info() under cfg. */
 int tls_connect_flags(const struct config *cfg);
 
+/*
+ * Why a certificate was refused: lws 4.1.6 says it only in its log
+ * ("SSL error: hostname mismatch ..."), so lws_log.c hands each such
+ * line here, and the connection takes the reason for its own error line.
+ * There is one upstream connection, so one reason at a time.
+ */
+void tls_saw_error(const char *why);
+/* The reason seen since the last call (then forgotten), or "" if none. */
+const char *tls_take_error(void);
+
 #endif
