@@ -36,7 +36,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 # The integration tests' harness: scaling, failures, waits, free ports
 # and the silent UDP name server are the same here.
@@ -299,13 +298,16 @@ TESTS = [test_dnsmasq_names, test_silent_server_times_out, test_literals_need_no
          test_callbacks_may_do_anything, test_bad_server_list_is_refused]
 
 
-def main():
-    if len(sys.argv) != 2:
-        print("usage: test_dns.py /path/to/dns_probe", file=sys.stderr)
+def run(tests, argv):
+    """Run each test with a fresh Context on the probe named in argv;
+    the exit status says whether any failed."""
+    if len(argv) != 2:
+        print("usage: %s /path/to/dns_probe" % os.path.basename(argv[0]),
+              file=sys.stderr)
         return 2
-    probe = os.path.abspath(sys.argv[1])
+    probe = os.path.abspath(argv[1])
     failed = 0
-    for t in TESTS:
+    for t in tests:
         ctx = Context(probe)
         log("=== " + t.__name__)
         try:
@@ -316,9 +318,9 @@ def main():
             log("FAIL %s: %s: %s" % (t.__name__, type(e).__name__, e))
         finally:
             ctx.cleanup()
-    log("%d of %d failed" % (failed, len(TESTS)))
+    log("%d of %d failed" % (failed, len(tests)))
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(TESTS, sys.argv))

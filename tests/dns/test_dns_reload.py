@@ -17,8 +17,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_dns import DNS_ENOTFOUND, DNS_ETIMEOUT, Context  # noqa: E402
-from harness import check, log  # noqa: E402
+from test_dns import DNS_ENOTFOUND, DNS_ETIMEOUT, run  # noqa: E402
+from harness import check  # noqa: E402
 
 
 def dnsmasq_queries(ctx, name):
@@ -56,26 +56,5 @@ def test_silent_then_dnsmasq(ctx):
 TESTS = [test_dnsmasq_then_silent, test_silent_then_dnsmasq]
 
 
-def main():
-    if len(sys.argv) != 2:
-        print("usage: test_dns_reload.py /path/to/dns_probe", file=sys.stderr)
-        return 2
-    probe = os.path.abspath(sys.argv[1])
-    failed = 0
-    for t in TESTS:
-        ctx = Context(probe)
-        log("=== " + t.__name__)
-        try:
-            t(ctx)
-            log("ok   " + t.__name__)
-        except Exception as e:
-            failed += 1
-            log("FAIL %s: %s: %s" % (t.__name__, type(e).__name__, e))
-        finally:
-            ctx.cleanup()
-    log("%d of %d failed" % (failed, len(TESTS)))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(TESTS, sys.argv))
