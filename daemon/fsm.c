@@ -8,6 +8,7 @@
  * decides what they still mean.
  */
 #include "wspushd/fsm.h"
+#include "wspushd/retry.h"
 
 static const char *const state_names[FSM_STATE_COUNT] = {
 	[FSM_IDLE] = "idle",
@@ -42,7 +43,10 @@ fsm_state_name(enum fsm_state s)
 uint32_t
 fsm_address(const struct fsm *m, uint32_t count)
 {
-	return count == 0 ? 0 : m->failures % count;
+	/* The one rule, shared with the Redis side. */
+	const struct retry r = { .failures = m->failures };
+
+	return retry_address(&r, count);
 }
 
 const char *
