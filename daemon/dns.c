@@ -208,6 +208,7 @@ ensure_channel(struct dns *d, uint64_t timeout_ms)
 	uint64_t try_ms = timeout_ms / 4;
 	int rc, mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
 	ares_channel ch;
+	struct stat stamp;
 
 	if (try_ms < ARES_TRY_MIN_MS)
 		try_ms = ARES_TRY_MIN_MS;
@@ -218,7 +219,8 @@ ensure_channel(struct dns *d, uint64_t timeout_ms)
 	o.timeout = (int)try_ms;
 	o.tries = ARES_TRIES;
 	ares_loop_options(d->loop, &o, &mask);
-	resolv_stamp(&d->resolv);
+	/* Taken as the channel's only once it is made: a failure tries again. */
+	resolv_stamp(&stamp);
 	rc = ares_init_options(&ch, &o, mask);
 	if (rc != ARES_SUCCESS)
 		return rc;
@@ -229,6 +231,7 @@ ensure_channel(struct dns *d, uint64_t timeout_ms)
 			return rc;
 		}
 	}
+	d->resolv = stamp;
 	d->try_ms = try_ms;
 	d->servers_changed = false;
 	restart(d, ch);

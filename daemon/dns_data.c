@@ -134,7 +134,7 @@ dns_servers_to_ares(const char *list, struct ares_addr_port_node **out,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++, p = comma + 1) {
+	for (size_t i = 0; i < n; i++) {
 		comma = strchr(p, ',');
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
 		if (server_node(p, len, &nodes[i]) < 0) {
@@ -144,6 +144,8 @@ dns_servers_to_ares(const char *list, struct ares_addr_port_node **out,
 			free(nodes);
 			return -1;
 		}
+		if (comma != NULL)
+			p = comma + 1;
 		nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
 	}
 	*out = nodes;

@@ -177,26 +177,34 @@ reload_prepare(struct daemon *d, const struct config *next,
 	       const struct reload_plan *plan)
 {
 	char err[300];
-	struct lws_vhost *uvh;
+	struct lws_vhost *uvh = NULL;
+	const char *was = d->cfg.dns_servers ? d->cfg.dns_servers : "";
+	const char *now = next->dns_servers ? next->dns_servers : "";
 
-	if (dns_set_servers(d->dns, next->dns_servers, err, sizeof(err)) < 0) {
-		log_err("reload rejected: %s; the running configuration stays", err);
-		return false;
-	}
-	if (!plan->upstream || !next->url.tls)
-		return true;
 	/*
 	 * TLS settings are fixed in a vhost when it is made: the next
 	 * attempt goes through a new one.  The old one stays until exit, as
 	 * its closing connection may still need it.
 	 */
-	uvh = tls_upstream_vhost(d->ctx, loop_protocols(), next, err,
-				 sizeof(err));
-	if (uvh == NULL) {
+	if (plan->upstream && next->url.tls) {
+		uvh = tls_upstream_vhost(d->ctx, loop_protocols(), next, err,
+					 sizeof(err));
+		if (uvh == NULL) {
+			log_err("reload rejected: %s; the running configuration "
+				"stays", err);
+			return false;
+		}
+	}
+	/* Last: it takes effect at once, so nothing may fail after it. */
+	if (strcmp(was, now) != 0 &&
+	    dns_set_servers(d->dns, next->dns_servers, err, sizeof(err)) < 0) {
 		log_err("reload rejected: %s; the running configuration stays", err);
+		if (uvh != NULL)
+			lws_vhost_destroy(uvh);
 		return false;
 	}
-	conn_set_client_vhost(d->conn, uvh);
+	if (uvh != NULL)
+		conn_set_client_vhost(d->conn, uvh);
 	return true;
 }
 

@@ -172,6 +172,8 @@ resolved(void *arg, int status, const struct dns_result *res)
 static void
 resolve(struct redis_sub *rs)
 {
+	/* A query from an attempt a reload ended must not answer this one. */
+	cancel_query(rs);
 	rs->query = dns_resolve(rs->dns, rs->cfg->redis.host,
 				rs->cfg->dns_timeout_ms, resolved, rs);
 	if (rs->query == NULL)
