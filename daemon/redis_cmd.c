@@ -30,7 +30,7 @@ struct redis_cmd {
 	enum cmd_mode mode;
 	redisAsyncContext *ac;		/* the connection, or NULL */
 	char address[46];		/* where to open it (numeric) */
-	char endpoint[300];		/* redacted, for logs */
+	const char *endpoint;		/* the owner's, redacted, for logs */
 };
 
 /* A command's callback, between hiredis and the caller. */
@@ -43,11 +43,7 @@ struct pending {
 static void
 close_conn(struct redis_cmd *c)
 {
-	redisAsyncContext *ac = c->ac;
-
-	c->ac = NULL;
-	if (ac != NULL)
-		redisAsyncFree(ac);
+	redis_link_free(&c->ac);
 }
 
 static void
@@ -153,7 +149,8 @@ redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
 }
 
 struct redis_cmd *
-redis_cmd_new(struct lws_vhost *vh, const struct config *cfg)
+redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
+	      const char *endpoint)
 {
 	struct redis_cmd *c = calloc(1, sizeof(*c));
 
@@ -161,7 +158,7 @@ redis_cmd_new(struct lws_vhost *vh, const struct config *cfg)
 		return NULL;
 	c->vh = vh;
 	c->cfg = cfg;
-	url_redact(cfg->redis_url_text, c->endpoint, sizeof(c->endpoint));
+	c->endpoint = endpoint;
 	return c;
 }
 
@@ -197,6 +194,5 @@ redis_cmd_close(struct redis_cmd *c)
 void
 redis_cmd_config_changed(struct redis_cmd *c)
 {
-	url_redact(c->cfg->redis_url_text, c->endpoint, sizeof(c->endpoint));
 	redis_link_set_limits(c->ac, c->cfg);
 }

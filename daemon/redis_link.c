@@ -286,6 +286,16 @@ link_readable(void *arg)
 }
 
 void
+redis_link_free(redisAsyncContext **slot)
+{
+	redisAsyncContext *ac = *slot;
+
+	*slot = NULL;
+	if (ac != NULL)
+		redisAsyncFree(ac);
+}
+
+void
 redis_link_read(redisAsyncContext *ac)
 {
 	if (ac != NULL && ac->ev.data != NULL)

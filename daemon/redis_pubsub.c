@@ -16,19 +16,11 @@
 #include "wspushd/redis_pubsub.h"
 #include "wspushd/strlist.h"
 
-/*
- * Free the context, from outside any hiredis callback (or deferred by
- * hiredis if inside).  The pointer is cleared first: onDisconnect may
- * run inside the free, and must find that the context is no longer ours.
- */
+/* See redis_link_free(): onDisconnect must find the context not ours. */
 void
 redis_pubsub_close(struct redis_pubsub *ps)
 {
-	redisAsyncContext *ac = ps->ac;
-
-	ps->ac = NULL;
-	if (ac != NULL)
-		redisAsyncFree(ac);
+	redis_link_free(&ps->ac);
 }
 
 void

@@ -310,7 +310,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 
 	if (rs == NULL)
 		return NULL;
-	rs->cmd = redis_cmd_new(vh, cfg);
+	rs->cmd = redis_cmd_new(vh, cfg, rs->endpoint);
 	if (rs->cmd == NULL) {
 		free(rs);
 		return NULL;

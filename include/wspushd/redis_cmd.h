@@ -35,8 +35,12 @@ struct redis_cmd;
  */
 typedef void redis_reply_fn(void *arg, const struct redisReply *reply);
 
-/* cfg must outlive the module, and stay at the same address on reload. */
-struct redis_cmd *redis_cmd_new(struct lws_vhost *vh, const struct config *cfg);
+/*
+ * cfg must outlive the module, and stay at the same address on reload;
+ * so must endpoint, the owner's redacted name of Redis, for the logs.
+ */
+struct redis_cmd *redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
+				const char *endpoint);
 /* Closes the connection: callbacks still pending run with NULL. */
 void redis_cmd_free(struct redis_cmd *c);
 
@@ -56,7 +60,7 @@ void redis_cmd_close(struct redis_cmd *c);
 int redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
 		   int argc, const char **argv, const size_t *lens);
 
-/* A reload: the new limits and endpoint name apply from now on. */
+/* A reload: the new limits apply from now on. */
 void redis_cmd_config_changed(struct redis_cmd *c);
 
 #endif

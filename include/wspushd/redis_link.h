@@ -58,6 +58,14 @@ uint64_t redis_link_skipped(const redisAsyncContext *ac);
 /* A reload: the new max_message_size applies from the next string on. */
 void redis_link_set_limits(redisAsyncContext *ac, const struct config *cfg);
 
+/*
+ * Free the context held in *slot, from outside any hiredis callback (or
+ * deferred by hiredis if inside).  *slot is cleared first: onDisconnect
+ * may run inside the free, and must find the context is no longer its
+ * owner's.  NULL is a no-op.
+ */
+void redis_link_free(redisAsyncContext **slot);
+
 /* Read what the socket holds now, as the loop would (bounded by one read). */
 void redis_link_read(redisAsyncContext *ac);
 
