@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Sampler, all_tcp_rows, check, client_side_states, config_text, log, main,
-                     memory_is_the_daemons, open_fds, scaled, tcp_sockets, vm_rss_kib,
+                     memory_is_the_daemons, ms, open_fds, scaled, tcp_sockets, vm_rss_kib,
                      wait_until)
 
 CYCLES = 200
@@ -97,8 +97,10 @@ def test(ctx):
     r = ctx.redis().start()
     f = ctx.faults(default="close-after:50", hold_file=hold).start()
     cfg = config_text(f.url(), r.port,
+                      # fin_timeout: time enough for the server to close TCP
+                      # first even when a busy machine starves it for a while.
                       upstream={"backoff_min": "10ms", "backoff_max": "10ms",
-                                "backoff_reset": "1h"},
+                                "backoff_reset": "1h", "fin_timeout": ms(scaled(5))},
                       redis={"ping_interval": "500ms"})
     d = ctx.daemon(cfg, ["--channel", "events"]).start()
     sampler = Sampler(lambda: len(tcp_sockets(d.pid, f.port)), 600)
