@@ -10,6 +10,7 @@ static const char *const names[DL_COUNT] = {
 	[DL_CLOSE] = "close",
 	[DL_DRAIN] = "drain",
 	[DL_HEARTBEAT] = "heartbeat",
+	[DL_FIN] = "FIN wait",
 };
 
 const char *

@@ -12,7 +12,6 @@
 #include "wspushd/watch.h"
 
 struct fin_wait {
-	lws_sorted_usec_list_t deadline;	/* first: lws_container_of */
 	struct watch *watch;
 	int fd;
 	bool ending;		/* the watch is being removed */
@@ -27,7 +26,6 @@ finish(struct fin_wait *l)
 	if (l->ending)
 		return;
 	l->ending = true;
-	lws_sul_cancel(&l->deadline);
 	watch_remove_notify(l->watch);	/* closed() follows */
 }
 
@@ -37,7 +35,7 @@ on_readable(void *arg)
 	struct fin_wait *l = arg;
 	char buf[512];
 
-	/* Bounded: a server that keeps talking gets the deadline, not us. */
+	/* Bounded: a server that keeps talking meets the owner's deadline. */
 	for (int i = 0; i < 8; i++) {
 		ssize_t n = read(l->fd, buf, sizeof(buf));
 
@@ -59,7 +57,6 @@ on_closed(void *arg)
 	/* Either we ended it, or lws saw a hang-up and closed it itself. */
 	if (!l->ending)
 		watch_remove(l->watch);
-	lws_sul_cancel(&l->deadline);
 	if (!l->silent)
 		l->done(l->arg);
 	free(l);
@@ -70,22 +67,12 @@ static const struct watch_ops fin_wait_ops = {
 	.closed = on_closed,
 };
 
-static void
-deadline_fired(lws_sorted_usec_list_t *sul)
-{
-	struct fin_wait *l = lws_container_of(sul, struct fin_wait, deadline);
-
-	log_debug("upstream: server did not close TCP in time; closing");
-	finish(l);
-}
-
 struct fin_wait *
-fin_wait_start(struct lws_context *ctx, struct lws_vhost *vh, int fd,
-	     uint64_t timeout_ms, void (*done)(void *), void *arg)
+fin_wait_start(struct lws_vhost *vh, int fd, void (*done)(void *), void *arg)
 {
 	struct fin_wait *l;
 
-	if (fd < 0 || timeout_ms == 0)
+	if (fd < 0)
 		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
@@ -103,8 +90,6 @@ fin_wait_start(struct lws_context *ctx, struct lws_vhost *vh, int fd,
 		free(l);
 		return NULL;
 	}
-	lws_sul_schedule(ctx, 0, &l->deadline, deadline_fired,
-			 (lws_usec_t)timeout_ms * LWS_US_PER_MS);
 	return l;
 }
 

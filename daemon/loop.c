@@ -5,6 +5,7 @@
 
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
+#include "wspushd/conn_callbacks.h"
 #include "wspushd/fdlimit.h"
 #include "wspushd/log.h"
 #include "wspushd/loop.h"

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wspushd/config.h"
 #include "wspushd/log.h"
+#include "wspushd/refusal.h"
 #include "wspushd/tls.h"
 #include "wspushd/upgrade.h"
 
@@ -117,4 +119,22 @@ upgrade_connect(const struct upgrade *u, const struct config *cfg,
 	i.pwsi = pwsi;
 	log_debug("upstream: connecting to %s at %s", u->endpoint, ip);
 	return lws_client_connect_via_info(&i);
+}
+
+uint64_t
+upgrade_refusal(struct lws *wsi, int status, char *why, size_t whylen)
+{
+	static char loc[REFUSAL_LOCATION_MAX];
+	char ra[64];
+	struct refusal_headers h = { 0 };
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_LOCATION) > 0) {
+		if (lws_hdr_copy(wsi, loc, sizeof(loc), WSI_TOKEN_HTTP_LOCATION) < 0)
+			h.location_too_long = true;
+		else
+			h.location = loc;
+	}
+	if (lws_hdr_copy(wsi, ra, sizeof(ra), WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
+		h.retry_after = ra;
+	return refusal_describe(status, &h, time(NULL), why, whylen);
 }

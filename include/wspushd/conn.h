@@ -1,10 +1,11 @@
 /*
  * conn.h - the one WebSocket connection to the upstream.
  *
- * conn.c is glue: it turns libwebsockets callbacks and timers into
- * fsm events and carries out the actions the fsm returns.  It owns the
- * queue: every message is queued, and the queue is flushed whenever the
- * connection is open and writable, so order is the queue's order.
+ * conn.c is glue: it turns libwebsockets callbacks (conn_callbacks.c)
+ * and its one timer into inputs for the pure core (upstream_core.h) and
+ * carries out the actions the core returns.  It owns the queue: every
+ * message is queued, and the queue is flushed whenever the connection
+ * is open and writable, so order is the queue's order.
  */
 #ifndef WSPUSHD_CONN_H
 #define WSPUSHD_CONN_H
@@ -88,9 +89,5 @@ size_t conn_queued(const struct conn *c);
  * busy, none while idle).
  */
 void conn_after_service(struct conn *c);
-
-/* The callback of the CONN_PROTOCOL_NAME protocol. */
-int conn_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			   void *user, void *in, size_t len);
 
 #endif

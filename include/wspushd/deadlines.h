@@ -22,6 +22,7 @@ enum deadline_kind {
 	DL_CLOSE,		/* the close handshake's bound */
 	DL_DRAIN,		/* drain_timeout while stopping */
 	DL_HEARTBEAT,		/* the next ping, or the pong deadline */
+	DL_FIN,			/* the wait for the server's FIN */
 	DL_COUNT
 };
 

@@ -5,27 +5,25 @@
  *
  * lws 4.1 closes its descriptor as soon as the handshake is over; a
  * duplicate taken just before keeps the connection alive, is watched
- * for the server's FIN, and is closed on FIN or at a deadline.  Until
- * done() runs, the connection still exists: the owner must not count
- * it gone before.
+ * for the server's FIN, and is closed on FIN or when the owner ends the
+ * wait (its deadline is the owner's: upstream_core.h).  Until done()
+ * runs, the connection still exists: the owner must not count it gone
+ * before.
  */
 #ifndef WSPUSHD_FIN_WAIT_H
 #define WSPUSHD_FIN_WAIT_H
-
-#include <stdint.h>
 
 #include <libwebsockets.h>
 
 struct fin_wait;
 
 /*
- * Duplicate fd and wait at most timeout_ms for the peer's FIN.  done(arg)
- * runs exactly once, on the loop, after the duplicate is closed.  NULL
- * if the duplicate could not be made or watched (nothing to wait for).
+ * Duplicate fd and wait for the peer's FIN.  done(arg) runs exactly
+ * once, on the loop, after the duplicate is closed.  NULL if the
+ * duplicate could not be made or watched (nothing to wait for).
  */
-struct fin_wait *fin_wait_start(struct lws_context *ctx, struct lws_vhost *vh,
-			    int fd, uint64_t timeout_ms,
-			    void (*done)(void *arg), void *arg);
+struct fin_wait *fin_wait_start(struct lws_vhost *vh, int fd,
+				void (*done)(void *arg), void *arg);
 
 /* Stop waiting and close now; done() still follows. */
 void fin_wait_end(struct fin_wait *l);

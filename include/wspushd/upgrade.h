@@ -12,6 +12,7 @@
 #define WSPUSHD_UPGRADE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libwebsockets.h>
 
@@ -43,5 +44,12 @@ struct lws *upgrade_connect(const struct upgrade *u, const struct config *cfg,
 			    struct lws_context *ctx, struct lws_vhost *client_vh,
 			    const char *ip, const char *protocol_name,
 			    void *opaque, struct lws **pwsi);
+
+/*
+ * The upgrade was answered with HTTP status instead of 101 (at
+ * CLIENT_CONNECTION_ERROR): write why into why (refusal.h decides the
+ * words) and return the wait the server asked for in ms (0: none).
+ */
+uint64_t upgrade_refusal(struct lws *wsi, int status, char *why, size_t whylen);
 
 #endif

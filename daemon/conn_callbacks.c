@@ -1,0 +1,188 @@
+/*
+ * conn_callbacks.c - what libwebsockets reports about the upstream
+ * socket, as inputs for the core (upstream_core.h).  See conn_callbacks.h.
+ *
+ * Only two reports are answered at once rather than queued: WRITEABLE,
+ * whose return value is the answer (-1 sends our Close), and the
+ * server's Close, whose log line says what the core made of its code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "conn_internal.h"
+#include "wspushd/config.h"
+#include "wspushd/conn.h"
+#include "wspushd/conn_callbacks.h"
+#include "wspushd/sockopt.h"
+#include "wspushd/tls.h"
+
+static int
+on_writeable(struct conn *c, struct lws *wsi)
+{
+	struct upstream_input in = { .ev = UEV_WRITABLE, .why = "writable" };
+	struct upstream_output out;
+	const char *reason;
+	bool more;
+
+	/* Answered at once: what this callback returns depends on it. */
+	in.now = monotonic_ms();
+	upstream_core_step(&c->core, &in, &out);
+	conn_rearm(c, out.deadline);
+	if (out.actions & UACT_WRITE_CLOSE) {
+		/* Returning -1 makes lws send the Close (the core: exactly once). */
+		reason = upstream_close_reason(out.close_code);
+		lws_close_reason(wsi, out.close_code, (unsigned char *)reason,
+				 strlen(reason));
+		log_info("upstream: sending close %u", out.close_code);
+		return -1;
+	}
+	if (out.actions & UACT_WRITE_PING) {
+		unsigned char ping[LWS_PRE + 8] = { 0 };
+
+		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+			return -1;
+	}
+	if (!(out.actions & UACT_WRITE_DATA))
+		return 0;
+	if (outbox_write(&c->out, wsi, CONN_WRITE_RUN_BYTES, WRITE_RUNS,
+			 &more) < 0)
+		return -1;
+	conn_report_event(c, UEV_WRITTEN, "queue written");
+	return 0;
+}
+
+static void
+on_connection_error(struct conn *c, struct lws *wsi, const char *in)
+{
+	struct upstream_input ev = { .ev = UEV_CONNECT_ERROR };
+	int status = (int)lws_http_client_http_response(wsi);
+	const char *tls_why = tls_take_error();
+	char why[200];
+
+	if (status >= 100 && status != 101)
+		ev.floor_ms = upgrade_refusal(wsi, status, why, sizeof(why));
+	else if (tls_why[0] != '\0')
+		/* lws' own text here is an opaque OpenSSL code. */
+		snprintf(why, sizeof(why), "TLS: %s", tls_why);
+	else
+		snprintf(why, sizeof(why), "%s", in != NULL ? in : "connection error");
+	log_repeated(&c->err_log, LOG_WARNING, "upstream: connect to %s failed: %s",
+		     c->req.endpoint, why);
+	ev.why = why;
+	conn_report(c, &ev);
+}
+
+static void
+on_peer_close(struct conn *c, const void *in, size_t len)
+{
+	const unsigned char *b = in;
+	struct upstream_input ev = { .ev = UEV_PEER_CLOSE, .why = "server's Close" };
+	struct upstream_output out;
+
+	if (len >= 2)
+		ev.code = (uint16_t)(b[0] << 8 | b[1]);
+	ev.now = monotonic_ms();
+	upstream_core_step(&c->core, &ev, &out);
+	log_msg(ev.code == 1000 || ev.code == 1001 ? LOG_INFO : LOG_WARNING,
+		"upstream: server closed the connection with %u%s%.*s%s", ev.code,
+		len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
+		len > 2 ? (const char *)b + 2 : "",
+		out.slow_retry ? " (next attempt after backoff_max)" : "");
+}
+
+static void
+on_receive(struct conn *c, struct lws *wsi, size_t len)
+{
+	struct upstream_input in = {
+		.ev = UEV_RECEIVED, .len = len, .final = lws_is_final_fragment(wsi),
+	};
+
+	/*
+	 * Not closed from here when too big: returning -1 inside RECEIVE in
+	 * the middle of a large frame crashes lws 4.1.6.  The core asks for
+	 * a Close, which is sent from WRITEABLE.
+	 */
+	log_debug("upstream: ignoring %zu byte(s) from the server", len);
+	conn_report(c, &in);
+}
+
+static int
+dispatch_callback(struct conn *c, struct lws *wsi,
+		  enum lws_callback_reasons reason, void *in, size_t len)
+{
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		/* TCP (and TLS) are up: the earliest moment to tune the socket. */
+		conn_report_event(c, UEV_UPGRADING, NULL);
+		if (sockopt_tune_tcp(lws_get_socket_fd(wsi), c->cfg) < 0)
+			log_warn("upstream: cannot set TCP options");
+		return upgrade_append_headers(&c->req, wsi, in, len);
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		on_connection_error(c, wsi, in);
+		break;
+	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+		/*
+		 * Not reached with LCCSCF_HTTP_NO_FOLLOW_REDIRECT; should lws
+		 * ever offer to follow one anyway, the answer is no.
+		 */
+		return 1;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		log_info("upstream: connected to %s", c->req.endpoint);
+		rx_gate_open(&c->rx, c->ctx, wsi, c->cfg->url.tls);
+		conn_report_event(c, UEV_ESTABLISHED, "handshake complete");
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return on_writeable(c, wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		conn_report_event(c, UEV_PONG, NULL);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		on_receive(c, wsi, len);
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		on_peer_close(c, in, len);
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		conn_report_event(c, UEV_CLOSED, "connection closed");
+		break;
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		conn_report_event(c, UEV_CLOSED, "closed during handshake");
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		c->wsi = NULL;
+		rx_gate_close(&c->rx);
+		conn_report_event(c, UEV_DESTROYED, "socket closed");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int
+conn_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		       void *user, void *in, size_t len)
+{
+	struct conn *c = wsi != NULL ? lws_get_opaque_user_data(wsi) : NULL;
+	bool outer;
+	int r;
+
+	if (c == NULL)
+		return 0;
+	/*
+	 * There is only ever one socket, but lws can still call back for a
+	 * wsi we already consider gone; such calls mean nothing to us.
+	 */
+	if (c->wsi != NULL && wsi != c->wsi) {
+		log_debug("upstream: callback %d for a stale socket ignored", reason);
+		return 0;
+	}
+	outer = !c->in_callback;
+	c->in_callback = true;
+	r = dispatch_callback(c, wsi, reason, in, len);
+	if (outer)
+		c->in_callback = false;
+	return r;
+}

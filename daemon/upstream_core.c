@@ -1,0 +1,389 @@
+/*
+ * upstream_core.c - the upstream connection's decisions, joined.  See
+ * upstream_core.h.
+ *
+ * Each input is handled here: it moves the socket (wsock.h) or the
+ * heartbeat, and becomes events of the life cycle, which
+ * upstream_step.c carries through fsm.h into deadlines and actions.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wspushd/upstream_core.h"
+#include "wspushd/upstream_step.h"
+
+static const char *const event_names[UEV_COUNT] = {
+	[UEV_START] = "start",
+	[UEV_TICK] = "tick",
+	[UEV_RESOLVED] = "resolved",
+	[UEV_UNRESOLVED] = "not resolved",
+	[UEV_NO_SOCKET] = "no socket made",
+	[UEV_UPGRADING] = "upgrading",
+	[UEV_CONNECT_ERROR] = "connect error",
+	[UEV_ESTABLISHED] = "handshake complete",
+	[UEV_WRITABLE] = "writable",
+	[UEV_WRITTEN] = "written",
+	[UEV_PONG] = "pong",
+	[UEV_RECEIVED] = "received",
+	[UEV_PEER_CLOSE] = "server's Close",
+	[UEV_CLOSED] = "closed",
+	[UEV_DESTROYED] = "destroyed",
+	[UEV_FIN_DONE] = "FIN wait over",
+	[UEV_RESTART] = "restart",
+	[UEV_SHUTDOWN] = "shutdown",
+};
+
+const char *
+upstream_event_name(enum upstream_event e)
+{
+	return (unsigned)e < UEV_COUNT ? event_names[e] : "?";
+}
+
+const char *
+upstream_close_reason(uint16_t code)
+{
+	switch (code) {
+	case FSM_CLOSE_TOO_BIG:
+		return "message too big";
+	case FSM_CLOSE_GOING_AWAY:
+		return "going away";
+	default:
+		return "reconnecting";
+	}
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static void
+connect_timed_out(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	snprintf(s->out->text, sizeof(s->out->text),
+		 "timed out after %llums during %s",
+		 (unsigned long long)c->p.connect_timeout_ms,
+		 wsock_phase(&c->sock, c->p.tls, s->in->tcp_up));
+	s->out->why = s->out->text;
+	s->out->actions |= UACT_SAY_FAILED;
+	upstream_drive(s, EV_CONNECT_TIMEOUT, s->out->text);
+}
+
+static void
+heartbeat_due(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	switch (heartbeat_tick(&c->live, s->in->now)) {
+	case HEARTBEAT_PING_DUE:
+		s->out->actions |= UACT_WANT_WRITE;
+		break;
+	case HEARTBEAT_DEAD:
+		snprintf(s->out->text, sizeof(s->out->text),
+			 "no %s within %llums of a ping",
+			 c->p.any_frame_is_alive ? "frame" : "pong",
+			 (unsigned long long)c->p.pong_timeout_ms);
+		s->out->why = s->out->text;
+		s->out->actions |= UACT_SAY_DEAD;
+		upstream_drive(s, EV_PEER_DEAD, s->out->text);
+		break;
+	case HEARTBEAT_NOTHING_DUE:
+		break;
+	}
+}
+
+static void
+tick(struct upstream_step *s)
+{
+	switch (deadlines_take_due(&s->c->timers, s->in->now)) {
+	case DL_RETRY:
+		upstream_drive(s, EV_CONNECT, "retry timer");
+		break;
+	case DL_CONNECT:
+		connect_timed_out(s);
+		break;
+	case DL_STABLE:
+		upstream_drive(s, EV_STABLE, "connection stable");
+		break;
+	case DL_CLOSE:
+		upstream_drive(s, EV_CLOSE_TIMEOUT, "close handshake timed out");
+		break;
+	case DL_DRAIN:
+		if (!s->in->queue_empty)
+			s->out->actions |= UACT_SAY_UNDRAINED;
+		upstream_drive(s, EV_DRAIN_TIMEOUT, "drain time over");
+		break;
+	case DL_HEARTBEAT:
+		heartbeat_due(s);
+		break;
+	case DL_FIN:
+		/* The server did not close TCP in time: close our end. */
+		s->out->actions |= UACT_END_FIN_WAIT;
+		break;
+	case DL_COUNT:
+		break;
+	}
+}
+
+/* ---- what the socket reports -------------------------------------------- */
+
+static void
+resolved(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	if (c->sock.state != WSOCK_RESOLVING)
+		return;		/* a late answer for an attempt given up */
+	wsock_connecting(&c->sock);
+	s->out->address = fsm_address(&c->fsm, s->in->count);
+	s->out->actions |= UACT_CONNECT;
+}
+
+/*
+ * The attempt ended before a socket existed.  The library may already
+ * have reported the end of this attempt (and so said why): then this
+ * report means nothing any more.
+ */
+static void
+failed_early(struct upstream_step *s, bool say)
+{
+	struct upstream_core *c = s->c;
+
+	if (c->sock.state != WSOCK_RESOLVING && c->sock.state != WSOCK_CONNECTING)
+		return;
+	if (say) {
+		s->out->why = s->in->why;
+		s->out->actions |= UACT_SAY_FAILED;
+	}
+	upstream_drive(s, EV_CONNECT_FAILED, s->in->why);
+	upstream_socket_says(s, wsock_failed_early(&c->sock), s->in->why);
+}
+
+static void
+writable(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	switch (wsock_writable(&c->sock)) {
+	case WSOCK_WRITE_CLOSE:
+		s->out->actions |= UACT_WRITE_CLOSE;
+		s->out->close_code = c->sock.close_code;
+		break;
+	case WSOCK_WRITE_DATA:
+		if (c->fsm.state != FSM_OPEN)
+			break;
+		/* Ahead of any queued data, so a backlog cannot hide a dead peer. */
+		if (heartbeat_ping_due(&c->live)) {
+			heartbeat_ping_written(&c->live, s->in->now);
+			s->out->actions |= UACT_WRITE_PING;
+		}
+		s->out->actions |= UACT_WRITE_DATA;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+written(struct upstream_step *s)
+{
+	if (!s->in->queue_empty)
+		s->out->actions |= UACT_WANT_WRITE;
+	else if (s->c->fsm.stopping)
+		upstream_drive(s, EV_QUEUE_DRAINED, "queue empty");
+}
+
+/*
+ * What the server sends is read and dropped: wspushd only pushes.  But a
+ * server must not make us buffer without bound, so one of its messages
+ * may be no larger than one of ours.
+ */
+static void
+received(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	if (c->p.any_frame_is_alive)
+		heartbeat_sign_of_life(&c->live);
+	/* Once we fail the connection, what still comes is not our business. */
+	if (!wsock_carrying(&c->sock))
+		return;
+	s->out->actions |= UACT_COUNT_RX;
+	c->rx_bytes += s->in->len;
+	if (c->rx_bytes > c->p.max_message_bytes) {
+		snprintf(s->out->text, sizeof(s->out->text),
+			 "server message over %llu bytes (max_message_size)",
+			 (unsigned long long)c->p.max_message_bytes);
+		s->out->why = s->out->text;
+		s->out->actions |= UACT_SAY_TOO_BIG;
+		upstream_drive(s, EV_MESSAGE_TOO_BIG, s->out->text);
+		/*
+		 * Whatever else the server sends would only be read to be
+		 * thrown away, at full speed, until close_timeout: read on at
+		 * a bounded rate, enough to find its answering Close.
+		 */
+		s->out->actions |= UACT_THROTTLE_RX;
+	} else if (s->in->final) {
+		c->rx_bytes = 0;
+	}
+}
+
+static void
+peer_close(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	wsock_peer_close(&c->sock);
+	if (close_code_set_has(&c->p.slow_codes, s->in->code)) {
+		retry_set_floor(&c->retry, c->p.backoff.max_ms);
+		s->out->slow_retry = true;
+	}
+}
+
+static void
+closed(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+
+	/* After a clean close handshake, let the server close TCP first. */
+	if (wsock_closed(&c->sock) & WSOCK_START_FIN_WAIT) {
+		if (c->p.fin_timeout_ms == 0) {
+			upstream_socket_says(s, wsock_fin_done(&c->sock), "socket closed");
+		} else {
+			upstream_set_deadline(s, DL_FIN, c->p.fin_timeout_ms);
+			s->out->actions |= UACT_START_FIN_WAIT;
+		}
+	}
+	upstream_drive(s, EV_PEER_CLOSED, s->in->why);
+}
+
+static void
+shutdown_requested(struct upstream_step *s)
+{
+	upstream_drive(s, EV_SHUTDOWN, s->in->why);
+	if (s->in->queue_empty)
+		upstream_drive(s, EV_QUEUE_DRAINED, "queue empty");
+	else
+		s->out->actions |= UACT_SAY_DRAINING;
+}
+
+static void
+dispatch(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+	const struct upstream_input *in = s->in;
+
+	switch (in->ev) {
+	case UEV_START:
+		upstream_drive(s, EV_CONNECT, "start");
+		break;
+	case UEV_TICK:
+		tick(s);
+		break;
+	case UEV_RESOLVED:
+		resolved(s);
+		break;
+	case UEV_UNRESOLVED:
+		failed_early(s, false);
+		break;
+	case UEV_NO_SOCKET:
+		failed_early(s, true);
+		break;
+	case UEV_UPGRADING:
+		wsock_upgrading(&c->sock);
+		break;
+	case UEV_CONNECT_ERROR:
+		if (in->floor_ms > 0)
+			retry_set_floor(&c->retry, in->floor_ms);
+		upstream_drive(s, EV_CONNECT_FAILED, in->why);
+		break;
+	case UEV_ESTABLISHED:
+		wsock_open(&c->sock);
+		upstream_drive(s, EV_ESTABLISHED, "handshake complete");
+		break;
+	case UEV_WRITABLE:
+		writable(s);
+		break;
+	case UEV_WRITTEN:
+		written(s);
+		break;
+	case UEV_PONG:
+		heartbeat_sign_of_life(&c->live);
+		break;
+	case UEV_RECEIVED:
+		received(s);
+		break;
+	case UEV_PEER_CLOSE:
+		peer_close(s);
+		break;
+	case UEV_CLOSED:
+		closed(s);
+		break;
+	case UEV_DESTROYED:
+		upstream_socket_says(s, wsock_destroyed(&c->sock), "socket closed");
+		break;
+	case UEV_FIN_DONE:
+		upstream_clear_deadline(s, DL_FIN);
+		upstream_socket_says(s, wsock_fin_done(&c->sock), "socket closed");
+		break;
+	case UEV_RESTART:
+		upstream_drive(s, EV_RESTART, in->why);
+		break;
+	case UEV_SHUTDOWN:
+		shutdown_requested(s);
+		break;
+	case UEV_COUNT:
+		break;
+	}
+}
+
+void
+upstream_core_step(struct upstream_core *c, const struct upstream_input *in,
+		   struct upstream_output *out)
+{
+	struct upstream_step s = { .c = c, .in = in, .out = out };
+
+	memset(out, 0, sizeof(*out));
+	dispatch(&s);
+	upstream_follow_ups(&s);
+	/* The heartbeat keeps its own times; the timer serves them too. */
+	deadlines_set(&c->timers, DL_HEARTBEAT, heartbeat_next(&c->live));
+	out->deadline = upstream_core_deadline(c);
+}
+
+void
+upstream_core_init(struct upstream_core *c, const struct upstream_params *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = *p;
+}
+
+void
+upstream_core_set_params(struct upstream_core *c, const struct upstream_params *p)
+{
+	c->p = *p;
+}
+
+uint64_t
+upstream_core_deadline(const struct upstream_core *c)
+{
+	return deadlines_next(&c->timers);
+}
+
+bool
+upstream_core_wants_data(const struct upstream_core *c)
+{
+	return c->fsm.state == FSM_OPEN && wsock_carrying(&c->sock);
+}
+
+bool
+upstream_core_reading(const struct upstream_core *c)
+{
+	/* Open, or closing: a server may flood while we wait for its Close. */
+	return c->fsm.state == FSM_OPEN || c->fsm.state == FSM_CLOSING;
+}
+
+uint64_t
+upstream_core_retry_at(const struct upstream_core *c)
+{
+	return c->timers.at[DL_RETRY];
+}
