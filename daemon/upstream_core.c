@@ -126,6 +126,17 @@ tick(struct upstream_step *s)
 
 /* ---- what the socket reports -------------------------------------------- */
 
+/*
+ * Whether a socket exists that the library can report about: not while
+ * the attempt is only a DNS query, nor once it is gone.  A report
+ * without one is stale, and means nothing.
+ */
+static bool
+has_socket(const struct upstream_core *c)
+{
+	return c->sock.state != WSOCK_NONE && c->sock.state != WSOCK_RESOLVING;
+}
+
 static void
 resolved(struct upstream_step *s)
 {
@@ -139,16 +150,16 @@ resolved(struct upstream_step *s)
 }
 
 /*
- * The attempt ended before a socket existed.  The library may already
- * have reported the end of this attempt (and so said why): then this
- * report means nothing any more.
+ * The attempt ended before a socket existed: its name did not resolve,
+ * or the connect call made none.  The library may already have reported
+ * the end of this attempt (and said why): then this means nothing.
  */
 static void
-failed_early(struct upstream_step *s, bool say)
+failed_early(struct upstream_step *s, enum wsock_state during, bool say)
 {
 	struct upstream_core *c = s->c;
 
-	if (c->sock.state != WSOCK_RESOLVING && c->sock.state != WSOCK_CONNECTING)
+	if (c->sock.state != during)
 		return;
 	if (say) {
 		s->out->why = s->in->why;
@@ -244,6 +255,8 @@ closed(struct upstream_step *s)
 {
 	struct upstream_core *c = s->c;
 
+	if (!has_socket(c))
+		return;
 	/* After a clean close handshake, let the server close TCP first. */
 	if (wsock_closed(&c->sock) & WSOCK_START_FIN_WAIT) {
 		if (c->p.fin_timeout_ms == 0) {
@@ -283,20 +296,25 @@ dispatch(struct upstream_step *s)
 		resolved(s);
 		break;
 	case UEV_UNRESOLVED:
-		failed_early(s, false);
+		failed_early(s, WSOCK_RESOLVING, false);
 		break;
 	case UEV_NO_SOCKET:
-		failed_early(s, true);
+		failed_early(s, WSOCK_CONNECTING, true);
 		break;
 	case UEV_UPGRADING:
 		wsock_upgrading(&c->sock);
 		break;
 	case UEV_CONNECT_ERROR:
+		if (!has_socket(c))
+			break;
 		if (in->floor_ms > 0)
 			retry_set_floor(&c->retry, in->floor_ms);
 		upstream_drive(s, EV_CONNECT_FAILED, in->why);
 		break;
 	case UEV_ESTABLISHED:
+		if (c->sock.state != WSOCK_CONNECTING &&
+		    c->sock.state != WSOCK_UPGRADING)
+			break;
 		wsock_open(&c->sock);
 		upstream_drive(s, EV_ESTABLISHED, "handshake complete");
 		break;
@@ -319,7 +337,9 @@ dispatch(struct upstream_step *s)
 		closed(s);
 		break;
 	case UEV_DESTROYED:
-		upstream_socket_says(s, wsock_destroyed(&c->sock), "socket closed");
+		if (has_socket(c))
+			upstream_socket_says(s, wsock_destroyed(&c->sock),
+					     "socket closed");
 		break;
 	case UEV_FIN_DONE:
 		upstream_clear_deadline(s, DL_FIN);
