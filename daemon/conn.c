@@ -352,15 +352,16 @@ core_params(const struct config *cfg, struct upstream_params *p)
 }
 
 int
-conn_config_changed(struct conn *c)
+conn_reconfigure(struct conn *c, const struct config *cfg)
 {
 	struct upstream_params p;
 
+	c->cfg = cfg;
 	/* The header values pointed into the configuration just replaced. */
-	if (upgrade_set(&c->req, c->cfg) < 0)
+	if (upgrade_set(&c->req, cfg) < 0)
 		return -1;
-	outbox_set_limits(&c->out, c->cfg);
-	core_params(c->cfg, &p);
+	outbox_set_limits(&c->out, cfg);
+	core_params(cfg, &p);
 	upstream_core_set_params(&c->core, &p);
 	return 0;
 }

@@ -32,7 +32,7 @@
 
 
 struct daemon {
-	struct config cfg;
+	struct config *cfg;		/* the running one; a reload replaces it */
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	struct dns *dns;
@@ -178,7 +178,7 @@ reload_prepare(struct daemon *d, const struct config *next,
 {
 	char err[300];
 	struct lws_vhost *uvh = NULL;
-	const char *was = d->cfg.dns_servers ? d->cfg.dns_servers : "";
+	const char *was = d->cfg->dns_servers ? d->cfg->dns_servers : "";
 	const char *now = next->dns_servers ? next->dns_servers : "";
 
 	/*
@@ -208,24 +208,22 @@ reload_prepare(struct daemon *d, const struct config *next,
 	return true;
 }
 
-/* The new configuration takes the old one's place; each module follows. */
+/*
+ * The new configuration takes the old one's place: each module is handed
+ * it and keeps what it needs; the old one is freed once none holds it.
+ */
 static void
 reload_apply(struct daemon *d, struct config *next,
 	     const struct reload_plan *plan)
 {
-	struct config old;
+	struct config *old = d->cfg;
 
-	if (plan->subscriptions && !plan->redis)
-		redis_sub_update(d->redis, &d->cfg, next);
-	/* Same address, new contents: everyone holds &d->cfg. */
-	old = d->cfg;
-	d->cfg = *next;
-	config_free(&old);
-	log_set_level(d->cfg.log_level);
-	lws_log_route(d->cfg.log_level);
-	if (conn_config_changed(d->conn) < 0)
+	d->cfg = next;
+	log_set_level(next->log_level);
+	lws_log_route(next->log_level);
+	if (conn_reconfigure(d->conn, next) < 0)
 		log_err("reload: out of memory rebuilding the upstream request");
-	redis_sub_config_changed(d->redis);
+	redis_sub_reconfigure(d->redis, next, plan->subscriptions && !plan->redis);
 	if (plan->upstream)
 		conn_restart(d->conn);
 	if (plan->redis)
@@ -235,8 +233,12 @@ reload_apply(struct daemon *d, struct config *next,
 			  "still serving where the daemon started");
 	if (plan->status) {
 		status_pub_free(d->status);
-		d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
+		d->status = status_pub_new(d->ctx, d->redis, next, snapshot, d);
+	} else {
+		status_pub_reconfigure(d->status, next);
 	}
+	config_free(old);
+	free(old);
 	log_info("configuration reloaded%s%s%s",
 		 plan->upstream ? "; upstream reconnecting" : "",
 		 plan->redis ? "; Redis reconnecting" : "",
@@ -251,21 +253,28 @@ reload_apply(struct daemon *d, struct config *next,
 static void
 reload(struct daemon *d)
 {
-	struct config next;
+	struct config *next = malloc(sizeof(*next));
 	struct reload_plan plan;
 
+	if (next == NULL) {
+		log_err("reload rejected: out of memory");
+		return;
+	}
 	notify_reloading(d->notify);
 	log_info("SIGHUP: reloading %s",
-		 d->cfg.path ? d->cfg.path : "the command line");
-	config_init(&next);
-	if (!reload_read(d, &next)) {
-		config_free(&next);
+		 d->cfg->path ? d->cfg->path : "the command line");
+	config_init(next);
+	if (!reload_read(d, next)) {
+		config_free(next);
+		free(next);
 	} else {
-		reload_plan(&d->cfg, &next, &plan);
-		if (reload_prepare(d, &next, &plan))
-			reload_apply(d, &next, &plan);
-		else
-			config_free(&next);
+		reload_plan(d->cfg, next, &plan);
+		if (reload_prepare(d, next, &plan)) {
+			reload_apply(d, next, &plan);
+		} else {
+			config_free(next);
+			free(next);
+		}
 	}
 	notify_reloaded(d->notify);
 	update_status(d);
@@ -297,15 +306,15 @@ start_modules(struct daemon *d)
 	char err[160];
 
 	d->signals = signals_watch(d->vh, on_signal, d);
-	d->dns = dns_new(d->ctx, d->vh, d->cfg.dns_servers, err, sizeof(err));
+	d->dns = dns_new(d->ctx, d->vh, d->cfg->dns_servers, err, sizeof(err));
 	if (d->dns == NULL) {
 		log_err("cannot set up name resolution: %s", err);
 		return WSPUSHD_EX_SOFTWARE;
 	}
-	d->conn = conn_new(d->ctx, d->vh, d->dns, &d->cfg, on_conn_exit, d);
-	if (d->conn != NULL && d->cfg.url.tls) {
+	d->conn = conn_new(d->ctx, d->vh, d->dns, d->cfg, on_conn_exit, d);
+	if (d->conn != NULL && d->cfg->url.tls) {
 		struct lws_vhost *uvh = tls_upstream_vhost(d->ctx, loop_protocols(),
-							   &d->cfg, err, sizeof(err));
+							   d->cfg, err, sizeof(err));
 
 		if (uvh == NULL) {
 			log_err("%s", err);
@@ -313,7 +322,7 @@ start_modules(struct daemon *d)
 		}
 		conn_set_client_vhost(d->conn, uvh);
 	}
-	d->redis = redis_sub_new(d->ctx, d->vh, d->dns, &d->cfg,
+	d->redis = redis_sub_new(d->ctx, d->vh, d->dns, d->cfg,
 				 on_redis_message, d);
 	d->notify = notify_new(d->ctx);
 	if (d->signals == NULL || d->conn == NULL || d->redis == NULL ||
@@ -321,17 +330,17 @@ start_modules(struct daemon *d)
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
 	}
-	if (d->cfg.metrics_listen != NULL) {
-		d->metrics = metrics_new(d->ctx, d->cfg.metrics_host,
-					 d->cfg.metrics_port, render_metrics, d,
+	if (d->cfg->metrics_listen != NULL) {
+		d->metrics = metrics_new(d->ctx, d->cfg->metrics_host,
+					 d->cfg->metrics_port, render_metrics, d,
 					 err, sizeof(err));
 		if (d->metrics == NULL) {
 			log_err("%s", err);
 			return WSPUSHD_EX_SOFTWARE;
 		}
-		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
+		log_info("metrics on http://%s/metrics", d->cfg->metrics_listen);
 	}
-	d->status = status_pub_new(d->ctx, d->redis, &d->cfg, snapshot, d);
+	d->status = status_pub_new(d->ctx, d->redis, d->cfg, snapshot, d);
 	conn_set_observer(d->conn, on_conn_change, d);
 	redis_sub_set_observer(d->redis, on_redis_change, d);
 	return WSPUSHD_EX_OK;
@@ -349,12 +358,12 @@ run(struct daemon *d)
 		return WSPUSHD_EX_SOFTWARE;
 	}
 	loop_raise_fd_limit();
-	d->ctx = loop_create(&d->cfg, &d->vh);
+	d->ctx = loop_create(d->cfg, &d->vh);
 	if (d->ctx == NULL)
 		return WSPUSHD_EX_SOFTWARE;
 	if ((rc = start_modules(d)) != WSPUSHD_EX_OK)
 		return rc;
-	url_redact(d->cfg.url_text, url, sizeof(url));
+	url_redact(d->cfg->url_text, url, sizeof(url));
 	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
 	conn_start(d->conn);
 	redis_sub_start(d->redis);
@@ -379,11 +388,11 @@ run(struct daemon *d)
 static int
 take_lock(struct daemon *d, int argc, char **argv)
 {
-	const char *dir = d->cfg.runtime_dir ? d->cfg.runtime_dir : "/run/wspushd";
+	const char *dir = d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/wspushd";
 	char identity[4096] = "", err[512];
 	size_t n = 0;
 
-	if (d->cfg.path != NULL && realpath(d->cfg.path, identity) != NULL) {
+	if (d->cfg->path != NULL && realpath(d->cfg->path, identity) != NULL) {
 		/* identity holds the canonical path */
 	} else {
 		for (int i = 1; i < argc && n < sizeof(identity) - 1; i++)
@@ -430,7 +439,8 @@ teardown(struct daemon *d)
 		lws_context_destroy(d->ctx);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
-	config_free(&d->cfg);
+	config_free(d->cfg);
+	free(d->cfg);
 }
 
 int
@@ -441,8 +451,13 @@ main(int argc, char **argv)
 	enum cli_action action = CLI_RUN;
 	int rc;
 
-	config_init(&d.cfg);
-	rc = config_load(argc, argv, &d.cfg, &action, &diag);
+	d.cfg = malloc(sizeof(*d.cfg));
+	if (d.cfg == NULL) {
+		fprintf(stderr, "wspushd: out of memory\n");
+		return WSPUSHD_EX_SOFTWARE;
+	}
+	config_init(d.cfg);
+	rc = config_load(argc, argv, d.cfg, &action, &diag);
 	switch (action) {
 	case CLI_HELP:
 		config_usage(stdout);
@@ -466,7 +481,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (action == CLI_STATUS) {
-		rc = status_query(&d.cfg, stdout);
+		rc = status_query(d.cfg, stdout);
 		goto out;
 	}
 	if (action == CLI_CHECK_CONFIG) {
@@ -474,7 +489,7 @@ main(int argc, char **argv)
 		rc = WSPUSHD_EX_OK;
 		goto out;
 	}
-	log_set_level(d.cfg.log_level);
+	log_set_level(d.cfg->log_level);
 	d.argc = argc;
 	d.argv = argv;
 	rc = take_lock(&d, argc, argv);
@@ -489,6 +504,7 @@ main(int argc, char **argv)
 	return rc;
 out:
 	diag_free(&diag);
-	config_free(&d.cfg);
+	config_free(d.cfg);
+	free(d.cfg);
 	return rc;
 }

@@ -192,7 +192,8 @@ redis_cmd_close(struct redis_cmd *c)
 }
 
 void
-redis_cmd_config_changed(struct redis_cmd *c)
+redis_cmd_reconfigure(struct redis_cmd *c, const struct config *cfg)
 {
-	redis_link_set_limits(c->ac, c->cfg);
+	c->cfg = cfg;
+	redis_link_set_limits(c->ac, cfg);
 }

@@ -221,7 +221,8 @@ redis_pubsub_drain(struct redis_pubsub *ps)
 }
 
 void
-redis_pubsub_set_limits(struct redis_pubsub *ps)
+redis_pubsub_reconfigure(struct redis_pubsub *ps, const struct config *cfg)
 {
-	redis_link_set_limits(ps->ac, ps->cfg);
+	ps->cfg = cfg;
+	redis_link_set_limits(ps->ac, cfg);
 }

@@ -47,7 +47,7 @@ struct redis_sub {
 	struct dns_addr addrs[DNS_MAX_ADDRS];	/* the last answer */
 	uint32_t naddrs;
 	char address[46];		/* the address dialled ("" for unix) */
-	/* Only during redis_sub_update(): the two subscription sets. */
+	/* Only during redis_sub_reconfigure(): the two subscription sets. */
 	const struct config *diff_old, *diff_new;
 	struct rng rng;
 	lws_sorted_usec_list_t timer;	/* for redis_core_deadline() */
@@ -343,16 +343,6 @@ redis_sub_stop(struct redis_sub *rs)
 		post(rs, REV_STOP, 0, NULL);
 }
 
-void
-redis_sub_update(struct redis_sub *rs, const struct config *old,
-		 const struct config *cur)
-{
-	rs->diff_old = old;
-	rs->diff_new = cur;
-	post(rs, REV_SUBS_CHANGED, 0, NULL);
-	rs->diff_old = NULL;
-	rs->diff_new = NULL;
-}
 
 void
 redis_sub_restart(struct redis_sub *rs)
@@ -361,14 +351,23 @@ redis_sub_restart(struct redis_sub *rs)
 }
 
 void
-redis_sub_config_changed(struct redis_sub *rs)
+redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
+		      bool update_subscriptions)
 {
 	struct redis_core_params p;
 
-	url_redact(rs->cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
-	redis_pubsub_set_limits(&rs->sub);
-	redis_cmd_config_changed(rs->cmd);
-	params_from(rs->cfg, &p);
+	if (update_subscriptions) {
+		rs->diff_old = rs->cfg;
+		rs->diff_new = cfg;
+		post(rs, REV_SUBS_CHANGED, 0, NULL);
+		rs->diff_old = NULL;
+		rs->diff_new = NULL;
+	}
+	rs->cfg = cfg;
+	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
+	redis_pubsub_reconfigure(&rs->sub, cfg);
+	redis_cmd_reconfigure(rs->cmd, cfg);
+	params_from(cfg, &p);
 	redis_core_set_params(&rs->core, &p);
 }
 

@@ -236,3 +236,10 @@ status_pub_free(struct status_pub *p)
 	lws_sul_cancel(&p->refresh);
 	free(p);
 }
+
+void
+status_pub_reconfigure(struct status_pub *p, const struct config *cfg)
+{
+	if (p != NULL)
+		p->cfg = cfg;
+}

@@ -47,11 +47,12 @@ void conn_free(struct conn *c);
 void conn_start(struct conn *c);	/* first connect */
 
 /*
- * The configuration conn_new() was given has new contents (SIGHUP):
- * rebuild what was derived from it (headers, names, queue limits).
- * 0, or -1 when out of memory.
+ * SIGHUP: take the new configuration (it must outlive the connection,
+ * or the next call): rebuild what was derived from it (headers, names,
+ * queue limits, the core's timings).  What is under way keeps going;
+ * conn_restart() to reconnect.  0, or -1 when out of memory.
  */
-int conn_config_changed(struct conn *c);
+int conn_reconfigure(struct conn *c, const struct config *cfg);
 
 /*
  * The vhost new attempts connect through (it carries the TLS settings);

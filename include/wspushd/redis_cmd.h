@@ -60,7 +60,7 @@ void redis_cmd_close(struct redis_cmd *c);
 int redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
 		   int argc, const char **argv, const size_t *lens);
 
-/* A reload: the new limits apply from now on. */
-void redis_cmd_config_changed(struct redis_cmd *c);
+/* A reload: cfg is the configuration from now on (its limits at once). */
+void redis_cmd_reconfigure(struct redis_cmd *c, const struct config *cfg);
 
 #endif

@@ -55,7 +55,7 @@ typedef void (*redis_report_fn)(void *arg, enum redis_event ev, const char *why)
 /* Set up by the owner; zero the rest. */
 struct redis_pubsub {
 	struct lws_vhost *vh;
-	const struct config *cfg;	/* same address across reloads */
+	const struct config *cfg;	/* redis_pubsub_reconfigure() replaces it */
 	const char *endpoint;		/* redacted, for logs */
 	redis_report_fn report;
 	void *report_arg;
@@ -93,7 +93,10 @@ int redis_pubsub_update(struct redis_pubsub *ps, const struct config *old,
  */
 void redis_pubsub_drain(struct redis_pubsub *ps);
 
-/* A reload: the new max_message_size applies from the next string on. */
-void redis_pubsub_set_limits(struct redis_pubsub *ps);
+/*
+ * A reload: cfg is the configuration from now on (its channels for the
+ * next attempt; its max_message_size from the next string on).
+ */
+void redis_pubsub_reconfigure(struct redis_pubsub *ps, const struct config *cfg);
 
 #endif

@@ -42,17 +42,17 @@ void redis_sub_stop(struct redis_sub *rs);
 void redis_sub_free(struct redis_sub *rs);
 
 /*
- * SIGHUP.  Call redis_sub_update() while both configurations exist
- * (before the old one is freed), not from inside a callback of this
- * module: it SUBSCRIBEs and UNSUBSCRIBEs the difference on the live
- * connection (an attempt still under way starts over instead).
- * redis_sub_config_changed() after the contents were replaced;
- * redis_sub_restart() to reconnect (new address or credentials).  A new
- * attempt begins on the next turn of the loop, with the new contents.
+ * SIGHUP: take the new configuration (it must outlive the subscription,
+ * or the next call), not from inside a callback of this module.  With
+ * update_subscriptions, the difference between the channels of the one
+ * held so far and of cfg is SUBSCRIBEd and UNSUBSCRIBEd on the live
+ * connection (an attempt still under way starts over instead); so call
+ * it before the old configuration is freed.  redis_sub_restart() to
+ * reconnect (new address or credentials): a new attempt begins on the
+ * next turn of the loop, with the new configuration.
  */
-void redis_sub_update(struct redis_sub *rs, const struct config *old,
-		      const struct config *cur);
-void redis_sub_config_changed(struct redis_sub *rs);
+void redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
+			   bool update_subscriptions);
 void redis_sub_restart(struct redis_sub *rs);
 
 /*

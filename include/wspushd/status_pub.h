@@ -31,6 +31,12 @@ struct status_pub *status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 				  void (*snapshot)(void *arg, struct conn_snapshot *out),
 				  void *arg);
 /*
+ * A reload that left [status] as it was: cfg is the configuration from
+ * now on (it must outlive p, or the next call).  p may be NULL.
+ */
+void status_pub_reconfigure(struct status_pub *p, const struct config *cfg);
+
+/*
  * Before lws_context_destroy().  May come before the Redis connections
  * are freed: replies still pending do not refer to p.
  */

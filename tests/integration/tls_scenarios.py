@@ -69,9 +69,10 @@ def accepted(ctx, r, w, url, upstream, channel, payload, metrics_port=None):
     `channel`; returns (daemon, open event) with the daemon still running."""
     up = {"url": url}
     up.update(upstream)
+    # Counted before the daemon starts: it may connect while starting.
+    n_before = len(w.log.opens())
     d = ctx.daemon(config_text(url, r.port, up, metrics_port=metrics_port),
                    ["--channel", channel]).start()
-    n_before = len(w.log.opens())
     wait_connected(d, w, n_opens=n_before + 1)
     wait_until(lambda: r.subscribed([channel], []), 15, "subscription to %s" % channel)
     check(r.publish_many([(channel, payload)]) == [1], "daemon should be subscribed")
