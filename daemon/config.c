@@ -346,3 +346,22 @@ config_free(struct config *cfg)
 	free(cfg->metrics_listen);
 	config_init(cfg);
 }
+
+struct config *
+config_new(void)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+
+	if (cfg != NULL)
+		config_init(cfg);
+	return cfg;
+}
+
+void
+config_destroy(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	config_free(cfg);
+	free(cfg);
+}

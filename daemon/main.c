@@ -237,8 +237,7 @@ reload_apply(struct daemon *d, struct config *next,
 	} else {
 		status_pub_reconfigure(d->status, next);
 	}
-	config_free(old);
-	free(old);
+	config_destroy(old);
 	log_info("configuration reloaded%s%s%s",
 		 plan->upstream ? "; upstream reconnecting" : "",
 		 plan->redis ? "; Redis reconnecting" : "",
@@ -253,7 +252,7 @@ reload_apply(struct daemon *d, struct config *next,
 static void
 reload(struct daemon *d)
 {
-	struct config *next = malloc(sizeof(*next));
+	struct config *next = config_new();
 	struct reload_plan plan;
 
 	if (next == NULL) {
@@ -263,18 +262,14 @@ reload(struct daemon *d)
 	notify_reloading(d->notify);
 	log_info("SIGHUP: reloading %s",
 		 d->cfg->path ? d->cfg->path : "the command line");
-	config_init(next);
 	if (!reload_read(d, next)) {
-		config_free(next);
-		free(next);
+		config_destroy(next);
 	} else {
 		reload_plan(d->cfg, next, &plan);
-		if (reload_prepare(d, next, &plan)) {
+		if (reload_prepare(d, next, &plan))
 			reload_apply(d, next, &plan);
-		} else {
-			config_free(next);
-			free(next);
-		}
+		else
+			config_destroy(next);
 	}
 	notify_reloaded(d->notify);
 	update_status(d);
@@ -439,8 +434,7 @@ teardown(struct daemon *d)
 		lws_context_destroy(d->ctx);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
-	config_free(d->cfg);
-	free(d->cfg);
+	config_destroy(d->cfg);
 }
 
 int
@@ -451,12 +445,9 @@ main(int argc, char **argv)
 	enum cli_action action = CLI_RUN;
 	int rc;
 
-	d.cfg = malloc(sizeof(*d.cfg));
-	if (d.cfg == NULL) {
-		fprintf(stderr, "wspushd: out of memory\n");
+	d.cfg = config_new();
+	if (d.cfg == NULL)
 		return WSPUSHD_EX_SOFTWARE;
-	}
-	config_init(d.cfg);
 	rc = config_load(argc, argv, d.cfg, &action, &diag);
 	switch (action) {
 	case CLI_HELP:
@@ -504,7 +495,6 @@ main(int argc, char **argv)
 	return rc;
 out:
 	diag_free(&diag);
-	config_free(d.cfg);
-	free(d.cfg);
+	config_destroy(d.cfg);
 	return rc;
 }

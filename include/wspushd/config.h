@@ -134,6 +134,10 @@ enum cli_action {
 void config_init(struct config *cfg);
 /* Free what cfg owns (wiping credentials), then config_init(cfg). */
 void config_free(struct config *cfg);
+/* A configuration of its own on the heap, config_init()ed; NULL if no memory. */
+struct config *config_new(void);
+/* config_free(), then the memory itself; NULL is fine. */
+void config_destroy(struct config *cfg);
 
 /*
  * Parse argv (flags, then the file named by -c/--config, flags winning),
