@@ -4,10 +4,11 @@
  * This is plain data and a pure function: an event goes in, the new
  * state and a set of actions come out.  No libwebsockets or hiredis
  * types appear here, so every state/event pair is unit-tested without a
- * socket, and conn.c only carries out the actions it is given.
+ * socket.  It is one part of the upstream core (upstream_core.h), which
+ * turns its actions into deadlines and into what the glue carries out.
  *
- * The central rule: a socket exists from ACT_OPEN_SOCKET until the glue
- * reports EV_SOCKET_GONE.  Between those two points the machine is in
+ * The central rule: a socket exists from ACT_OPEN_SOCKET until the core
+ * reports EV_SOCKET_GONE (when wsock.h says so).  Between those two points the machine is in
  * CONNECTING, OPEN or CLOSING, and in those states a connect request is
  * refused.  A new socket can therefore only be opened from IDLE, which is
  * entered only once the previous socket is definitely gone.  That is

@@ -12,7 +12,8 @@
  * question the one-socket invariant hangs on: "is the socket gone now?"
  *
  * Plain data and pure functions, no library types: every step is
- * unit-tested (tests/unit/test_wsock.c); conn.c carries out what it says.
+ * unit-tested (tests/unit/test_wsock.c); the upstream core
+ * (upstream_core.h) joins it to the life cycle.
  */
 #ifndef WSPUSHD_WSOCK_H
 #define WSPUSHD_WSOCK_H
