@@ -69,6 +69,16 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[UP_LIVENESS] = { "upstream", "liveness", NULL, KIND_LIVENESS,
 			  OFF(liveness), "pong", 0, 0 },
 	/*
+	 * Switching takes effect on a new connection: what the old one
+	 * wrote unconfirmed is sent again there.
+	 */
+	[UP_DELIVERY] = { "upstream", "delivery", NULL, KIND_DELIVERY,
+			  OFF(delivery), "at-least-once", 0, 0,
+			  .reload = RELOAD_UPSTREAM },
+	[UP_CONFIRM_INTERVAL] = { "upstream", "confirm_interval", NULL,
+				  KIND_DURATION, OFF(confirm_interval_ms),
+				  "100ms", MS(1), MINS(1) },
+	/*
 	 * 1003 (unsupported data) and 1008 (policy violation) are refusals
 	 * of what wspushd sends; 4000-4999 is the application's own range,
 	 * where servers put "unauthorized", "banned" and the like.
@@ -236,6 +246,8 @@ config_kind_inline(enum value_kind kind)
 		return sizeof(int);
 	case KIND_LIVENESS:
 		return sizeof(enum liveness);
+	case KIND_DELIVERY:
+		return sizeof(enum delivery);
 	case KIND_CLOSE_CODES:
 		return sizeof(struct close_code_set);
 	case KIND_BOOL:
@@ -284,6 +296,8 @@ config_key_set_inline(struct config *cfg, enum key_id id, const char *value,
 		return parse_log_level(value, f, err, errlen);
 	case KIND_LIVENESS:
 		return parse_liveness(value, f, err, errlen);
+	case KIND_DELIVERY:
+		return parse_delivery(value, f, err, errlen);
 	case KIND_CLOSE_CODES:
 		return parse_close_codes(value, (unsigned)k->min,
 					 (unsigned)k->max, f, err, errlen);

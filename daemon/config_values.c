@@ -38,6 +38,12 @@ static const struct enum_name livenesses[] = {
 	{ NULL, 0 },
 };
 
+static const struct enum_name deliveries[] = {
+	{ "at-least-once", DELIVERY_AT_LEAST_ONCE },
+	{ "at-most-once", DELIVERY_AT_MOST_ONCE },
+	{ NULL, 0 },
+};
+
 static const struct enum_name booleans[] = {
 	{ "yes", 1 },
 	{ "no", 0 },
@@ -204,6 +210,17 @@ parse_liveness(const char *value, enum liveness *out, char *err,
 	if (parse_enum(value, livenesses, &v, err, errlen) < 0)
 		return -1;
 	*out = (enum liveness)v;
+	return 0;
+}
+
+int
+parse_delivery(const char *value, enum delivery *out, char *err, size_t errlen)
+{
+	int v;
+
+	if (parse_enum(value, deliveries, &v, err, errlen) < 0)
+		return -1;
+	*out = (enum delivery)v;
 	return 0;
 }
 

@@ -68,22 +68,37 @@ conn_rearm(struct conn *c, uint64_t at)
 				 (lws_usec_t)(at > now ? at - now : 0) * LWS_US_PER_MS);
 }
 
+void
+conn_fill(struct conn *c, struct upstream_input *in)
+{
+	in->now = monotonic_ms();
+	in->random = rng_next(&c->rng);
+	in->queue_empty = outbox_count(&c->out) == 0;
+	in->unsent = queue_unsent(&c->out.queue) > 0;
+	in->sent_seq = queue_sent_seq(&c->out.queue);
+	if (in->ev == UEV_TICK)
+		in->tcp_up = tcp_connected(c);
+}
+
+void
+conn_step_now(struct conn *c, struct upstream_input *in,
+	      struct upstream_output *out)
+{
+	conn_fill(c, in);
+	upstream_core_step(&c->core, in, out);
+	log_transitions(c, out);
+	conn_rearm(c, out->deadline);
+	carry_out(c, in, out);
+	if (out->ntrans > 0 && c->observer != NULL)
+		c->observer(c->observer_arg);
+}
+
 static void
 step(struct conn *c, struct upstream_input *in)
 {
 	struct upstream_output out;
 
-	in->now = monotonic_ms();
-	in->random = rng_next(&c->rng);
-	in->queue_empty = outbox_count(&c->out) == 0;
-	if (in->ev == UEV_TICK)
-		in->tcp_up = tcp_connected(c);
-	upstream_core_step(&c->core, in, &out);
-	log_transitions(c, &out);
-	conn_rearm(c, out.deadline);
-	carry_out(c, in, &out);
-	if (out.ntrans > 0 && c->observer != NULL)
-		c->observer(c->observer_arg);
+	conn_step_now(c, in, &out);
 }
 
 void
@@ -196,11 +211,9 @@ resolve(struct conn *c)
 }
 
 static void
-start_fin_wait(struct conn *c)
+start_fin_wait(struct conn *c, int fd)
 {
-	c->fin_wait = fin_wait_start(c->vh, c->wsi != NULL ?
-				     lws_get_socket_fd(c->wsi) : -1,
-				     fin_wait_done, c);
+	c->fin_wait = fin_wait_start(c->vh, fd, fin_wait_done, c);
 	if (c->fin_wait == NULL)	/* no dup: nothing to wait for */
 		conn_report_event(c, UEV_FIN_DONE, "socket closed");
 }
@@ -216,7 +229,7 @@ connected(struct conn *c)
 
 /* What the core says about the socket itself. */
 static void
-carry_out_socket(struct conn *c, unsigned a)
+carry_out_socket(struct conn *c, unsigned a, int fd)
 {
 	if ((a & UACT_CANCEL_QUERY) && c->query != NULL) {
 		dns_cancel(c->query);
@@ -233,7 +246,7 @@ carry_out_socket(struct conn *c, unsigned a)
 	if ((a & UACT_END_FIN_WAIT) && c->fin_wait != NULL)
 		fin_wait_end(c->fin_wait);	/* fin_wait_done() follows */
 	if (a & UACT_START_FIN_WAIT)
-		start_fin_wait(c);
+		start_fin_wait(c, fd);
 }
 
 /* The lines the core asked for. */
@@ -270,7 +283,11 @@ carry_out(struct conn *c, const struct upstream_input *in,
 {
 	unsigned a = out->actions;
 
-	carry_out_socket(c, a);
+	carry_out_socket(c, a, in->fd);
+	if (a & UACT_REWIND)
+		outbox_rewind(&c->out);
+	if (a & UACT_CONFIRM)
+		outbox_confirm(&c->out, out->confirm_upto);
 	say(c, a, out);
 	if (a & UACT_RESOLVE)
 		resolve(c);
@@ -342,6 +359,8 @@ core_params(const struct config *cfg, struct upstream_params *p)
 		.close_timeout_ms = cfg->close_timeout_ms,
 		.drain_timeout_ms = cfg->drain_timeout_ms,
 		.fin_timeout_ms = cfg->fin_timeout_ms,
+		.confirm_interval_ms = cfg->delivery == DELIVERY_AT_LEAST_ONCE ?
+				       cfg->confirm_interval_ms : 0,
 		.ping_interval_ms = cfg->ping_interval_ms,
 		.pong_timeout_ms = cfg->pong_timeout_ms,
 		.any_frame_is_alive = cfg->liveness == LIVENESS_ANY,
@@ -357,13 +376,11 @@ conn_reconfigure(struct conn *c, const struct config *cfg)
 	struct upstream_params p;
 
 	c->cfg = cfg;
-	/* The header values pointed into the configuration just replaced. */
-	if (upgrade_set(&c->req, cfg) < 0)
-		return -1;
 	outbox_set_limits(&c->out, cfg);
 	core_params(cfg, &p);
 	upstream_core_set_params(&c->core, &p);
-	return 0;
+	/* The header values pointed into the configuration just replaced. */
+	return upgrade_set(&c->req, cfg);
 }
 
 void

@@ -2,9 +2,9 @@
  * conn_callbacks.c - what libwebsockets reports about the upstream
  * socket, as inputs for the core (upstream_core.h).  See conn_callbacks.h.
  *
- * Only two reports are answered at once rather than queued: WRITEABLE,
- * whose return value is the answer (-1 sends our Close), and the
- * server's Close, whose log line says what the core made of its code.
+ * Only two reports are stepped at once rather than through the ring:
+ * WRITEABLE, whose return value is the answer (-1 sends our Close), and
+ * the server's Close, whose log line says what the core made of its code.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,12 +24,9 @@ on_writeable(struct conn *c, struct lws *wsi)
 	struct upstream_input in = { .ev = UEV_WRITABLE, .why = "writable" };
 	struct upstream_output out;
 	const char *reason;
-	bool more;
 
 	/* Answered at once: what this callback returns depends on it. */
-	in.now = monotonic_ms();
-	upstream_core_step(&c->core, &in, &out);
-	conn_rearm(c, out.deadline);
+	conn_step_now(c, &in, &out);
 	if (out.actions & UACT_WRITE_CLOSE) {
 		/* Returning -1 makes lws send the Close (the core: exactly once). */
 		reason = upstream_close_reason(out.close_code);
@@ -39,15 +36,18 @@ on_writeable(struct conn *c, struct lws *wsi)
 		return -1;
 	}
 	if (out.actions & UACT_WRITE_PING) {
-		unsigned char ping[LWS_PRE + 8] = { 0 };
+		unsigned char ping[LWS_PRE + CONFIRM_PING_BYTES];
 
-		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+		/* It carries the number its Pong confirms (confirm.h). */
+		confirm_encode(out.ping_seq, ping + LWS_PRE);
+		if (lws_write(wsi, ping + LWS_PRE, CONFIRM_PING_BYTES,
+			      LWS_WRITE_PING) < 0)
 			return -1;
 	}
 	if (!(out.actions & UACT_WRITE_DATA))
 		return 0;
 	if (outbox_write(&c->out, wsi, CONN_WRITE_RUN_BYTES, WRITE_RUNS,
-			 &more) < 0)
+			 out.keep_written) < 0)
 		return -1;
 	conn_report_event(c, UEV_WRITTEN, "queue written");
 	return 0;
@@ -83,13 +83,32 @@ on_peer_close(struct conn *c, const void *in, size_t len)
 
 	if (len >= 2)
 		ev.code = (uint16_t)(b[0] << 8 | b[1]);
-	ev.now = monotonic_ms();
-	upstream_core_step(&c->core, &ev, &out);
+	/* At once: its log line says what the core made of the code. */
+	conn_step_now(c, &ev, &out);
 	log_msg(ev.code == 1000 || ev.code == 1001 ? LOG_INFO : LOG_WARNING,
 		"upstream: server closed the connection with %u%s%.*s%s", ev.code,
 		len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
 		len > 2 ? (const char *)b + 2 : "",
 		out.slow_retry ? " (next attempt after backoff_max)" : "");
+}
+
+/* lws closed it: its descriptor still exists now, for the FIN wait. */
+static void
+on_closed(struct conn *c, struct lws *wsi, const char *why)
+{
+	struct upstream_input in = { .ev = UEV_CLOSED, .why = why,
+				     .fd = lws_get_socket_fd(wsi) };
+
+	conn_report(c, &in);
+}
+
+static void
+on_pong(struct conn *c, const void *payload, size_t len)
+{
+	struct upstream_input in = { .ev = UEV_PONG, .len = len };
+
+	memcpy(in.pong, payload, len < sizeof(in.pong) ? len : sizeof(in.pong));
+	conn_report(c, &in);
 }
 
 static void
@@ -136,7 +155,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return on_writeable(c, wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-		conn_report_event(c, UEV_PONG, NULL);
+		on_pong(c, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		on_receive(c, wsi, len);
@@ -145,10 +164,10 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		on_peer_close(c, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		conn_report_event(c, UEV_CLOSED, "connection closed");
+		on_closed(c, wsi, "connection closed");
 		break;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
-		conn_report_event(c, UEV_CLOSED, "closed during handshake");
+		on_closed(c, wsi, "closed during handshake");
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		c->wsi = NULL;

@@ -78,6 +78,15 @@ struct conn {
 void conn_report(struct conn *c, const struct upstream_input *in);
 /* The same, for an input that carries only its kind and reason. */
 void conn_report_event(struct conn *c, enum upstream_event ev, const char *why);
+/*
+ * Step one input at once, outside the ring, and carry out what it says
+ * (but the writes, which are the caller's): for WRITEABLE, whose return
+ * value is the answer.  Never while a step is under way.
+ */
+void conn_step_now(struct conn *c, struct upstream_input *in,
+		   struct upstream_output *out);
+/* The part of an input the glue knows: time, randomness, the queue. */
+void conn_fill(struct conn *c, struct upstream_input *in);
 /* Arm the one timer for the core's deadline at (0: none). */
 void conn_rearm(struct conn *c, uint64_t at);
 

@@ -11,6 +11,7 @@ static const char *const names[DL_COUNT] = {
 	[DL_DRAIN] = "drain",
 	[DL_HEARTBEAT] = "heartbeat",
 	[DL_FIN] = "FIN wait",
+	[DL_CONFIRM] = "confirm",
 };
 
 const char *

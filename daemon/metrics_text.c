@@ -89,8 +89,15 @@ messages(struct out *o, const struct conn_snapshot *s)
 	counter(o, "wspushd_messages_received_total",
 		"Messages taken from Redis for the upstream.", s->stats.received);
 	counter(o, "wspushd_messages_sent_total",
-		"Messages written to the upstream WebSocket connection.",
-		s->stats.sent);
+		"Messages written to the upstream WebSocket connection "
+		"(a message sent again counts again).", s->stats.sent);
+	counter(o, "wspushd_messages_confirmed_total",
+		"Messages the upstream showed it read (a Pong answering a "
+		"later Ping, or its answer to our Close): delivery = "
+		"at-least-once.", s->stats.confirmed);
+	counter(o, "wspushd_messages_resent_total",
+		"Messages written but unconfirmed when their connection was "
+		"lost, and so sent again on the next.", s->stats.resent);
 	family(o, dropped, "counter",
 	       "Messages dropped instead of sent: overflow (queue full), "
 	       "oversize (over max_message_size), invalid (not UTF-8 with "

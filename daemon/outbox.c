@@ -136,7 +136,7 @@ outbox_set_limits(struct outbox *o, const struct config *cfg)
 
 int
 outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes, int runs,
-	     bool *more)
+	     bool keep)
 {
 	struct queue_run run;
 
@@ -152,17 +152,38 @@ outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes, int runs,
 				  LWS_WRITE_RAW);
 
 		if (r < 0 || (size_t)r < run.len) {
-			/* The socket is broken; the frames stay queued. */
+			/* The socket is broken; the frames stay unsent. */
 			log_warnx("upstream: write failed, closing");
-			*more = o->queue.count > 0;
 			return -1;
 		}
-		queue_consume(&o->queue, &run);
+		if (keep)
+			queue_mark_sent(&o->queue, &run);
+		else
+			queue_consume(&o->queue, &run);
 		o->stats->sent += run.count;
 	}
-	*more = o->queue.count > 0;
-	if (!*more)
+	if (o->queue.count == 0)
 		/* The backlog is gone: report drops that were only counted. */
 		log_repeat_reset(&o->drop_log, LOG_WARNING);
 	return 0;
+}
+
+void
+outbox_confirm(struct outbox *o, uint64_t upto)
+{
+	o->stats->confirmed += queue_confirm(&o->queue, upto);
+	if (o->queue.count == 0)
+		log_repeat_reset(&o->drop_log, LOG_WARNING);
+}
+
+void
+outbox_rewind(struct outbox *o)
+{
+	size_t n = queue_rewind(&o->queue);
+
+	if (n == 0)
+		return;
+	o->stats->resent += n;
+	log_info("upstream: %zu message(s) written but not confirmed; "
+		 "sending them again first", n);
 }

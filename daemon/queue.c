@@ -91,6 +91,9 @@ queue_pop(struct queue *q)
 	c->head += f.header_len + f.payload_len;
 	q->count--;
 	q->bytes -= f.payload_len;
+	q->head_seq++;
+	if (q->unconfirmed > 0)
+		q->unconfirmed--;
 	release_head_chunk(q);
 }
 
@@ -185,18 +188,41 @@ queue_push(struct queue *q, const void *data, size_t len, bool binary,
 	return n > 0 ? QUEUE_EVICTED : QUEUE_OK;
 }
 
+/*
+ * Where the first unsent frame starts: the head while nothing is
+ * unconfirmed, else the mark, moved past the end of a full chunk.
+ */
+static void
+first_unsent(const struct queue *q, struct queue_chunk **cp, size_t *offp)
+{
+	struct queue_chunk *c = q->first;
+	size_t off = c != NULL ? c->head : 0;
+
+	if (q->unconfirmed > 0) {
+		c = q->sent_chunk;
+		off = q->sent_off;
+	}
+	while (c != NULL && off == c->tail && c->next != NULL) {
+		c = c->next;
+		off = c->head;
+	}
+	*cp = c;
+	*offp = off;
+}
+
 bool
 queue_peek_run(const struct queue *q, size_t max, struct queue_run *run)
 {
-	const struct queue_chunk *c = q->first;
+	struct queue_chunk *c;
 	size_t off, end;
 
 	memset(run, 0, sizeof(*run));
-	if (q->count == 0)
+	if (queue_unsent(q) == 0)
 		return false;
-	run->data = c->data + c->head;
+	first_unsent(q, &c, &off);
+	run->data = c->data + off;
 	end = c->tail;
-	for (off = c->head; off < end;) {
+	while (off < end) {
 		struct ws_frame_info f;
 		size_t flen;
 
@@ -215,10 +241,45 @@ queue_peek_run(const struct queue *q, size_t max, struct queue_run *run)
 void
 queue_consume(struct queue *q, const struct queue_run *run)
 {
+	/* Only with nothing unconfirmed: the run starts at the head. */
 	q->first->head += run->len;
 	q->count -= run->count;
 	q->bytes -= run->payload;
+	q->head_seq += run->count;
 	release_head_chunk(q);
+}
+
+void
+queue_mark_sent(struct queue *q, const struct queue_run *run)
+{
+	struct queue_chunk *c;
+	size_t off;
+
+	first_unsent(q, &c, &off);
+	q->sent_chunk = c;
+	q->sent_off = off + run->len;
+	q->unconfirmed += run->count;
+}
+
+size_t
+queue_confirm(struct queue *q, uint64_t upto)
+{
+	size_t n = 0;
+
+	while (q->unconfirmed > 0 && q->head_seq < upto) {
+		queue_pop(q);
+		n++;
+	}
+	return n;
+}
+
+size_t
+queue_rewind(struct queue *q)
+{
+	size_t n = q->unconfirmed;
+
+	q->unconfirmed = 0;
+	return n;
 }
 
 size_t

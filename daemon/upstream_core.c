@@ -119,6 +119,12 @@ tick(struct upstream_step *s)
 		/* The server did not close TCP in time: close our end. */
 		s->out->actions |= UACT_END_FIN_WAIT;
 		break;
+	case DL_CONFIRM:
+		if (confirm_wants_ping(&s->c->confirm, s->in->now, s->in->unsent)) {
+			confirm_asked(&s->c->confirm);
+			s->out->actions |= UACT_WANT_WRITE;
+		}
+		break;
 	case DL_COUNT:
 		break;
 	}
@@ -173,7 +179,20 @@ static void
 writable(struct upstream_step *s)
 {
 	struct upstream_core *c = s->c;
+	uint64_t now = s->in->now;
 
+	/*
+	 * Once our Close is out, lws 4.1 passes nothing more up, not even a
+	 * Pong: what was written is confirmed first (a ping, its Pong), and
+	 * only then the Close goes, bounded by the close deadline.
+	 */
+	if (c->sock.state == WSOCK_CLOSE_OWED && confirm_pending(&c->confirm)) {
+		if (c->confirm.pinged < c->confirm.written) {
+			s->out->ping_seq = confirm_ping_sent(&c->confirm, now);
+			s->out->actions |= UACT_WRITE_PING;
+		}
+		return;
+	}
 	switch (wsock_writable(&c->sock)) {
 	case WSOCK_WRITE_CLOSE:
 		s->out->actions |= UACT_WRITE_CLOSE;
@@ -182,25 +201,63 @@ writable(struct upstream_step *s)
 	case WSOCK_WRITE_DATA:
 		if (c->fsm.state != FSM_OPEN)
 			break;
-		/* Ahead of any queued data, so a backlog cannot hide a dead peer. */
-		if (heartbeat_ping_due(&c->live)) {
-			heartbeat_ping_written(&c->live, s->in->now);
+		/*
+		 * Ahead of any queued data, so a backlog cannot hide a dead
+		 * peer; it confirms what was written before it.
+		 */
+		if (heartbeat_ping_due(&c->live) ||
+		    confirm_wants_ping(&c->confirm, now, s->in->unsent)) {
+			heartbeat_ping_written(&c->live, now);
+			s->out->ping_seq = confirm_ping_sent(&c->confirm, now);
 			s->out->actions |= UACT_WRITE_PING;
 		}
 		s->out->actions |= UACT_WRITE_DATA;
+		s->out->keep_written = c->confirm.interval_ms > 0;
 		break;
 	default:
 		break;
 	}
 }
 
+/* The drain is over once every message is written and confirmed. */
+static void
+drained_if_done(struct upstream_step *s, bool done)
+{
+	if (s->c->fsm.stopping && done)
+		upstream_drive(s, EV_QUEUE_DRAINED, "queue empty");
+}
+
 static void
 written(struct upstream_step *s)
 {
-	if (!s->in->queue_empty)
+	struct upstream_core *c = s->c;
+
+	confirm_written(&c->confirm, s->in->sent_seq);
+	if (s->in->unsent ||
+	    confirm_wants_ping(&c->confirm, s->in->now, false))
 		s->out->actions |= UACT_WANT_WRITE;
-	else if (s->c->fsm.stopping)
-		upstream_drive(s, EV_QUEUE_DRAINED, "queue empty");
+	drained_if_done(s, s->in->queue_empty);
+}
+
+/* A Pong: a sign of life, and it confirms what its ping followed. */
+static void
+ponged(struct upstream_step *s)
+{
+	struct upstream_core *c = s->c;
+	uint64_t upto;
+
+	heartbeat_sign_of_life(&c->live);
+	upto = confirm_pong(&c->confirm, s->in->pong, s->in->len);
+	if (upto == 0)
+		return;
+	s->out->actions |= UACT_CONFIRM;
+	s->out->confirm_upto = upto;
+	/* A Close that waited for this may go now. */
+	if (c->sock.state == WSOCK_CLOSE_OWED && !confirm_pending(&c->confirm))
+		s->out->actions |= UACT_WANT_WRITE;
+	drained_if_done(s, !s->in->unsent && upto >= c->confirm.written);
+	if (confirm_wants_ping(&c->confirm, s->in->now, s->in->unsent))
+		s->out->actions |= UACT_WANT_WRITE;
 }
 
 /*
@@ -325,7 +382,7 @@ dispatch(struct upstream_step *s)
 		written(s);
 		break;
 	case UEV_PONG:
-		heartbeat_sign_of_life(&c->live);
+		ponged(s);
 		break;
 	case UEV_RECEIVED:
 		received(s);
@@ -365,8 +422,10 @@ upstream_core_step(struct upstream_core *c, const struct upstream_input *in,
 	memset(out, 0, sizeof(*out));
 	dispatch(&s);
 	upstream_follow_ups(&s);
-	/* The heartbeat keeps its own times; the timer serves them too. */
+	/* The heartbeat and the confirmations keep their own times. */
 	deadlines_set(&c->timers, DL_HEARTBEAT, heartbeat_next(&c->live));
+	deadlines_set(&c->timers, DL_CONFIRM, upstream_core_wants_data(c) ?
+		      confirm_next(&c->confirm) : 0);
 	out->deadline = upstream_core_deadline(c);
 }
 

@@ -43,6 +43,8 @@ upstream_socket_says(struct upstream_step *s, unsigned w, const char *why)
 	if (w & WSOCK_WANT_WRITE)
 		s->out->actions |= UACT_WANT_WRITE;
 	if (w & WSOCK_GONE) {
+		/* What it carried unconfirmed goes first on the next one. */
+		s->out->actions |= UACT_REWIND;
 		upstream_clear_deadline(s, DL_FIN);
 		follow_up(s, EV_SOCKET_GONE, why);
 	}
@@ -122,10 +124,13 @@ release_timers(struct upstream_step *s, unsigned a)
 static void
 start_sending(struct upstream_step *s)
 {
+	struct upstream_core *c = s->c;
+
+	confirm_start(&c->confirm, c->p.confirm_interval_ms, s->in->sent_seq);
 	s->out->actions |= UACT_CONNECTED;
-	if (!s->in->queue_empty)
+	if (s->in->unsent)
 		s->out->actions |= UACT_WANT_WRITE;
-	else if (s->c->fsm.stopping)
+	else if (c->fsm.stopping && s->in->queue_empty)
 		follow_up(s, EV_QUEUE_DRAINED, "queue empty");
 }
 

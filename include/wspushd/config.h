@@ -53,6 +53,8 @@ struct config {
 	uint64_t ping_interval_ms;	/* WebSocket ping period; 30 s, 0 = off */
 	uint64_t pong_timeout_ms;	/* no sign of life this long = dead; 10 s */
 	enum liveness liveness;		/* what counts as a sign of life */
+	enum delivery delivery;		/* at least once, or at most */
+	uint64_t confirm_interval_ms;	/* at most one confirming ping per */
 	struct close_code_set slow_retry_codes;	/* server Close codes that mean
 						 * "wait backoff_max"; default
 						 * 1003, 1008, 4000-4999 */

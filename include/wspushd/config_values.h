@@ -41,6 +41,7 @@ enum value_kind {
 	KIND_OVERFLOW,		/* enum overflow_policy */
 	KIND_LOG_LEVEL,		/* int, a syslog priority */
 	KIND_LIVENESS,		/* enum liveness */
+	KIND_DELIVERY,		/* enum delivery */
 	KIND_CLOSE_CODES,	/* struct close_code_set, codes min..max */
 	KIND_DNS_SERVERS,	/* char *, normalised */
 	KIND_FILE,		/* char *, a readable regular file; "" = none */
@@ -70,6 +71,12 @@ enum message_type {
 enum liveness {
 	LIVENESS_PONG,	/* only a pong (default) */
 	LIVENESS_ANY,	/* any frame from the server */
+};
+
+/* What wspushd promises about each message it took. */
+enum delivery {
+	DELIVERY_AT_LEAST_ONCE,	/* kept until the server confirmed it (default) */
+	DELIVERY_AT_MOST_ONCE,	/* gone once written */
 };
 
 /* Whether s holds a control character (below 0x20, or 0x7f). */
@@ -107,6 +114,8 @@ int parse_message_type(const char *value, enum message_type *out, char *err,
 int parse_overflow(const char *value, enum overflow_policy *out, char *err,
 		   size_t errlen);
 int parse_liveness(const char *value, enum liveness *out, char *err,
+		   size_t errlen);
+int parse_delivery(const char *value, enum delivery *out, char *err,
 		   size_t errlen);
 int parse_log_level(const char *value, int *out, char *err, size_t errlen);
 int parse_bool(const char *value, bool *out, char *err, size_t errlen);

@@ -23,6 +23,7 @@ enum deadline_kind {
 	DL_DRAIN,		/* drain_timeout while stopping */
 	DL_HEARTBEAT,		/* the next ping, or the pong deadline */
 	DL_FIN,			/* the wait for the server's FIN */
+	DL_CONFIRM,		/* a ping to confirm what was written */
 	DL_COUNT
 };
 

@@ -51,12 +51,17 @@ void outbox_drop_oversize(struct outbox *o, const struct config *cfg,
 void outbox_set_limits(struct outbox *o, const struct config *cfg);
 
 /*
- * Write queued frames to wsi: at most `runs` runs of `run_bytes`, while
- * lws takes them.  Returns -1 if the socket failed (the frames stay),
- * else 0; *more says frames are still queued.
+ * Write unsent frames to wsi: at most `runs` runs of `run_bytes`, while
+ * lws takes them; with keep, what was written stays until
+ * outbox_confirm() (at least once), else it leaves.  Returns -1 if the
+ * socket failed (the frames stay unsent), else 0.
  */
 int outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes,
-		 int runs, bool *more);
+		 int runs, bool keep);
+/* The server read every message below upto. */
+void outbox_confirm(struct outbox *o, uint64_t upto);
+/* The connection is lost: what it carried unconfirmed is unsent again. */
+void outbox_rewind(struct outbox *o);
 
 static inline size_t
 outbox_count(const struct outbox *o)

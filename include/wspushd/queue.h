@@ -15,10 +15,14 @@
  * frame is valid on any connection, so a frame that a broken connection
  * did not take goes out unchanged on the next one.
  *
- * A run leaves the queue once the write accepted it.  What the socket did
- * not take at once, lws keeps and sends first (the send pipe is choked
- * until then); like what sits in the kernel's socket buffer, it is lost if
- * the connection dies: delivery is at most once.
+ * Every message has a sequence number, counted from the first ever
+ * pushed.  A run that was written either leaves at once (at most once:
+ * queue_consume()), or stays at the head, written but unconfirmed
+ * (queue_mark_sent()), until the server confirms it (queue_confirm():
+ * everything below a sequence number) or the connection is lost
+ * (queue_rewind(): all of it is unsent again, in order, and goes first on
+ * the next connection).  Unconfirmed messages count against the bounds
+ * like any other, and overflow may drop them like any other.
  */
 #ifndef WSPUSHD_QUEUE_H
 #define WSPUSHD_QUEUE_H
@@ -42,6 +46,11 @@ struct queue {
 	size_t max_bytes;
 	enum overflow_policy policy;
 	uint64_t dropped;	/* lost to overflow, ever */
+	uint64_t head_seq;	/* sequence number of the head message */
+	size_t unconfirmed;	/* head messages written, not confirmed */
+	/* Where the first unsent frame starts, while unconfirmed > 0. */
+	struct queue_chunk *sent_chunk;
+	size_t sent_off;
 };
 
 enum queue_result {
@@ -73,13 +82,39 @@ struct queue_run {
 };
 
 /*
- * The frames at the head, as many as fit in max bytes (at least one,
- * however large).  Returns false when the queue is empty.
+ * The first unsent frames, as many as fit in max bytes (at least one,
+ * however large).  Returns false when none is unsent.
  */
 bool queue_peek_run(const struct queue *q, size_t max, struct queue_run *run);
 
 /* Remove a run that queue_peek_run() returned, once it was written. */
 void queue_consume(struct queue *q, const struct queue_run *run);
+
+/* Keep a run that queue_peek_run() returned, written, until confirmed. */
+void queue_mark_sent(struct queue *q, const struct queue_run *run);
+
+/* The sequence number after the last message written. */
+static inline uint64_t
+queue_sent_seq(const struct queue *q)
+{
+	return q->head_seq + q->unconfirmed;
+}
+
+/* Messages not written yet. */
+static inline size_t
+queue_unsent(const struct queue *q)
+{
+	return q->count - q->unconfirmed;
+}
+
+/*
+ * The server read every message below sequence number upto: they leave.
+ * Returns how many did.
+ */
+size_t queue_confirm(struct queue *q, uint64_t upto);
+
+/* The connection is lost: every unconfirmed message is unsent again. */
+size_t queue_rewind(struct queue *q);
 
 void queue_pop(struct queue *q);	/* drop the head; no-op when empty */
 

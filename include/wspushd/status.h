@@ -22,6 +22,9 @@ struct conn_stats {
 	uint64_t attempts;	/* connection attempts started */
 	uint64_t connects;	/* attempts that reached open */
 	uint64_t rx_floods;	/* times the server's overhead was throttled */
+	uint64_t confirmed;	/* messages the server showed it read */
+	uint64_t resent;	/* written, unconfirmed when the connection was
+				   lost: sent again */
 };
 
 /* Everything an operator may ask about the connection, at one instant. */

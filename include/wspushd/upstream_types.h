@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "wspushd/close_codes.h"
+#include "wspushd/confirm.h"
 #include "wspushd/deadlines.h"
 #include "wspushd/fsm.h"
 #include "wspushd/heartbeat.h"
@@ -54,25 +55,30 @@ enum upstream_action {
 	UACT_START_FIN_WAIT = 1u << 3,	/* keep a dup of the socket until the
 					   server's FIN; if impossible, feed
 					   UEV_FIN_DONE */
-	UACT_SAY_FAILED     = 1u << 4,	/* "connect failed: out.why" (repeats
+	UACT_REWIND	    = 1u << 4,	/* the socket is gone: what it carried
+					   unconfirmed is to be sent again */
+	UACT_CONFIRM	    = 1u << 5,	/* messages below out.confirm_upto were
+					   read: they leave the queue */
+	UACT_SAY_FAILED     = 1u << 6,	/* "connect failed: out.why" (repeats
 					   suppressed) */
-	UACT_SAY_DEAD	    = 1u << 5,	/* the peer is dead: out.why */
-	UACT_SAY_TOO_BIG    = 1u << 6,	/* the server's message is too big */
-	UACT_SAY_UNDRAINED  = 1u << 7,	/* drain time over with messages queued */
-	UACT_SAY_DRAINING   = 1u << 8,	/* shutdown with messages queued */
-	UACT_RESOLVE	    = 1u << 9,	/* a new attempt: resolve the host */
-	UACT_CONNECT	    = 1u << 10,	/* open the socket to address out.address */
-	UACT_CONNECTED	    = 1u << 11,	/* the connection opened: count it */
-	UACT_COUNT_RX	    = 1u << 12,	/* in.len data bytes for the read budget */
-	UACT_THROTTLE_RX    = 1u << 13,	/* read the server at the bounded rate */
-	UACT_WANT_WRITE	    = 1u << 14,	/* ask for UEV_WRITABLE */
-	UACT_WRITE_CLOSE    = 1u << 15,	/* write the Close, code out.close_code */
-	UACT_WRITE_PING	    = 1u << 16,	/* write a ping, before any data */
-	UACT_WRITE_DATA	    = 1u << 17,	/* write queued frames */
-	UACT_HEALTHY	    = 1u << 18,	/* stable: past failures forgotten */
-	UACT_RETRY	    = 1u << 19,	/* next attempt in out.retry_in_ms */
-	UACT_REFUSED	    = 1u << 20,	/* a connect refused in this state */
-	UACT_EXIT	    = 1u << 21,	/* shutdown complete */
+	UACT_SAY_DEAD	    = 1u << 7,	/* the peer is dead: out.why */
+	UACT_SAY_TOO_BIG    = 1u << 8,	/* the server's message is too big */
+	UACT_SAY_UNDRAINED  = 1u << 9,	/* drain time over with messages queued */
+	UACT_SAY_DRAINING   = 1u << 10,	/* shutdown with messages queued */
+	UACT_RESOLVE	    = 1u << 11,	/* a new attempt: resolve the host */
+	UACT_CONNECT	    = 1u << 12,	/* open the socket to address out.address */
+	UACT_CONNECTED	    = 1u << 13,	/* the connection opened: count it */
+	UACT_COUNT_RX	    = 1u << 14,	/* in.len data bytes for the read budget */
+	UACT_THROTTLE_RX    = 1u << 15,	/* read the server at the bounded rate */
+	UACT_WANT_WRITE	    = 1u << 16,	/* ask for UEV_WRITABLE */
+	UACT_WRITE_CLOSE    = 1u << 17,	/* write the Close, code out.close_code */
+	UACT_WRITE_PING	    = 1u << 18,	/* write a ping carrying out.ping_seq,
+					   before any data */
+	UACT_WRITE_DATA	    = 1u << 19,	/* write queued frames */
+	UACT_HEALTHY	    = 1u << 20,	/* stable: past failures forgotten */
+	UACT_RETRY	    = 1u << 21,	/* next attempt in out.retry_in_ms */
+	UACT_REFUSED	    = 1u << 22,	/* a connect refused in this state */
+	UACT_EXIT	    = 1u << 23,	/* shutdown complete */
 };
 
 /* What the configuration says; conn.c fills it from [upstream]. */
@@ -83,6 +89,7 @@ struct upstream_params {
 	uint64_t close_timeout_ms;
 	uint64_t drain_timeout_ms;
 	uint64_t fin_timeout_ms;	/* 0: do not wait for the server's FIN */
+	uint64_t confirm_interval_ms;	/* 0: at most once, nothing confirmed */
 	uint64_t ping_interval_ms;	/* 0: no pings */
 	uint64_t pong_timeout_ms;
 	bool any_frame_is_alive;	/* liveness = any */
@@ -97,8 +104,9 @@ struct upstream_core {
 	struct fsm fsm;			/* life cycle and failures */
 	struct wsock sock;		/* the one socket */
 	struct heartbeat live;		/* pings and the pong deadline */
-	struct deadlines timers;	/* every deadline (DL_HEARTBEAT mirrors
-					   live's) */
+	struct confirm confirm;		/* what the server has read */
+	struct deadlines timers;	/* every deadline (DL_HEARTBEAT and
+					   DL_CONFIRM mirror live's, confirm's) */
 	struct retry retry;		/* the floor the server asked for */
 	uint64_t drain_by;		/* while stopping: the drain's end */
 	uint64_t rx_bytes;		/* of the server message in progress */
@@ -108,13 +116,20 @@ struct upstream_input {
 	enum upstream_event ev;
 	uint64_t now;			/* monotonic ms, never 0 */
 	uint64_t random;		/* for the backoff's jitter */
-	bool queue_empty;		/* nothing waits for the upstream */
+	bool queue_empty;		/* nothing waits, written or not */
+	bool unsent;			/* messages wait to be written */
+	uint64_t sent_seq;		/* the queue's number after the last
+					   message written */
 	bool tcp_up;			/* UEV_TICK: TCP is connected */
 	bool final;			/* UEV_RECEIVED: last fragment */
 	uint32_t count;			/* UEV_RESOLVED */
-	size_t len;			/* UEV_RECEIVED */
+	size_t len;			/* UEV_RECEIVED, UEV_PONG */
+	unsigned char pong[CONFIRM_PING_BYTES];	/* UEV_PONG: its payload
+					   (up to len bytes of it) */
 	uint16_t code;			/* UEV_PEER_CLOSE (0: none given) */
 	uint64_t floor_ms;		/* UEV_CONNECT_ERROR */
+	int fd;				/* UEV_CLOSED: the socket, for the FIN
+					   wait (the glue's; the core ignores it) */
 	const char *why;		/* what happened, for the log */
 };
 
@@ -138,6 +153,9 @@ struct upstream_output {
 	struct upstream_transition trans[UC_MAX_TRANSITIONS];
 	uint32_t address;		/* UACT_CONNECT */
 	uint16_t close_code;		/* UACT_WRITE_CLOSE */
+	uint64_t ping_seq;		/* UACT_WRITE_PING */
+	bool keep_written;		/* UACT_WRITE_DATA: keep until confirmed */
+	uint64_t confirm_upto;		/* UACT_CONFIRM */
 	bool slow_retry;		/* UEV_PEER_CLOSE: the code is a slow one */
 	uint64_t retry_in_ms;		/* UACT_RETRY */
 	uint32_t failures;		/* UACT_RETRY: failures so far */

@@ -768,13 +768,17 @@ class WsServer:
     """The recorder WebSocket server (tests/servers/ws_recorder.py)."""
 
     def __init__(self, ctx, name="ws", port=None, pause_file=None, max_hex=None,
-                 cert=None, key=None, client_ca=None, host="127.0.0.1"):
+                 cert=None, key=None, client_ca=None, host="127.0.0.1",
+                 record_on_read=False):
         self.ctx = ctx
         self.name = name
         self.host = host          # any loopback address: 127.0.0.2 is "another host"
         self.port = port
         self.pause_file = pause_file
         self.max_hex = max_hex
+        # Record what the protocol read, before it answers a Ping after
+        # it: what a Pong confirmed survives the server being killed.
+        self.record_on_read = record_on_read
         # TLS (wss://): the server's certificate chain and key (PEM), and
         # optionally a CA whose client certificate it then requires.
         self.cert = cert
@@ -797,6 +801,8 @@ class WsServer:
             argv += ["--client-ca", self.client_ca]
         if self.pause_file:
             argv += ["--pause-file", self.pause_file]
+        if self.record_on_read:
+            argv += ["--record-on-read"]
         if self.max_hex is not None:
             argv += ["--max-hex", str(self.max_hex)]
         return start_listening_server(self, "the ws recorder", RECORDER, argv, host=self.host)

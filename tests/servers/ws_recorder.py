@@ -49,8 +49,9 @@ import websockets
 
 
 class Recorder:
-    def __init__(self, path, max_hex, pause_file):
+    def __init__(self, path, max_hex, pause_file, on_read=False):
         self.f = open(path, "a", encoding="ascii")
+        self.on_read = on_read
         self.max_hex = max_hex
         self.pause_file = pause_file
         self.nconn = 0
@@ -67,9 +68,13 @@ class Recorder:
         while os.path.exists(self.pause_file):
             await asyncio.sleep(0.02)
 
-    async def handler(self, ws):
+    def opened(self, ws):
+        """Write ws's "open" event, once, before anything it carries."""
+        if getattr(ws, "recorder_conn", None) is not None:
+            return ws.recorder_conn
         self.nconn += 1
-        conn = "%d-%d" % (os.getpid(), self.nconn)
+        conn = ws.recorder_conn = "%d-%d" % (os.getpid(), self.nconn)
+        ws.recorder_seq = 0
         interesting = ("user-agent", "sec-websocket-protocol", "origin",
                        "authorization", "x-test")
         headers = {k.lower(): v for k, v in ws.request_headers.raw_items()
@@ -90,7 +95,23 @@ class Recorder:
                    subprotocol=ws.subprotocol, headers=headers,
                    peer=list(ws.remote_address[:2]) if ws.remote_address else None,
                    **extra)
-        seq = 0
+        return conn
+
+    def record(self, ws, data):
+        conn = self.opened(ws)
+        if isinstance(data, str):
+            kind, raw = "text", data.encode("utf-8")
+        else:
+            kind, raw = "binary", bytes(data)
+        rec = {"conn": conn, "seq": ws.recorder_seq, "type": kind, "len": len(raw),
+               "sha256": hashlib.sha256(raw).hexdigest()}
+        if len(raw) <= self.max_hex:
+            rec["hex"] = raw.hex()
+        self.write(ev="msg", **rec)
+        ws.recorder_seq += 1
+
+    async def handler(self, ws):
+        conn = self.opened(ws)
         try:
             while True:
                 await self.paused()
@@ -98,16 +119,8 @@ class Recorder:
                     data = await ws.recv()
                 except websockets.ConnectionClosed:
                     break
-                if isinstance(data, str):
-                    kind, raw = "text", data.encode("utf-8")
-                else:
-                    kind, raw = "binary", bytes(data)
-                rec = {"conn": conn, "seq": seq, "type": kind, "len": len(raw),
-                       "sha256": hashlib.sha256(raw).hexdigest()}
-                if len(raw) <= self.max_hex:
-                    rec["hex"] = raw.hex()
-                self.write(ev="msg", **rec)
-                seq += 1
+                if not self.on_read:
+                    self.record(ws, data)
         finally:
             # wait_closed() returns once the closing handshake (or the TCP
             # teardown) is complete; close_code is then the client's code,
@@ -120,6 +133,20 @@ class Recorder:
                        reason=ws.close_reason)
 
 
+class ReadRecordingProtocol(websockets.WebSocketServerProtocol):
+    """Records each message as the protocol reads it, in the reader task:
+    before it answers a Ping that follows, so what its Pong confirms is on
+    record (the library's own queue of read, unhandled messages would be
+    lost with the process)."""
+    recorder = None
+
+    async def read_message(self):
+        data = await super().read_message()
+        if data is not None:
+            self.recorder.record(self, data)
+        return data
+
+
 async def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -128,6 +155,9 @@ async def main():
     ap.add_argument("--max-hex", type=int, default=1 << 20,
                     help="record the payload as hex up to this many bytes")
     ap.add_argument("--pause-file", default=None)
+    ap.add_argument("--record-on-read", action="store_true",
+                    help="record a message when the protocol reads it, before a "
+                    "Ping after it is answered, not when the handler gets it")
     ap.add_argument("--cert", default=None, help="serve wss:// with this certificate (PEM)")
     ap.add_argument("--key", default=None, help="the certificate's private key (PEM)")
     ap.add_argument("--client-ca", default=None,
@@ -136,7 +166,11 @@ async def main():
     if bool(args.cert) != bool(args.key) or (args.client_ca and not args.cert):
         ap.error("--cert and --key go together; --client-ca needs them")
 
-    rec = Recorder(args.out, args.max_hex, args.pause_file)
+    rec = Recorder(args.out, args.max_hex, args.pause_file, args.record_on_read)
+    protocol = websockets.WebSocketServerProtocol
+    if args.record_on_read:
+        ReadRecordingProtocol.recorder = rec
+        protocol = ReadRecordingProtocol
     tls = None
     if args.cert:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -155,7 +189,8 @@ async def main():
 
     async with websockets.serve(rec.handler, args.host, args.port,
                                 max_size=None, max_queue=32,
-                                reuse_address=True, ssl=tls):
+                                reuse_address=True, ssl=tls,
+                                create_protocol=protocol):
         rec.write(ev="listening", pid=os.getpid(), host=args.host, port=args.port)
         await stop
     rec.write(ev="stopped", pid=os.getpid())

@@ -29,6 +29,8 @@ snap(void)
 	s.last_error = "";
 	s.stats.received = 12037;
 	s.stats.sent = 12034;
+	s.stats.confirmed = 12030;
+	s.stats.resent = 4;
 	s.stats.dropped_overflow = 2;
 	s.stats.dropped_oversize = 1;
 	s.stats.dropped_invalid = 0;
@@ -44,9 +46,18 @@ static const char expected[] =
 	"# HELP wspushd_messages_received_total Messages taken from Redis for the upstream.\n"
 	"# TYPE wspushd_messages_received_total counter\n"
 	"wspushd_messages_received_total 12037\n"
-	"# HELP wspushd_messages_sent_total Messages written to the upstream WebSocket connection.\n"
+	"# HELP wspushd_messages_sent_total Messages written to the upstream WebSocket connection "
+	"(a message sent again counts again).\n"
 	"# TYPE wspushd_messages_sent_total counter\n"
 	"wspushd_messages_sent_total 12034\n"
+	"# HELP wspushd_messages_confirmed_total Messages the upstream showed it read (a Pong "
+	"answering a later Ping, or its answer to our Close): delivery = at-least-once.\n"
+	"# TYPE wspushd_messages_confirmed_total counter\n"
+	"wspushd_messages_confirmed_total 12030\n"
+	"# HELP wspushd_messages_resent_total Messages written but unconfirmed when their "
+	"connection was lost, and so sent again on the next.\n"
+	"# TYPE wspushd_messages_resent_total counter\n"
+	"wspushd_messages_resent_total 4\n"
 	"# HELP wspushd_messages_dropped_total Messages dropped instead of sent: "
 	"overflow (queue full), oversize (over max_message_size), invalid "
 	"(not UTF-8 with message_type = text).\n"
@@ -400,6 +411,7 @@ test_largest_numbers(void **state)
 	s.stats.received = s.stats.sent = s.stats.attempts = UINT64_MAX;
 	s.stats.connects = s.stats.dropped_overflow = UINT64_MAX;
 	s.stats.dropped_oversize = s.stats.dropped_invalid = UINT64_MAX;
+	s.stats.confirmed = s.stats.resent = UINT64_MAX;
 	s.queued = SIZE_MAX;
 	s.state = FSM_CLOSING;
 	n = metrics_render(&s, "subscribed", UINT64_MAX, UINT64_MAX,
@@ -419,6 +431,7 @@ test_every_line_valid(void **state)
 	char buf[4096];
 	static const char *const families[] = {
 		"wspushd_messages_received_total", "wspushd_messages_sent_total",
+		"wspushd_messages_confirmed_total", "wspushd_messages_resent_total",
 		"wspushd_messages_dropped_total", "wspushd_queue_messages",
 		"wspushd_connection_attempts_total", "wspushd_connections_total",
 		"wspushd_upstream_floods_total", "wspushd_connection_state", "wspushd_connection_state_info",

@@ -499,6 +499,119 @@ test_random_against_model(void **state)
 	free(src);
 }
 
+/* The model's head leaves (popped, evicted or confirmed). */
+static void
+model_pop(struct model *m, size_t *bytes, size_t *sent, uint64_t *head_seq)
+{
+	*bytes -= m->len[m->head % 4096];
+	m->head++;
+	m->n--;
+	(*head_seq)++;
+	if (*sent > 0)
+		(*sent)--;
+}
+
+/*
+ * The confirmation window against a model: runs are written (kept until
+ * confirmed), confirmed below a sequence number, rewound when the
+ * connection is lost, while pushes evict and limits change.  The frames
+ * peeked are always the first unsent ones, in order, resent unchanged.
+ */
+static void
+test_confirm_window_against_model(void **state)
+{
+	unsigned char *src = malloc(3 * QUEUE_CHUNK_SIZE);
+	static struct model m;
+
+	(void)state;
+	assert_non_null(src);
+	for (uint64_t seed = 1; seed <= 30; seed++) {
+		uint64_t s = seed * 0x2545f4914f6cdd1dull;
+		struct queue q;
+		uint32_t next_id = 0;
+		size_t bytes = 0, sent = 0, resent = 0;
+		uint64_t head_seq = 0;
+
+		memset(&m, 0, sizeof(m));
+		queue_init(&q, 1 + rnd(&s) % 300, 1 + rnd(&s) % (4 * QUEUE_CHUNK_SIZE),
+			   rnd(&s) & 1 ? OVERFLOW_DROP_NEWEST : OVERFLOW_DROP_OLDEST);
+		for (int op = 0; op < 2000; op++) {
+			uint64_t what = rnd(&s) % 100;
+
+			if (what < 50) {
+				size_t len = random_len(&s), ev;
+				uint32_t id = next_id++;
+				enum queue_result r;
+
+				if (len >= 4)
+					memcpy(src, &id, 4);
+				if (len > 4)
+					src[len - 1] = (unsigned char)(id * 7 + len);
+				r = queue_push(&q, src, len, true, key, &ev);
+				if (r == QUEUE_OK || r == QUEUE_EVICTED) {
+					for (size_t k = 0; k < ev; k++)
+						model_pop(&m, &bytes, &sent, &head_seq);
+					m.id[(m.head + m.n) % 4096] = id;
+					m.len[(m.head + m.n) % 4096] = len;
+					m.n++;
+					bytes += len;
+				}
+			} else if (what < 80) {
+				struct queue_run run;
+				size_t off = 0;
+
+				if (!queue_peek_run(&q, 1 + rnd(&s) % (512 * 1024), &run)) {
+					assert_int_equal(m.n, sent);
+					continue;
+				}
+				assert_true(run.count >= 1 && run.count <= m.n - sent);
+				for (size_t k = 0; k < run.count; k++) {
+					size_t i = (m.head + sent + k) % 4096;
+					struct ws_frame_info f;
+
+					check_frame(run.data + off, run.len - off, m.id[i], m.len[i]);
+					ws_frame_parse(run.data + off, run.len - off, &f);
+					off += f.header_len + f.payload_len;
+				}
+				assert_int_equal(off, run.len);
+				queue_mark_sent(&q, &run);
+				sent += run.count;
+			} else if (what < 92) {
+				/* A pong: anything up to a little past what was sent. */
+				uint64_t upto = head_seq + rnd(&s) % (sent + 3);
+				size_t want = 0, got;
+
+				while (want < sent && head_seq + want < upto)
+					want++;
+				got = queue_confirm(&q, upto);
+				assert_int_equal(got, want);
+				for (size_t k = 0; k < got; k++)
+					model_pop(&m, &bytes, &sent, &head_seq);
+			} else if (what < 96) {
+				assert_int_equal(queue_rewind(&q), sent);
+				resent += sent;
+				sent = 0;
+			} else {
+				size_t dropped = queue_set_limits(&q, 1 + rnd(&s) % 300,
+					1 + rnd(&s) % (4 * QUEUE_CHUNK_SIZE),
+					rnd(&s) & 1 ? OVERFLOW_DROP_NEWEST : OVERFLOW_DROP_OLDEST);
+
+				for (size_t k = 0; k < dropped; k++)
+					model_pop(&m, &bytes, &sent, &head_seq);
+			}
+			assert_int_equal(q.count, m.n);
+			assert_int_equal(q.bytes, bytes);
+			assert_int_equal(q.unconfirmed, sent);
+			assert_int_equal(q.head_seq, head_seq);
+			assert_int_equal(queue_sent_seq(&q), head_seq + sent);
+			assert_int_equal(queue_unsent(&q), m.n - sent);
+		}
+		assert_true(resent > 0);
+		queue_free(&q);
+	}
+	free(src);
+}
+
 static void
 test_many_messages(void **state)
 {
@@ -537,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_eviction_across_chunks),
 		cmocka_unit_test(test_run_stops_at_chunk_end),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_confirm_window_against_model),
 		cmocka_unit_test(test_many_messages),
 	};
 
