@@ -176,13 +176,15 @@ class Sink:
 class Bridge:
     """wspushd or the reference bridge, subscribed and connected."""
 
-    def __init__(self, kind, build, tmp, redis, sink, channels):
+    def __init__(self, kind, build, tmp, redis, sink, channels,
+                 delivery="at-least-once"):
         self.kind = kind
         url = "ws://127.0.0.1:%d/bench" % sink.port
         if kind == "wspushd":
             conf = os.path.join(tmp, "wspushd.conf")
             with open(conf, "w") as f:
                 f.write(WSPUSHD_CONF % dict(url=url, redis=redis.port, tmp=tmp,
+                                            delivery=delivery,
                                             channels="".join("channel = %s\n" % c
                                                              for c in channels)))
             argv = [os.path.join(build, "wspushd"), "-c", conf]
@@ -222,6 +224,7 @@ WSPUSHD_CONF = """\
 url = %(url)s
 ping_interval = 0
 backoff_max = 1s
+delivery = %(delivery)s
 [redis]
 url = redis://127.0.0.1:%(redis)d
 ping_interval = 0
@@ -418,6 +421,15 @@ def run_bridge(kind, args, tmp, redis, sink, scale):
         r["latency"] = latency(args.build, redis, sink, b, 5000, 50000 // scale)
     finally:
         b.stop()
+    if kind == "wspushd":
+        # The price of confirmation: the same 100 B run, at most once.
+        log("%s: %d messages of 100 B, delivery = at-most-once" % (kind, 1000000 // scale))
+        b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL], delivery="at-most-once")
+        try:
+            r["tp_100_amo"] = best_of(args.runs, lambda: throughput(
+                redis, sink, b, 100, 1000000 // scale))
+        finally:
+            b.stop()
     many = ["%s.%d" % (CHANNEL, i) for i in range(1, 10000)]
     log("%s: 10,000 channels" % kind)
     b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL] + many)
@@ -463,6 +475,12 @@ def table(res, ceil, pub_alone, scale):
 
     row("100 B: messages/s", lambda r: r["tp_100"]["msgs_per_s"], 300000)
     row("100 B: CPU-s per 1M messages", lambda r: r["tp_100"]["cpu_s_per_m"], 1.5, "lower")
+    row("  at-least-once rate / at-most-once rate",
+        lambda r: r["tp_100"]["msgs_per_s"] / r["tp_100_amo"]["msgs_per_s"], 0.90,
+        compare=False)
+    row("  at-least-once CPU / at-most-once CPU",
+        lambda r: r["tp_100"]["cpu_s_per_m"] / r["tp_100_amo"]["cpu_s_per_m"], 1.20, "lower",
+        compare=False)
     row("4 KiB: messages/s", lambda r: r["tp_4096"]["msgs_per_s"])
     row("4 KiB: MB/s", lambda r: r["tp_4096"]["mb_per_s"])
     row("4 KiB: CPU-s per 1M messages", lambda r: r["tp_4096"]["cpu_s_per_m"], None, "lower")
@@ -504,7 +522,9 @@ def table(res, ceil, pub_alone, scale):
     out += [line(r) for r in rows]
     accounted = []
     for k, r in res.items():
-        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k"):
+        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k", "tp_100_amo"):
+            if key not in r:
+                continue
             t = r[key]
             accounted.append("%s %s: %d published, %d received" % (k, key, t["published"], t["received"]))
     return "\n".join(out), accounted
