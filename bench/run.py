@@ -461,6 +461,8 @@ def table(res, ceil, pub_alone, scale):
                 return get(r) if r else None
             except ZeroDivisionError:   # too few messages to see any CPU
                 return None
+            except KeyError:            # a figure only the other one has
+                return None
         a, b = value(w), value(ref)
         ratio = None
         if a and b and compare:
