@@ -114,6 +114,24 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[RD_CHANNEL] = { "redis", "channel", "--channel", KIND_CHANNEL,
 			 OFF(channels), NULL, 0, 0, .repeatable = true,
 			 .reload = RELOAD_SUBSCRIPTIONS },
+	[RD_STREAM] = { "redis", "stream", "--stream", KIND_STREAM,
+			OFF(streams), NULL, 0, 0, .repeatable = true,
+			.reload = RELOAD_STREAMS },
+	[RD_GROUP] = { "redis", "group", "--group", KIND_REDIS_NAME,
+		       OFF(stream_group), "wspushd", 0, 0,
+		       .reload = RELOAD_STREAMS },
+	/* Default: the host name, applied by config_check(). */
+	[RD_CONSUMER] = { "redis", "consumer", NULL, KIND_REDIS_NAME,
+			  OFF(stream_consumer), NULL, 0, 0,
+			  .reload = RELOAD_STREAMS },
+	[RD_START] = { "redis", "start", NULL, KIND_STREAM_START,
+		       OFF(stream_start), "new", 0, 0 },
+	[RD_CLAIM_IDLE] = { "redis", "claim_idle", NULL, KIND_DURATION,
+			    OFF(claim_idle_ms), "60s", MS(100), HOURS(24) },
+	[RD_MAX_DELIVERIES] = { "redis", "max_deliveries", NULL, KIND_UINT,
+				OFF(max_deliveries), "5", 1, 1000 },
+	[RD_DEAD_LETTER] = { "redis", "dead_letter", NULL, KIND_REDIS_NAME,
+			     OFF(dead_letter), NULL, 0, 0 },
 	[RD_PATTERN] = { "redis", "pattern", "--pattern", KIND_PATTERN,
 			 OFF(patterns), NULL, 0, 0, .repeatable = true,
 			 .reload = RELOAD_SUBSCRIPTIONS },
@@ -248,6 +266,8 @@ config_kind_inline(enum value_kind kind)
 		return sizeof(enum liveness);
 	case KIND_DELIVERY:
 		return sizeof(enum delivery);
+	case KIND_STREAM_START:
+		return sizeof(enum stream_start);
 	case KIND_CLOSE_CODES:
 		return sizeof(struct close_code_set);
 	case KIND_BOOL:
@@ -298,6 +318,8 @@ config_key_set_inline(struct config *cfg, enum key_id id, const char *value,
 		return parse_liveness(value, f, err, errlen);
 	case KIND_DELIVERY:
 		return parse_delivery(value, f, err, errlen);
+	case KIND_STREAM_START:
+		return parse_stream_start(value, f, err, errlen);
 	case KIND_CLOSE_CODES:
 		return parse_close_codes(value, (unsigned)k->min,
 					 (unsigned)k->max, f, err, errlen);
@@ -348,6 +370,10 @@ config_free(struct config *cfg)
 	redis_url_free(&cfg->redis);
 	strlist_free(&cfg->channels);
 	strlist_free(&cfg->patterns);
+	strlist_free(&cfg->streams);
+	free(cfg->stream_group);
+	free(cfg->stream_consumer);
+	free(cfg->dead_letter);
 	free(cfg->dns_servers);
 	free(cfg->tls_ca_file);
 	free(cfg->tls_ca_dir);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wspushd/config.h"
 #include "wspushd/config_keys.h"
@@ -186,6 +187,22 @@ default_status(struct loader *ld)
 			ld_origin(ld, ST_KEY, where, sizeof(where)));
 }
 
+/* The consumer group, and this daemon's name in it: the host's. */
+static void
+default_streams(struct loader *ld)
+{
+	char host[256];
+
+	default_value(ld, RD_GROUP);
+	if (ld->cfg->stream_consumer != NULL || ld_is_set(ld, RD_CONSUMER) ||
+	    ld->bad[RD_CONSUMER])
+		return;
+	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "wspushd");
+	host[sizeof(host) - 1] = '\0';
+	ld_set_value(ld, ld->cfg, RD_CONSUMER, "the host name", host);
+}
+
 /* After the flags: password_file wins over --redis too. */
 static void
 apply_password(struct loader *ld)
@@ -208,10 +225,11 @@ config_check(struct loader *ld)
 		ld_fail(ld, "%s: no upstream URL: set url in [upstream] or "
 			"pass --url", anywhere(ld));
 	if (cfg->channels.count == 0 && cfg->patterns.count == 0 &&
-	    !ld->bad[RD_CHANNEL] && !ld->bad[RD_PATTERN] && !ld->unreadable)
-		ld_fail(ld, "%s: nothing to subscribe to: set channel or "
-			"pattern in [redis] or pass --channel or --pattern",
-			anywhere(ld));
+	    cfg->streams.count == 0 && !ld->bad[RD_CHANNEL] &&
+	    !ld->bad[RD_PATTERN] && !ld->bad[RD_STREAM] && !ld->unreadable)
+		ld_fail(ld, "%s: nothing to read: set channel, pattern or "
+			"stream in [redis] or pass --channel, --pattern or "
+			"--stream", anywhere(ld));
 	check_order(ld, UP_BACKOFF_MIN, UP_BACKOFF_MAX);
 	check_order(ld, RD_BACKOFF_MIN, RD_BACKOFF_MAX);
 	check_sizes(ld);
@@ -220,4 +238,5 @@ config_check(struct loader *ld)
 	apply_password(ld);
 	default_runtime_dir(ld);
 	default_status(ld);
+	default_streams(ld);
 }

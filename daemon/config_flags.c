@@ -186,7 +186,8 @@ apply_flag(struct loader *ld, enum key_id id)
 		cfg->redis_url_text = cli->redis_url_text;
 		memset(&cli->redis, 0, sizeof(cli->redis));
 		cli->redis_url_text = NULL;
-	} else if ((k->kind == KIND_CHANNEL || k->kind == KIND_PATTERN) &&
+	} else if ((k->kind == KIND_CHANNEL || k->kind == KIND_PATTERN ||
+		    k->kind == KIND_STREAM) &&
 		   ((struct strlist *)config_field(cli, k))->count > 0) {
 		strlist_move(config_field(cfg, k), config_field(cli, k));
 	}

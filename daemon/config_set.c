@@ -185,7 +185,8 @@ set_name(struct config *cfg, const struct key_def *k, const char *value,
 	struct strlist *l = config_field(cfg, k);
 
 	if (check_sub_name(value, k->kind == KIND_CHANNEL ? "channel" :
-			   "pattern", l, err, errlen) < 0)
+			   k->kind == KIND_STREAM ? "stream" : "pattern", l,
+			   err, errlen) < 0)
 		return -1;
 	strlist_add(l, value);
 	return 0;
@@ -250,6 +251,7 @@ ld_set_value(struct loader *ld, struct config *cfg, enum key_id id,
 		break;
 	case KIND_CHANNEL:
 	case KIND_PATTERN:
+	case KIND_STREAM:
 		rc = set_name(cfg, k, value, err, sizeof(err));
 		break;
 	case KIND_SUBPROTOCOL:

@@ -44,6 +44,12 @@ static const struct enum_name deliveries[] = {
 	{ NULL, 0 },
 };
 
+static const struct enum_name stream_starts[] = {
+	{ "new", STREAM_START_NEW },
+	{ "oldest", STREAM_START_OLDEST },
+	{ NULL, 0 },
+};
+
 static const struct enum_name booleans[] = {
 	{ "yes", 1 },
 	{ "no", 0 },
@@ -221,6 +227,18 @@ parse_delivery(const char *value, enum delivery *out, char *err, size_t errlen)
 	if (parse_enum(value, deliveries, &v, err, errlen) < 0)
 		return -1;
 	*out = (enum delivery)v;
+	return 0;
+}
+
+int
+parse_stream_start(const char *value, enum stream_start *out, char *err,
+		   size_t errlen)
+{
+	int v;
+
+	if (parse_enum(value, stream_starts, &v, err, errlen) < 0)
+		return -1;
+	*out = (enum stream_start)v;
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
 #include "wspushd/fin_wait.h"
+#include "wspushd/sockopt.h"
 #include "wspushd/tls.h"
 
 static void carry_out(struct conn *c, const struct upstream_input *in,
@@ -30,16 +31,6 @@ static void carry_out(struct conn *c, const struct upstream_input *in,
 static void timer_fired(lws_sorted_usec_list_t *sul);
 
 /* ---- stepping the core ------------------------------------------------ */
-
-static bool
-tcp_connected(const struct conn *c)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fd = c->wsi != NULL ? lws_get_socket_fd(c->wsi) : -1;
-
-	return fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0;
-}
 
 static void
 log_transitions(struct conn *c, const struct upstream_output *out)
@@ -77,7 +68,8 @@ conn_fill(struct conn *c, struct upstream_input *in)
 	in->unsent = queue_unsent(&c->out.queue) > 0;
 	in->sent_seq = queue_sent_seq(&c->out.queue);
 	if (in->ev == UEV_TICK)
-		in->tcp_up = tcp_connected(c);
+		in->tcp_up = c->wsi != NULL &&
+			     sockopt_connected(lws_get_socket_fd(c->wsi));
 }
 
 void
@@ -286,8 +278,12 @@ carry_out(struct conn *c, const struct upstream_input *in,
 	carry_out_socket(c, a, in->fd);
 	if (a & UACT_REWIND)
 		outbox_rewind(&c->out);
-	if (a & UACT_CONFIRM)
+	if (a & UACT_CONFIRM) {
+		uint64_t head = c->out.queue.head_seq;
+
 		outbox_confirm(&c->out, out->confirm_upto);
+		conn_settled(c, out->confirm_upto, head);
+	}
 	say(c, a, out);
 	if (a & UACT_RESOLVE)
 		resolve(c);
@@ -334,9 +330,41 @@ conn_after_service(struct conn *c)
 void
 conn_submit(struct conn *c, const void *data, size_t len)
 {
-	if (outbox_submit(&c->out, c->cfg, data, len) &&
-	    upstream_core_wants_data(&c->core) && c->wsi != NULL)
+	uint64_t seq;
+
+	conn_submit_seq(c, data, len, &seq);
+}
+
+bool
+conn_submit_seq(struct conn *c, const void *data, size_t len, uint64_t *seq)
+{
+	if (!outbox_submit(&c->out, c->cfg, data, len))
+		return false;
+	*seq = c->out.queue.head_seq + c->out.queue.count - 1;
+	if (upstream_core_wants_data(&c->core) && c->wsi != NULL)
 		lws_callback_on_writable(c->wsi);
+	return true;
+}
+
+size_t
+conn_room(const struct conn *c)
+{
+	return outbox_room(&c->out);
+}
+
+void
+conn_settled(struct conn *c, uint64_t delivered_below, uint64_t dropped_below)
+{
+	if (c->settled != NULL)
+		c->settled(c->settled_arg, delivered_below, dropped_below);
+}
+
+void
+conn_set_settled(struct conn *c, void (*fn)(void *, uint64_t, uint64_t),
+		 void *arg)
+{
+	c->settled = fn;
+	c->settled_arg = arg;
 }
 
 void
@@ -348,28 +376,6 @@ conn_drop_oversize(struct conn *c, const char *channel, size_t channel_len,
 
 /* ---- life cycle ------------------------------------------------------ */
 
-/* What the core needs of the configuration. */
-static void
-core_params(const struct config *cfg, struct upstream_params *p)
-{
-	*p = (struct upstream_params){
-		.connect_timeout_ms = cfg->connect_timeout_ms,
-		.backoff = { cfg->backoff_min_ms, cfg->backoff_max_ms },
-		.backoff_reset_ms = cfg->backoff_reset_ms,
-		.close_timeout_ms = cfg->close_timeout_ms,
-		.drain_timeout_ms = cfg->drain_timeout_ms,
-		.fin_timeout_ms = cfg->fin_timeout_ms,
-		.confirm_interval_ms = cfg->delivery == DELIVERY_AT_LEAST_ONCE ?
-				       cfg->confirm_interval_ms : 0,
-		.ping_interval_ms = cfg->ping_interval_ms,
-		.pong_timeout_ms = cfg->pong_timeout_ms,
-		.any_frame_is_alive = cfg->liveness == LIVENESS_ANY,
-		.max_message_bytes = cfg->max_message_bytes,
-		.slow_codes = cfg->slow_retry_codes,
-		.tls = cfg->url.tls,
-	};
-}
-
 int
 conn_reconfigure(struct conn *c, const struct config *cfg)
 {
@@ -377,7 +383,7 @@ conn_reconfigure(struct conn *c, const struct config *cfg)
 
 	c->cfg = cfg;
 	outbox_set_limits(&c->out, cfg);
-	core_params(cfg, &p);
+	upstream_params_from(cfg, &p);
 	upstream_core_set_params(&c->core, &p);
 	/* The header values pointed into the configuration just replaced. */
 	return upgrade_set(&c->req, cfg);
@@ -412,7 +418,7 @@ conn_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	c->on_exit = on_exit;
 	c->exit_arg = arg;
 	c->state_since = time(NULL);
-	core_params(cfg, &p);
+	upstream_params_from(cfg, &p);
 	upstream_core_init(&c->core, &p);
 	rng_seed_random(&c->rng);
 	outbox_init(&c->out, cfg, &c->stats);

@@ -24,6 +24,7 @@ on_writeable(struct conn *c, struct lws *wsi)
 	struct upstream_input in = { .ev = UEV_WRITABLE, .why = "writable" };
 	struct upstream_output out;
 	const char *reason;
+	uint64_t head;
 
 	/* Answered at once: what this callback returns depends on it. */
 	conn_step_now(c, &in, &out);
@@ -46,9 +47,13 @@ on_writeable(struct conn *c, struct lws *wsi)
 	}
 	if (!(out.actions & UACT_WRITE_DATA))
 		return 0;
+	head = c->out.queue.head_seq;
 	if (outbox_write(&c->out, wsi, CONN_WRITE_RUN_BYTES, WRITE_RUNS,
 			 out.keep_written) < 0)
 		return -1;
+	/* At most once, written is delivered. */
+	if (c->out.queue.head_seq != head)
+		conn_settled(c, c->out.queue.head_seq, head);
 	conn_report_event(c, UEV_WRITTEN, "queue written");
 	return 0;
 }

@@ -69,6 +69,8 @@ struct conn {
 	void *exit_arg;
 	void (*observer)(void *);
 	void *observer_arg;
+	void (*settled)(void *, uint64_t, uint64_t);
+	void *settled_arg;
 
 	time_t state_since;		/* wall clock, for status reports */
 	char last_error[160];		/* since the last successful connect */
@@ -87,6 +89,9 @@ void conn_step_now(struct conn *c, struct upstream_input *in,
 		   struct upstream_output *out);
 /* The part of an input the glue knows: time, randomness, the queue. */
 void conn_fill(struct conn *c, struct upstream_input *in);
+/* Messages left the queue: tell the owner (conn_set_settled()). */
+void conn_settled(struct conn *c, uint64_t delivered_below,
+		  uint64_t dropped_below);
 /* Arm the one timer for the core's deadline at (0: none). */
 void conn_rearm(struct conn *c, uint64_t at);
 

@@ -3,8 +3,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -72,4 +74,18 @@ lockfile_acquire(const char *dir, const char *identity, char *err, size_t errlen
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)r, 0) < 0)
 		snprintf(err, errlen, "cannot write %s", path);
 	return fd;
+}
+
+int
+lockfile_acquire_for(const char *dir, const char *config_path, int argc,
+		     char **argv, char *err, size_t errlen)
+{
+	char identity[4096] = "";
+	size_t n = 0;
+
+	if (config_path == NULL || realpath(config_path, identity) == NULL)
+		for (int i = 1; i < argc && n < sizeof(identity) - 1; i++)
+			n += (size_t)snprintf(identity + n, sizeof(identity) - n,
+					      "%s%s", i > 1 ? " " : "", argv[i]);
+	return lockfile_acquire(dir, identity, err, errlen);
 }

@@ -28,6 +28,7 @@
 #include "wspushd/status.h"
 #include "wspushd/status_pub.h"
 #include "wspushd/status_query.h"
+#include "wspushd/stream_in.h"
 #include "wspushd/tls.h"
 
 
@@ -38,6 +39,7 @@ struct daemon {
 	struct dns *dns;
 	struct conn *conn;
 	struct redis_sub *redis;
+	struct stream_in *streams;	/* NULL without [redis] stream */
 	struct signals *signals;
 	struct notify *notify;
 	struct status_pub *status;	/* NULL when [status] is off */
@@ -123,6 +125,7 @@ on_redis_change(void *arg, bool subscribed)
 	/* Ready means: configured, and messages can come in. */
 	if (subscribed)
 		notify_ready(d->notify);
+	stream_in_redis(d->streams, subscribed);
 	update_status(d);
 	status_pub_update(d->status);
 }
@@ -149,6 +152,7 @@ begin_shutdown(struct daemon *d, const char *why)
 	log_info("%s: stopping", why);
 	notify_stopping(d->notify);
 	/* First stop the input, so the queue can only shrink. */
+	stream_in_stop(d->streams);
 	redis_sub_stop(d->redis);
 	conn_shutdown(d->conn);
 	status_pub_update(d->status);
@@ -231,6 +235,9 @@ reload_apply(struct daemon *d, struct config *next,
 	if (plan->metrics)
 		log_warnx("reload: [metrics] listen applies at the next start; "
 			  "still serving where the daemon started");
+	if (plan->streams)
+		log_warnx("reload: [redis] stream, group and consumer apply at "
+			  "the next start; still reading as the daemon started");
 	if (plan->status) {
 		status_pub_free(d->status);
 		d->status = status_pub_new(d->ctx, d->redis, next, snapshot, d);
@@ -325,16 +332,10 @@ start_modules(struct daemon *d)
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
 	}
-	if (d->cfg->metrics_listen != NULL) {
-		d->metrics = metrics_new(d->ctx, d->cfg->metrics_host,
-					 d->cfg->metrics_port, render_metrics, d,
-					 err, sizeof(err));
-		if (d->metrics == NULL) {
-			log_err("%s", err);
-			return WSPUSHD_EX_SOFTWARE;
-		}
-		log_info("metrics on http://%s/metrics", d->cfg->metrics_listen);
-	}
+	if (metrics_start(d->ctx, d->cfg, render_metrics, d, &d->metrics) < 0)
+		return WSPUSHD_EX_SOFTWARE;
+	if (d->cfg->streams.count > 0)
+		d->streams = stream_in_new(d->ctx, d->cfg, d->redis, d->conn);
 	d->status = status_pub_new(d->ctx, d->redis, d->cfg, snapshot, d);
 	conn_set_observer(d->conn, on_conn_change, d);
 	redis_sub_set_observer(d->redis, on_redis_change, d);
@@ -384,17 +385,10 @@ static int
 take_lock(struct daemon *d, int argc, char **argv)
 {
 	const char *dir = d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/wspushd";
-	char identity[4096] = "", err[512];
-	size_t n = 0;
+	char err[512];
 
-	if (d->cfg->path != NULL && realpath(d->cfg->path, identity) != NULL) {
-		/* identity holds the canonical path */
-	} else {
-		for (int i = 1; i < argc && n < sizeof(identity) - 1; i++)
-			n += (size_t)snprintf(identity + n, sizeof(identity) - n,
-					      "%s%s", i > 1 ? " " : "", argv[i]);
-	}
-	d->lock_fd = lockfile_acquire(dir, identity, err, sizeof(err));
+	d->lock_fd = lockfile_acquire_for(dir, d->cfg->path, argc, argv, err,
+					  sizeof(err));
 	if (d->lock_fd == -EWOULDBLOCK) {
 		log_err("%s", err);
 		return WSPUSHD_EX_TEMPFAIL;
@@ -426,7 +420,9 @@ teardown(struct daemon *d)
 	notify_free(d->notify);
 	metrics_free(d->metrics);
 	status_pub_free(d->status);
+	stream_in_flush(d->streams);
 	redis_sub_free(d->redis);
+	stream_in_free(d->streams);
 	conn_free(d->conn);
 	signals_free(d->signals);
 	dns_free(d->dns);

@@ -26,6 +26,7 @@
 
 #include "wspushd/listener.h"
 #include "wspushd/log.h"
+#include "wspushd/config.h"
 #include "wspushd/metrics.h"
 #include "wspushd/metrics_text.h"
 #include "wspushd/watch.h"
@@ -434,4 +435,24 @@ metrics_free(struct metrics *m)
 	}
 	/* May call vhost_gone(), and so free m, before it returns. */
 	lws_vhost_destroy(m->vh);
+}
+
+int
+metrics_start(struct lws_context *ctx, const struct config *cfg,
+	      size_t (*render)(void *, char *, size_t), void *arg,
+	      struct metrics **out)
+{
+	char err[160];
+
+	*out = NULL;
+	if (cfg->metrics_listen == NULL)
+		return 0;
+	*out = metrics_new(ctx, cfg->metrics_host, cfg->metrics_port, render, arg,
+			   err, sizeof(err));
+	if (*out == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_info("metrics on http://%s/metrics", cfg->metrics_listen);
+	return 0;
 }

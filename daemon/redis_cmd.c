@@ -28,6 +28,7 @@ struct redis_cmd {
 	struct lws_vhost *vh;
 	const struct config *cfg;
 	enum cmd_mode mode;
+	enum redis_link_kind kind;	/* commands, or stream reads */
 	redisAsyncContext *ac;		/* the connection, or NULL */
 	char address[46];		/* where to open it (numeric) */
 	const char *endpoint;		/* the owner's, redacted, for logs */
@@ -110,7 +111,7 @@ conn(struct redis_cmd *c)
 
 	if (c->ac != NULL || c->mode != CMD_ENABLED)
 		return c->ac;
-	c->ac = redis_link_connect(c->vh, c->cfg, REDIS_LINK_COMMANDS,
+	c->ac = redis_link_connect(c->vh, c->cfg, c->kind,
 				   c->address, on_link_failed, err, sizeof(err));
 	if (c->ac == NULL) {
 		log_debug("redis: command connection: %s", err);
@@ -150,7 +151,7 @@ redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
 
 struct redis_cmd *
 redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
-	      const char *endpoint)
+	      const char *endpoint, enum redis_link_kind kind)
 {
 	struct redis_cmd *c = calloc(1, sizeof(*c));
 
@@ -158,6 +159,7 @@ redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
 		return NULL;
 	c->vh = vh;
 	c->cfg = cfg;
+	c->kind = kind;
 	c->endpoint = endpoint;
 	return c;
 }
@@ -196,4 +198,11 @@ redis_cmd_reconfigure(struct redis_cmd *c, const struct config *cfg)
 {
 	c->cfg = cfg;
 	redis_link_set_limits(c->ac, cfg);
+}
+
+void
+redis_cmd_flush(struct redis_cmd *c)
+{
+	if (c != NULL && c->ac != NULL && (c->ac->c.flags & REDIS_CONNECTED))
+		redisAsyncHandleWrite(c->ac);
 }

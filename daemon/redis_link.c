@@ -56,6 +56,20 @@ struct redis_link {
  */
 #define SHRINK_BYTES (1024 * 1024)
 
+/* Elements of one stream reply; fields beyond "data" count too. */
+#define STREAM_REPLY_ELEMENTS (1u << 20)
+
+/* What a stream reply may keep whole: what the queue may hold. */
+static uint64_t
+stream_reply_budget(const struct config *cfg)
+{
+	uint64_t b = cfg->queue_max_bytes;
+
+	if (b < cfg->max_message_bytes)
+		b = cfg->max_message_bytes;
+	return b + REPLY_SLACK;
+}
+
 static void
 limits_for(const struct config *cfg, enum redis_link_kind kind,
 	   struct resp_limits *lim)
@@ -71,6 +85,27 @@ limits_for(const struct config *cfg, enum redis_link_kind kind,
 	lim->max_line = LINE_MAX_BYTES;
 	lim->max_elements = REPLY_ELEMENTS;
 	lim->max_depth = REPLY_DEPTH;
+	if (kind == REDIS_LINK_STREAMS) {
+		/*
+		 * [[stream, [[id, [field, value, ...]], ...]], ...]: five
+		 * levels, and as many entries as the queue could hold.
+		 */
+		lim->max_reply = stream_reply_budget(cfg);
+		lim->max_elements = STREAM_REPLY_ELEMENTS;
+		lim->max_depth = 5;
+	}
+}
+
+uint64_t
+redis_link_stream_batch(const struct config *cfg)
+{
+	/* An entry: its message, and an ID and field names besides. */
+	uint64_t n = stream_reply_budget(cfg) / (cfg->max_message_bytes + 256);
+
+	/* Each entry is at least [id, [field, value]]: five elements. */
+	if (n > STREAM_REPLY_ELEMENTS / 8)
+		n = STREAM_REPLY_ELEMENTS / 8;
+	return n > 0 ? n : 1;
 }
 
 static void

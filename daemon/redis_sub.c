@@ -42,6 +42,7 @@ struct redis_sub {
 	struct redis_core core;
 	struct redis_pubsub sub;	/* the subscribed connection */
 	struct redis_cmd *cmd;		/* the command connection */
+	struct redis_cmd *reader;	/* streams: XREADGROUP BLOCK holds it */
 	struct dns *dns;
 	struct dns_query *query;	/* resolving the host, or NULL */
 	struct dns_addr addrs[DNS_MAX_ADDRS];	/* the last answer */
@@ -255,8 +256,13 @@ run_actions(struct redis_sub *rs, const struct redis_output *out)
 		redis_cmd_close(rs->cmd);
 	if (a & RACT_CMD_DISABLE)
 		redis_cmd_disable(rs->cmd);
-	if (a & RACT_CMD_ENABLE)
+	/* Reading ends with the subscription, at shutdown too. */
+	if (a & (RACT_CMD_CLOSE | RACT_CMD_DISABLE))
+		redis_cmd_close(rs->reader);
+	if (a & RACT_CMD_ENABLE) {
 		redis_cmd_enable(rs->cmd, rs->address);
+		redis_cmd_enable(rs->reader, rs->address);
+	}
 	if (a & RACT_REPORT)
 		log_repeated(&rs->err_log, LOG_WARNING, "redis: %s: %s",
 			     rs->endpoint, out->why);
@@ -310,8 +316,11 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 
 	if (rs == NULL)
 		return NULL;
-	rs->cmd = redis_cmd_new(vh, cfg, rs->endpoint);
-	if (rs->cmd == NULL) {
+	rs->cmd = redis_cmd_new(vh, cfg, rs->endpoint, REDIS_LINK_COMMANDS);
+	rs->reader = redis_cmd_new(vh, cfg, rs->endpoint, REDIS_LINK_STREAMS);
+	if (rs->cmd == NULL || rs->reader == NULL) {
+		redis_cmd_free(rs->cmd);
+		redis_cmd_free(rs->reader);
 		free(rs);
 		return NULL;
 	}
@@ -367,6 +376,7 @@ redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
 	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
 	redis_pubsub_reconfigure(&rs->sub, cfg);
 	redis_cmd_reconfigure(rs->cmd, cfg);
+	redis_cmd_reconfigure(rs->reader, cfg);
 	params_from(cfg, &p);
 	redis_core_set_params(&rs->core, &p);
 }
@@ -375,6 +385,12 @@ struct redis_cmd *
 redis_sub_commands(struct redis_sub *rs)
 {
 	return rs->cmd;
+}
+
+struct redis_cmd *
+redis_sub_reader(struct redis_sub *rs)
+{
+	return rs->reader;
 }
 
 void
@@ -398,6 +414,7 @@ redis_sub_free(struct redis_sub *rs)
 	redis_sub_stop(rs);
 	/* Callbacks still pending on it run now, with NULL, while rs lives. */
 	redis_cmd_free(rs->cmd);
+	redis_cmd_free(rs->reader);
 	lws_sul_cancel(&rs->timer);
 	free(rs);
 }

@@ -53,6 +53,7 @@ key_differs(const struct key_def *k, const struct config *o,
 		return list_differs(fo, fn);
 	case KIND_CHANNEL:
 	case KIND_PATTERN:
+	case KIND_STREAM:
 		return set_differs(fo, fn);
 	case KIND_REDIS_URL:
 		/* The text, and what AUTH sends, whichever key gave it. */
@@ -92,6 +93,9 @@ reload_plan(const struct config *o, const struct config *n,
 			break;
 		case RELOAD_METRICS:
 			p->metrics = true;
+			break;
+		case RELOAD_STREAMS:
+			p->streams = true;
 			break;
 		}
 	}

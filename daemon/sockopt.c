@@ -39,3 +39,12 @@ sockopt_tune_tcp(int fd, const struct config *cfg)
 		return -1;
 	return 0;
 }
+
+bool
+sockopt_connected(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	return fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0;
+}

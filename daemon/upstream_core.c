@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wspushd/config.h"
 #include "wspushd/upstream_core.h"
 #include "wspushd/upstream_step.h"
 
@@ -465,4 +466,25 @@ uint64_t
 upstream_core_retry_at(const struct upstream_core *c)
 {
 	return c->timers.at[DL_RETRY];
+}
+
+void
+upstream_params_from(const struct config *cfg, struct upstream_params *p)
+{
+	*p = (struct upstream_params){
+		.connect_timeout_ms = cfg->connect_timeout_ms,
+		.backoff = { cfg->backoff_min_ms, cfg->backoff_max_ms },
+		.backoff_reset_ms = cfg->backoff_reset_ms,
+		.close_timeout_ms = cfg->close_timeout_ms,
+		.drain_timeout_ms = cfg->drain_timeout_ms,
+		.fin_timeout_ms = cfg->fin_timeout_ms,
+		.confirm_interval_ms = cfg->delivery == DELIVERY_AT_LEAST_ONCE ?
+				       cfg->confirm_interval_ms : 0,
+		.ping_interval_ms = cfg->ping_interval_ms,
+		.pong_timeout_ms = cfg->pong_timeout_ms,
+		.any_frame_is_alive = cfg->liveness == LIVENESS_ANY,
+		.max_message_bytes = cfg->max_message_bytes,
+		.slow_codes = cfg->slow_retry_codes,
+		.tls = cfg->url.tls,
+	};
 }

@@ -83,3 +83,13 @@ wipe_free(char *s)
 	wipe(s);
 	free(s);
 }
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}

@@ -76,6 +76,13 @@ struct config {
 					 * replaces its password */
 	struct strlist channels;	/* SUBSCRIBE */
 	struct strlist patterns;	/* PSUBSCRIBE */
+	struct strlist streams;		/* XREADGROUP */
+	char *stream_group;		/* the consumer group; "wspushd" */
+	char *stream_consumer;		/* this daemon in it; the host name */
+	enum stream_start stream_start;	/* where a new group starts */
+	uint64_t claim_idle_ms;		/* take over others' entries idle this long */
+	unsigned max_deliveries;	/* then to the dead-letter stream */
+	char *dead_letter;		/* NULL: "<stream>:dead" */
 	uint64_t redis_connect_timeout_ms;	/* default 3 s */
 	uint64_t redis_backoff_min_ms;		/* default 250 ms */
 	uint64_t redis_backoff_max_ms;		/* default 30 s */

@@ -46,6 +46,13 @@ enum key_id {
 	RD_URL,
 	RD_CHANNEL,
 	RD_PATTERN,
+	RD_STREAM,
+	RD_GROUP,
+	RD_CONSUMER,
+	RD_START,
+	RD_CLAIM_IDLE,
+	RD_MAX_DELIVERIES,
+	RD_DEAD_LETTER,
 	RD_CONNECT_TIMEOUT,
 	RD_BACKOFF_MIN,
 	RD_BACKOFF_MAX,
@@ -84,6 +91,7 @@ enum reload_effect {
 	RELOAD_SUBSCRIPTIONS,	/* (UN)SUBSCRIBE on the live connection */
 	RELOAD_STATUS,		/* the status hash and channel */
 	RELOAD_METRICS,		/* the metrics listener */
+	RELOAD_STREAMS,		/* what is read as a consumer group */
 };
 
 struct key_def {

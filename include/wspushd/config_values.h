@@ -36,6 +36,8 @@ enum value_kind {
 	KIND_HEADER,		/* struct strlist of "Name: value" */
 	KIND_CHANNEL,		/* struct strlist */
 	KIND_PATTERN,		/* struct strlist */
+	KIND_STREAM,		/* struct strlist */
+	KIND_STREAM_START,	/* enum stream_start */
 	KIND_SUBPROTOCOL,	/* char * */
 	KIND_MESSAGE_TYPE,	/* enum message_type */
 	KIND_OVERFLOW,		/* enum overflow_policy */
@@ -71,6 +73,12 @@ enum message_type {
 enum liveness {
 	LIVENESS_PONG,	/* only a pong (default) */
 	LIVENESS_ANY,	/* any frame from the server */
+};
+
+/* Where a consumer group that does not exist yet starts reading. */
+enum stream_start {
+	STREAM_START_NEW,	/* entries added from now on ($, default) */
+	STREAM_START_OLDEST,	/* the whole stream (0) */
 };
 
 /* What wspushd promises about each message it took. */
@@ -117,6 +125,8 @@ int parse_liveness(const char *value, enum liveness *out, char *err,
 		   size_t errlen);
 int parse_delivery(const char *value, enum delivery *out, char *err,
 		   size_t errlen);
+int parse_stream_start(const char *value, enum stream_start *out, char *err,
+		       size_t errlen);
 int parse_log_level(const char *value, int *out, char *err, size_t errlen);
 int parse_bool(const char *value, bool *out, char *err, size_t errlen);
 

@@ -66,6 +66,23 @@ void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */
 
 /* Queue one message for the upstream (copies it). */
 void conn_submit(struct conn *c, const void *data, size_t len);
+/*
+ * The same, saying whether it was queued and under which sequence number
+ * (queue.h), for conn_set_settled()'s reports.
+ */
+bool conn_submit_seq(struct conn *c, const void *data, size_t len,
+		     uint64_t *seq);
+/* How many more messages the queue takes now. */
+size_t conn_room(const struct conn *c);
+/*
+ * fn(arg, delivered_below, dropped_below) runs whenever messages leave
+ * the queue delivered (confirmed; with at-most-once, written): every one
+ * below delivered_below was, and every one below dropped_below that was
+ * not delivered had been dropped before (overflow).
+ */
+void conn_set_settled(struct conn *c,
+		      void (*fn)(void *arg, uint64_t delivered_below,
+				 uint64_t dropped_below), void *arg);
 
 /*
  * A message of `len` bytes, over max_message_size, that was never read

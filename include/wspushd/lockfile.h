@@ -25,4 +25,11 @@
 int lockfile_acquire(const char *dir, const char *identity,
 		     char *err, size_t errlen);
 
+/*
+ * The same for a running daemon: its identity is config_path made
+ * canonical, or without one its command line (argv[1..]).
+ */
+int lockfile_acquire_for(const char *dir, const char *config_path,
+			 int argc, char **argv, char *err, size_t errlen);
+
 #endif

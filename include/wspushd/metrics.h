@@ -55,6 +55,16 @@ struct metrics;
  * "cannot listen on 127.0.0.1:9477: Address already in use".
  * Call after lws_create_context(); the context needs no special option.
  */
+/*
+ * [metrics] as cfg says: nothing when listen is unset, else metrics_new()
+ * on its address, said in the log.  0 (*out NULL or the listener), or -1
+ * with the reason logged.
+ */
+struct config;
+int metrics_start(struct lws_context *ctx, const struct config *cfg,
+		  size_t (*render)(void *arg, char *buf, size_t len), void *arg,
+		  struct metrics **out);
+
 struct metrics *metrics_new(struct lws_context *ctx, const char *host,
 			    uint16_t port,
 			    size_t (*render)(void *arg, char *buf, size_t len),

@@ -69,4 +69,13 @@ outbox_count(const struct outbox *o)
 	return o->queue.count;
 }
 
+/* How many more messages fit (by count). */
+static inline size_t
+outbox_room(const struct outbox *o)
+{
+	const struct queue *q = &o->queue;
+
+	return q->count < q->max_count ? q->max_count - q->count : 0;
+}
+
 #endif

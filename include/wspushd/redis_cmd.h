@@ -24,6 +24,8 @@
 
 #include <stddef.h>
 
+#include "wspushd/redis_link.h"	/* enum redis_link_kind */
+
 struct config;
 struct lws_vhost;
 struct redisReply;
@@ -40,7 +42,7 @@ typedef void redis_reply_fn(void *arg, const struct redisReply *reply);
  * so must endpoint, the owner's redacted name of Redis, for the logs.
  */
 struct redis_cmd *redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
-				const char *endpoint);
+				const char *endpoint, enum redis_link_kind kind);
 /* Closes the connection: callbacks still pending run with NULL. */
 void redis_cmd_free(struct redis_cmd *c);
 
@@ -59,6 +61,12 @@ void redis_cmd_close(struct redis_cmd *c);
  */
 int redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
 		   int argc, const char **argv, const size_t *lens);
+
+/*
+ * Before exit: write what hiredis still buffers (the last XACKs, the
+ * last status), as far as the socket takes it now.
+ */
+void redis_cmd_flush(struct redis_cmd *c);
 
 /* A reload: cfg is the configuration from now on (its limits at once). */
 void redis_cmd_reconfigure(struct redis_cmd *c, const struct config *cfg);

@@ -23,7 +23,17 @@ struct config;
 enum redis_link_kind {
 	REDIS_LINK_SUBSCRIBER,	/* SUBSCRIBE/PSUBSCRIBE: pub/sub shapes only */
 	REDIS_LINK_COMMANDS,	/* plain commands: every reply asked for */
+	REDIS_LINK_STREAMS,	/* the same, for XREADGROUP's deep, long
+				   replies: see redis_link_stream_batch() */
 };
+
+/*
+ * The most entries one XREADGROUP over a REDIS_LINK_STREAMS connection
+ * may ask for, all streams together, so that the reply always fits what
+ * the connection keeps whole (an entry over the budget would reach
+ * hiredis as a nil, as if it were over max_message_size).
+ */
+uint64_t redis_link_stream_batch(const struct config *cfg);
 
 /*
  * Start connecting to cfg->redis, at `address` (a numeric IP already

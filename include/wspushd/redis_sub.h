@@ -61,6 +61,12 @@ void redis_sub_restart(struct redis_sub *rs);
  * freed by redis_sub_free().
  */
 struct redis_cmd *redis_sub_commands(struct redis_sub *rs);
+/*
+ * A third connection, for reading streams (stream_in.h), which a blocked
+ * XREADGROUP holds: enabled and closed like the command connection, and
+ * closed at shutdown too.
+ */
+struct redis_cmd *redis_sub_reader(struct redis_sub *rs);
 
 /*
  * fn(arg, subscribed) runs on the loop whenever the state changes, after

@@ -22,6 +22,7 @@ struct reload_plan {
 	bool subscriptions;	/* channels or patterns differ */
 	bool status;		/* [status] settings differ */
 	bool metrics;		/* [metrics] listen differs */
+	bool streams;		/* the streams, the group or the consumer */
 };
 
 void reload_plan(const struct config *old, const struct config *cur,

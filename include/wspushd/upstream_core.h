@@ -38,6 +38,10 @@
 
 #include "wspushd/upstream_types.h"
 
+/* What [upstream] and [daemon] say, as the core's parameters. */
+struct config;
+void upstream_params_from(const struct config *cfg, struct upstream_params *p);
+
 /* Zero the machine: idle, no failures, no deadline; p is copied. */
 void upstream_core_init(struct upstream_core *c, const struct upstream_params *p);
 

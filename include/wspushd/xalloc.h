@@ -17,6 +17,8 @@ void oom(void) __attribute__((noreturn));
 void *xmalloc(size_t size);
 /* realloc(p, n * size), refusing a product that overflows. */
 void *xreallocarray(void *p, size_t n, size_t size);
+/* n zeroed items (at least one) of size bytes. */
+void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

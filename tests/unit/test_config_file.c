@@ -236,8 +236,9 @@ test_missing_url_and_channels(void **state)
 	assert_string_equal(r.text,
 		"$D/empty.conf: no upstream URL: set url in [upstream] or "
 		"pass --url\n"
-		"$D/empty.conf: nothing to subscribe to: set channel or "
-		"pattern in [redis] or pass --channel or --pattern\n");
+		"$D/empty.conf: nothing to read: set channel, pattern or "
+		"stream in [redis] or pass --channel, --pattern or "
+		"--stream\n");
 	run_free(&r);
 
 	/* A bad value was reported already; "missing" would be noise. */

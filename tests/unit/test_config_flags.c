@@ -286,8 +286,9 @@ test_check_config(void **state)
 	assert_string_equal(r.text,
 		"command line: no upstream URL: set url in [upstream] or "
 		"pass --url\n"
-		"command line: nothing to subscribe to: set channel or "
-		"pattern in [redis] or pass --channel or --pattern\n");
+		"command line: nothing to read: set channel, pattern or "
+		"stream in [redis] or pass --channel, --pattern or "
+		"--stream\n");
 	run_free(&r);
 }
 

@@ -1,0 +1,136 @@
+/*
+ * stream_core.c - see stream_core.h.
+ */
+#include <string.h>
+
+#include "wspushd/stream_core.h"
+
+static const char *const names[SR_STATE_COUNT] = {
+	[SR_IDLE] = "idle",
+	[SR_CREATING] = "creating",
+	[SR_HISTORY] = "history",
+	[SR_READING] = "reading",
+	[SR_FULL] = "full",
+	[SR_BACKOFF] = "backoff",
+	[SR_STOPPED] = "stopped",
+};
+
+const char *
+stream_state_name(enum stream_state s)
+{
+	return (unsigned)s < SR_STATE_COUNT ? names[s] : "?";
+}
+
+void
+stream_core_init(struct stream_core *c, const struct stream_params *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = *p;
+	if (c->p.streams == 0)
+		c->p.streams = 1;
+}
+
+uint64_t
+stream_core_deadline(const struct stream_core *c)
+{
+	return c->state == SR_BACKOFF ? c->retry_at : 0;
+}
+
+/* The next read, as much as the queue can take, or wait for room. */
+static void
+next_read(struct stream_core *c, const struct stream_input *in,
+	  struct stream_output *out)
+{
+	size_t per = in->room / c->p.streams;
+
+	if (per == 0) {
+		c->state = SR_FULL;
+		return;
+	}
+	out->count = per < c->p.batch ? (uint32_t)per : c->p.batch;
+	if (!c->history_done) {
+		c->state = SR_HISTORY;
+		out->actions |= SACT_READ_HISTORY;
+	} else {
+		c->state = SR_READING;
+		out->actions |= SACT_READ_NEW;
+	}
+}
+
+static void
+failed(struct stream_core *c, const struct stream_input *in,
+       struct stream_output *out)
+{
+	retry_failed(&c->retry);
+	out->retry_in_ms = retry_delay_ms(&c->retry, &c->p.backoff, in->random);
+	c->retry_at = in->now + out->retry_in_ms;
+	c->state = SR_BACKOFF;
+	out->actions |= SACT_REPORT;
+	out->why = in->why != NULL ? in->why : "failed";
+}
+
+static void
+start(struct stream_core *c, struct stream_output *out)
+{
+	/* Own pending entries first, every time: see stream_core.h. */
+	c->history_done = false;
+	c->state = SR_CREATING;
+	out->actions |= SACT_CREATE;
+}
+
+/* Redis is up, in one of the states that work with it. */
+static void
+step_active(struct stream_core *c, const struct stream_input *in,
+	    struct stream_output *out)
+{
+	switch (in->ev) {
+	case SEV_CREATED:
+		if (c->state == SR_CREATING)
+			next_read(c, in, out);
+		break;
+	case SEV_READ:
+		if (c->state == SR_HISTORY && in->exhausted)
+			c->history_done = true;
+		if (c->state == SR_HISTORY || c->state == SR_READING) {
+			retry_reset(&c->retry);
+			next_read(c, in, out);
+		}
+		break;
+	case SEV_FAILED:
+		if (c->state != SR_FULL)
+			failed(c, in, out);
+		break;
+	case SEV_ROOM:
+		if (c->state == SR_FULL)
+			next_read(c, in, out);
+		break;
+	case SEV_TICK:
+		if (c->state == SR_BACKOFF && in->now >= c->retry_at)
+			start(c, out);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+stream_core_step(struct stream_core *c, const struct stream_input *in,
+		 struct stream_output *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->from = c->state;
+	if (c->state == SR_STOPPED) {
+		/* Nothing, ever again. */
+	} else if (in->ev == SEV_STOP) {
+		c->state = SR_STOPPED;
+	} else if (in->ev == SEV_DOWN) {
+		c->state = SR_IDLE;
+	} else if (in->ev == SEV_UP) {
+		if (c->state == SR_IDLE)
+			start(c, out);
+	} else if (c->state != SR_IDLE) {
+		step_active(c, in, out);
+	}
+	out->to = c->state;
+	out->deadline = stream_core_deadline(c);
+}

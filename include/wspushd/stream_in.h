@@ -1,0 +1,70 @@
+/*
+ * stream_in.h - Redis Streams as a durable input: entries read with a
+ * consumer group, queued for the upstream, and acknowledged (XACK) only
+ * once the upstream has them.
+ *
+ * What happens when is stream_core.h's; this module carries it out.
+ * Reads go over a connection of their own (the subscriber's "reader",
+ * redis_sub.h: XREADGROUP BLOCK holds the connection it is sent on),
+ * acknowledgements over the command connection.  An entry's message is
+ * queued on the upstream connection under a sequence number (queue.h);
+ * the connection reports what the queue delivered (confirmed, or written
+ * with at-most-once) and what it dropped, and those entries are
+ * acknowledged, in batches.  So an entry is acknowledged only after its
+ * message reached the upstream, or after wspushd was told to drop it
+ * (the queue's bounds, max_message_size, message_type): a daemon killed
+ * at any moment leaves every other entry pending, read again at the next
+ * start.
+ *
+ * An entry's message is the value of its field "data".  An entry without
+ * one, or deleted while pending, cannot be delivered: it is logged (once
+ * per run of them), counted, and acknowledged.
+ *
+ * The streams, the group and the consumer are copied at start; a reload
+ * does not change them.
+ */
+#ifndef WSPUSHD_STREAM_IN_H
+#define WSPUSHD_STREAM_IN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct conn;
+struct lws_context;
+struct redis_sub;
+struct stream_in;
+
+/* Per stream, for status and metrics. */
+struct stream_stats {
+	uint64_t read;		/* entries read (own pending again included) */
+	uint64_t acked;		/* acknowledged after delivery */
+	uint64_t dropped;	/* acknowledged undelivered, as told */
+	uint64_t invalid;	/* no "data" field, or deleted: acknowledged */
+};
+
+/*
+ * Read cfg's streams over rs's reader connection, acknowledge over its
+ * command connection, queue on conn (whose settled reports it takes).
+ * Free it after rs (whose pending callbacks still find it then), before
+ * conn.
+ */
+struct stream_in *stream_in_new(struct lws_context *ctx, const struct config *cfg,
+				struct redis_sub *rs, struct conn *conn);
+void stream_in_free(struct stream_in *si);
+/* Before exit: the last acknowledgements onto the wire. */
+void stream_in_flush(struct stream_in *si);
+
+/* Redis came up (subscribed) or went down.  si may be NULL. */
+void stream_in_redis(struct stream_in *si, bool up);
+/* Shutdown: no more reads; acknowledgements still go while they can. */
+void stream_in_stop(struct stream_in *si);
+
+size_t stream_in_count(const struct stream_in *si);
+const char *stream_in_name(const struct stream_in *si, size_t i);
+const struct stream_stats *stream_in_stats(const struct stream_in *si, size_t i);
+/* Entries queued and not yet acknowledged, all streams. */
+size_t stream_in_unacked(const struct stream_in *si);
+
+#endif

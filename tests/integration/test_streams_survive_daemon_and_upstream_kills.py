@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Redis Streams as a durable input ([redis] stream): a producer XADDs
+entries at a steady rate while the daemon is killed with SIGKILL 10 times
+(and started again) and the upstream server 10 times, alternately.
+
+  * every entry arrives upstream at least once: the daemon acknowledges
+    (XACK) an entry only once the upstream confirmed its message, so one
+    killed daemon's unacknowledged entries are read again by the next
+    (its own pending entries, first);
+  * in order: the first arrivals are in the order the entries were added;
+  * at the end the consumer group's pending list is empty: everything
+    delivered was acknowledged;
+  * how many arrived twice is reported.
+
+The upstream records what its WebSocket layer read, as a Pong confirms
+it (record_on_read).
+"""
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Resp, check, config_text, log, main, scaled, wait_until
+
+KILLS = 20
+STREAM = "ws:out"
+PERIOD = 0.004
+MAX_ENTRIES = 20000
+
+
+class Producer(threading.Thread):
+    """XADD ws:out * data eNNNNNN, one at a time, bounded in count and time."""
+
+    def __init__(self, port, limit):
+        super().__init__(daemon=True)
+        self.port = port
+        self.deadline = time.monotonic() + scaled(limit)
+        self.added = []            # (seq, monotonic time)
+        self.error = None
+        self.halt = threading.Event()
+
+    def run(self):
+        try:
+            with Resp(self.port) as r:
+                for seq in range(MAX_ENTRIES):
+                    if self.halt.is_set() or time.monotonic() > self.deadline:
+                        break
+                    r.call("XADD", STREAM, "*", "data", b"e%06d" % seq)
+                    self.added.append((seq, time.monotonic()))
+                    time.sleep(PERIOD)
+        except Exception as e:        # reported by the test
+            self.error = e
+
+    def stop(self):
+        self.halt.set()
+        self.join(timeout=10)
+
+
+def arrived(w):
+    return [int(bytes.fromhex(m["hex"])[1:]) for m in w.messages() if "hex" in m]
+
+
+def pending(r):
+    try:
+        return r.call("XPENDING", STREAM, "wspushd")[0]
+    except Exception:
+        return None
+
+
+def test(ctx):
+    r = ctx.redis().start()
+    w = ctx.ws(record_on_read=True).start()
+    cfg = config_text(w.url(), r.port,
+                      upstream={"backoff_min": "50ms", "backoff_max": "200ms"},
+                      redis={"backoff_min": "50ms", "backoff_max": "200ms",
+                             "consumer": "it"})
+    d = ctx.daemon(cfg, ["--stream", STREAM]).start()
+    wait_until(lambda: pending(r) is not None, 15, "the consumer group to exist")
+    prod = Producer(r.port, 300)
+    prod.start()
+    try:
+        for k in range(KILLS):
+            # Live: an entry added from now on arrives.
+            since = len(prod.added)
+            wait_until(lambda: (check(prod.error is None, "producer: %r" % prod.error)
+                                or any(s >= since for s in arrived(w))), 20,
+                       "an entry added after kill #%d to arrive" % k)
+            if k % 2 == 0:
+                d.proc.kill()
+                wait_until(lambda: not d.alive(), 10, "the daemon to die")
+                d.start()
+            else:
+                w.kill()
+                w.start()
+        since = len(prod.added)
+        wait_until(lambda: any(s >= since for s in arrived(w)), 20,
+                   "an entry added after the last kill to arrive")
+    finally:
+        prod.stop()
+    check(prod.error is None, "producer failed: %r" % prod.error)
+    added = [s for s, _ in prod.added]
+    wait_until(lambda: set(added) <= set(arrived(w)), 30,
+               lambda: "every entry to arrive (%d missing)"
+               % len(set(added) - set(arrived(w))))
+    wait_until(lambda: pending(r) == 0, 15,
+               lambda: "the pending list to empty (%r left)" % pending(r))
+
+    got = arrived(w)
+    firsts, seen = [], set()
+    for s in got:
+        if s not in seen:
+            seen.add(s)
+            firsts.append(s)
+    bad = [(a, b) for a, b in zip(firsts, firsts[1:]) if b <= a]
+    check(not bad, "first arrivals out of order: %r" % bad[:5])
+    check(seen == set(added), "arrived but never added: %r" % sorted(seen - set(added))[:5])
+    d.stop()
+    check(pending(r) == 0, "entries left pending after a clean stop: %r" % pending(r))
+    log("%d entries added, all delivered across %d kills (%d of the daemon, %d of the "
+        "upstream); %d arrived twice; nothing pending"
+        % (len(added), KILLS, (KILLS + 1) // 2, KILLS // 2, len(got) - len(seen)))
+
+
+if __name__ == "__main__":
+    main(test)
