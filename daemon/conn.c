@@ -20,6 +20,7 @@
 #include <libwebsockets.h>
 
 #include "conn_internal.h"
+#include "conn_log.h"
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
 #include "wspushd/fin_wait.h"
@@ -32,20 +33,6 @@ static void timer_fired(lws_sorted_usec_list_t *sul);
 
 /* ---- stepping the core ------------------------------------------------ */
 
-static void
-log_transitions(struct conn *c, const struct upstream_output *out)
-{
-	for (size_t i = 0; i < out->ntrans; i++) {
-		const struct upstream_transition *t = &out->trans[i];
-
-		log_msg(t->quiet ? LOG_DEBUG : LOG_INFO, "upstream: %s -> %s (%s)",
-			fsm_state_name(t->from), fsm_state_name(t->to), t->why);
-		if (t->is_error)
-			snprintf(c->last_error, sizeof(c->last_error), "%s", t->why);
-	}
-	if (out->ntrans > 0)
-		c->state_since = time(NULL);
-}
 
 void
 conn_rearm(struct conn *c, uint64_t at)
@@ -78,7 +65,7 @@ conn_step_now(struct conn *c, struct upstream_input *in,
 {
 	conn_fill(c, in);
 	upstream_core_step(&c->core, in, out);
-	log_transitions(c, out);
+	conn_log_transitions(c, out);
 	conn_rearm(c, out->deadline);
 	carry_out(c, in, out);
 	if (out->ntrans > 0 && c->observer != NULL)
@@ -241,33 +228,6 @@ carry_out_socket(struct conn *c, unsigned a, int fd)
 		start_fin_wait(c, fd);
 }
 
-/* The lines the core asked for. */
-static void
-say(struct conn *c, unsigned a, const struct upstream_output *out)
-{
-	if (a & UACT_SAY_FAILED)
-		log_repeated(&c->err_log, LOG_WARNING,
-			     "upstream: connect to %s failed: %s",
-			     c->req.endpoint, out->why);
-	if (a & UACT_SAY_DEAD)
-		log_warnx("upstream: %s: %s, the connection is dead",
-			  c->req.endpoint, out->why);
-	if (a & UACT_SAY_TOO_BIG)
-		log_warnx("upstream: %s: closing with 1009", out->why);
-	if (a & UACT_SAY_UNDRAINED)
-		log_warnx("upstream: drain time over with %zu message(s) undelivered",
-			  outbox_count(&c->out));
-	if (a & UACT_SAY_DRAINING)
-		log_info("upstream: draining %zu queued message(s)",
-			 outbox_count(&c->out));
-	if (a & UACT_HEALTHY)
-		log_debug("upstream: connection stable, backoff reset");
-	if (a & UACT_RETRY)
-		log_debug("upstream: next attempt in %llu.%03llus (failure %u)",
-			  (unsigned long long)(out->retry_in_ms / 1000),
-			  (unsigned long long)(out->retry_in_ms % 1000),
-			  out->failures);
-}
 
 static void
 carry_out(struct conn *c, const struct upstream_input *in,
@@ -278,13 +238,16 @@ carry_out(struct conn *c, const struct upstream_input *in,
 	carry_out_socket(c, a, in->fd);
 	if (a & UACT_REWIND)
 		outbox_rewind(&c->out);
+	if (a & UACT_GIVE_UP)
+		outbox_give_up(&c->out, out->give_up_seq, c->cfg->max_deliveries,
+			       c->req.endpoint, c->refused, c->refused_arg);
 	if (a & UACT_CONFIRM) {
 		uint64_t head = c->out.queue.head_seq;
 
 		outbox_confirm(&c->out, out->confirm_upto);
 		conn_settled(c, out->confirm_upto, head);
 	}
-	say(c, a, out);
+	conn_say(c, a, out);
 	if (a & UACT_RESOLVE)
 		resolve(c);
 	if (a & UACT_CONNECT)
@@ -365,6 +328,14 @@ conn_set_settled(struct conn *c, void (*fn)(void *, uint64_t, uint64_t),
 {
 	c->settled = fn;
 	c->settled_arg = arg;
+}
+
+void
+conn_set_refused(struct conn *c,
+		 void (*fn)(void *, uint64_t, const void *, size_t), void *arg)
+{
+	c->refused = fn;
+	c->refused_arg = arg;
 }
 
 void

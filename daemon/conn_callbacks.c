@@ -48,8 +48,9 @@ on_writeable(struct conn *c, struct lws *wsi)
 	if (!(out.actions & UACT_WRITE_DATA))
 		return 0;
 	head = c->out.queue.head_seq;
-	if (outbox_write(&c->out, wsi, CONN_WRITE_RUN_BYTES, WRITE_RUNS,
-			 out.keep_written) < 0)
+	/* One frame only, while resending carefully (resend.h). */
+	if (outbox_write(&c->out, wsi, out.write_one ? 1 : CONN_WRITE_RUN_BYTES,
+			 out.write_one ? 1 : WRITE_RUNS, out.keep_written) < 0)
 		return -1;
 	/* At most once, written is delivered. */
 	if (c->out.queue.head_seq != head)

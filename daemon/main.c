@@ -411,7 +411,7 @@ teardown(struct daemon *d)
 			 (unsigned long long)st->sent,
 			 (unsigned long long)(st->dropped_overflow +
 					      st->dropped_oversize +
-					      st->dropped_invalid),
+					      st->dropped_invalid + st->dropped_refused),
 			 conn_queued(d->conn));
 	}
 	/* Everything that lives on the loop goes before the loop itself. */

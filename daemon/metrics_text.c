@@ -101,10 +101,12 @@ messages(struct out *o, const struct conn_snapshot *s)
 	family(o, dropped, "counter",
 	       "Messages dropped instead of sent: overflow (queue full), "
 	       "oversize (over max_message_size), invalid (not UTF-8 with "
-	       "message_type = text).");
+	       "message_type = text), refused (the upstream closed the "
+	       "connection on it max_deliveries times).");
 	sample(o, dropped, "{reason=\"overflow\"}", s->stats.dropped_overflow);
 	sample(o, dropped, "{reason=\"oversize\"}", s->stats.dropped_oversize);
 	sample(o, dropped, "{reason=\"invalid\"}", s->stats.dropped_invalid);
+	sample(o, dropped, "{reason=\"refused\"}", s->stats.dropped_refused);
 	gauge(o, "wspushd_queue_messages",
 	      "Messages waiting in the queue for the upstream.", s->queued);
 }

@@ -2,6 +2,7 @@
  * outbox.c - see outbox.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "wspushd/config.h"
 #include "wspushd/outbox.h"
@@ -186,4 +187,32 @@ outbox_rewind(struct outbox *o)
 	o->stats->resent += n;
 	log_info("upstream: %zu message(s) written but not confirmed; "
 		 "sending them again first", n);
+}
+
+void
+outbox_give_up(struct outbox *o, uint64_t seq, unsigned tries,
+	       const char *endpoint,
+	       void (*fn)(void *, uint64_t, const void *, size_t), void *arg)
+{
+	struct queue_run run;
+	struct ws_frame_info f;
+	unsigned char *plain;
+
+	/* Gone meanwhile (overflow), or not at the head: nothing to drop. */
+	if (o->queue.head_seq != seq || o->queue.unconfirmed > 0 ||
+	    !queue_peek_head(&o->queue, &run))
+		return;
+	ws_frame_parse(run.data, run.len, &f);
+	plain = malloc(f.payload_len ? f.payload_len : 1);
+	if (plain != NULL && fn != NULL) {
+		ws_mask(plain, run.data + f.header_len, f.payload_len,
+			run.data + f.header_len - 4);
+		fn(arg, seq, plain, f.payload_len);
+	}
+	free(plain);
+	queue_pop(&o->queue);
+	o->stats->dropped_refused++;
+	log_warnx("upstream: %s closed the connection on one message (%llu "
+		  "bytes) %u times in a row; dropping it", endpoint,
+		  (unsigned long long)f.payload_len, tries + 1);
 }

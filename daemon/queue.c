@@ -249,6 +249,23 @@ queue_consume(struct queue *q, const struct queue_run *run)
 	release_head_chunk(q);
 }
 
+bool
+queue_peek_head(const struct queue *q, struct queue_run *run)
+{
+	const struct queue_chunk *c = q->first;
+	struct ws_frame_info f;
+
+	memset(run, 0, sizeof(*run));
+	if (q->count == 0)
+		return false;
+	ws_frame_parse(c->data + c->head, c->tail - c->head, &f);
+	run->data = c->data + c->head;
+	run->len = f.header_len + f.payload_len;
+	run->count = 1;
+	run->payload = f.payload_len;
+	return true;
+}
+
 void
 queue_mark_sent(struct queue *q, const struct queue_run *run)
 {

@@ -12,7 +12,8 @@ dropped(const struct conn_snapshot *s)
 {
 	return (unsigned long long)(s->stats.dropped_overflow +
 				    s->stats.dropped_oversize +
-				    s->stats.dropped_invalid);
+				    s->stats.dropped_invalid +
+				    s->stats.dropped_refused);
 }
 
 void

@@ -124,7 +124,7 @@ write_hash(struct status_pub *p, const struct conn_snapshot *s)
 	snprintf(sent, sizeof(sent), "%llu", (unsigned long long)s->stats.sent);
 	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)
 		 (s->stats.dropped_overflow + s->stats.dropped_oversize +
-		  s->stats.dropped_invalid));
+		  s->stats.dropped_invalid + s->stats.dropped_refused));
 	snprintf(queued, sizeof(queued), "%zu", s->queued);
 	snprintf(reconnects, sizeof(reconnects), "%llu", (unsigned long long)
 		 (s->stats.connects > 0 ? s->stats.connects - 1 : 0));

@@ -69,6 +69,18 @@ stream_acks_settle(struct stream_acks *a, uint64_t delivered_below,
 	return n;
 }
 
+bool
+stream_acks_take(struct stream_acks *a, uint64_t seq, struct stream_ack *out)
+{
+	if (a->len == 0 || a->v[a->head].seq != seq)
+		return false;
+	*out = a->v[a->head];
+	a->head = (a->head + 1) % a->cap;
+	if (--a->len == 0)
+		a->head = 0;
+	return true;
+}
+
 void
 stream_acks_free(struct stream_acks *a)
 {

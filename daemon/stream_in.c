@@ -19,6 +19,7 @@
 #include "wspushd/stream_acks.h"
 #include "wspushd/stream_core.h"
 #include "wspushd/stream_in.h"
+#include "wspushd/stream_out.h"
 #include "wspushd/stream_reply.h"
 #include "wspushd/xalloc.h"
 
@@ -26,8 +27,6 @@
 #define READ_BATCH 500
 /* How long one read of new entries may wait in Redis. */
 #define READ_BLOCK_MS "2000"
-/* Most IDs per XACK. */
-#define ACK_BATCH 500
 #define PENDING_EVENTS 4
 
 /* One stream: where its reads stand, and what waits for XACK. */
@@ -37,9 +36,7 @@ struct stream {
 	bool history_done;		/* no own pending entry is left */
 	struct stream_id mark;		/* the newest entry queued this run */
 	bool marked;
-	struct stream_id *toack;	/* due for XACK, not yet sent */
-	size_t ntoack, capack;
-	struct stream_stats stats;
+
 };
 
 struct stream_in {
@@ -47,11 +44,14 @@ struct stream_in {
 	struct redis_cmd *reader, *cmd;
 	struct conn *conn;
 	struct stream *s;
+	struct stream_stats *stats;	/* per stream */
+	struct stream_out out;		/* XACK, dead letters */
 	char **names;			/* the streams' names, for replies */
 	bool *seen;			/* per stream: in the last reply */
 	size_t n;
 	bool reading_history;		/* the reply being taken is history */
 	char *group, *consumer;
+	char *dead_letter;		/* NULL: "<stream>:dead" */
 	bool oldest;			/* a new group starts at the oldest entry */
 	struct stream_core core;
 	struct stream_acks acks;	/* queued entries, in queue order */
@@ -122,55 +122,29 @@ timer_fired(lws_sorted_usec_list_t *sul)
 /* ---- acknowledging -------------------------------------------------------- */
 
 static void
-flush_acks(struct stream_in *si)
-{
-	const char *argv[3 + ACK_BATCH];
-	char ids[ACK_BATCH][STREAM_ID_MAX];
-
-	for (size_t k = 0; k < si->n; k++) {
-		struct stream *st = &si->s[k];
-
-		while (st->ntoack > 0) {
-			size_t n = st->ntoack < ACK_BATCH ? st->ntoack : ACK_BATCH;
-
-			argv[0] = "XACK";
-			argv[1] = st->name;
-			argv[2] = si->group;
-			for (size_t i = 0; i < n; i++) {
-				stream_id_format(&st->toack[i], ids[i]);
-				argv[3 + i] = ids[i];
-			}
-			/* Not now (Redis is down): kept, and sent when it is up. */
-			if (redis_cmd_send(si->cmd, NULL, NULL, (int)(3 + n), argv,
-					   NULL) < 0)
-				return;
-			memmove(st->toack, st->toack + n,
-				(st->ntoack - n) * sizeof(st->toack[0]));
-			st->ntoack -= n;
-		}
-	}
-}
-
-static void
-due_for_ack(struct stream *st, const struct stream_id *id)
-{
-	if (st->ntoack == st->capack) {
-		st->capack = st->capack ? st->capack * 2 : 64;
-		st->toack = xreallocarray(st->toack, st->capack, sizeof(*st->toack));
-	}
-	st->toack[st->ntoack++] = *id;
-}
-
-static void
 settled_one(void *arg, const struct stream_ack *e, int delivered)
 {
-	struct stream *st = &((struct stream_in *)arg)->s[e->stream];
+	struct stream_in *si = arg;
 
 	if (delivered)
-		st->stats.acked++;
+		si->stats[e->stream].acked++;
 	else
-		st->stats.dropped++;
-	due_for_ack(st, &e->id);
+		si->stats[e->stream].dropped++;
+	stream_out_due(&si->out, e->stream, &e->id);
+}
+
+/* The upstream refused the message of queue number seq (resend.h). */
+static void
+refused(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct stream_in *si = arg;
+	struct stream_ack e;
+
+	/* What is older than it in the queue left it before. */
+	stream_acks_settle(&si->acks, 0, seq, settled_one, si);
+	if (stream_acks_take(&si->acks, seq, &e))
+		stream_out_dead(&si->out, e.stream, &e.id, data, len);
+	/* else a Pub/Sub message: nowhere to keep it */
 }
 
 /* The connection's report: what left its queue, and how. */
@@ -181,7 +155,7 @@ settled(void *arg, uint64_t delivered_below, uint64_t dropped_below)
 
 	if (stream_acks_settle(&si->acks, delivered_below, dropped_below,
 			       settled_one, si) > 0)
-		flush_acks(si);
+		stream_out_flush(&si->out);
 	report(si, SEV_ROOM, NULL);
 }
 
@@ -195,10 +169,10 @@ undeliverable(struct stream_in *si, struct stream *st,
 	char text[STREAM_ID_MAX];
 
 	stream_id_format(id, text);
-	st->stats.invalid++;
+	si->stats[st - si->s].invalid++;
 	log_repeated(&si->bad_log, LOG_WARNING, "streams: %s entry %s: %s; "
 		     "acknowledged, not delivered", st->name, text, why);
-	due_for_ack(st, id);
+	stream_out_due(&si->out, (size_t)(st - si->s), id);
 }
 
 /* One entry of a read: queued, or acknowledged as told. */
@@ -209,7 +183,7 @@ take_entry(void *arg, const struct stream_entry *e)
 	struct stream *st = &si->s[e->stream];
 	uint64_t seq;
 
-	st->stats.read++;
+	si->stats[st - si->s].read++;
 	if (si->reading_history) {
 		st->cursor = e->id;
 		/* Still queued from before Redis went away: not twice. */
@@ -244,8 +218,8 @@ take_entry(void *arg, const struct stream_entry *e)
 		undeliverable(si, st, &e->id, "field \"data\" is not a string");
 		return;
 	}
-	st->stats.dropped++;
-	due_for_ack(st, &e->id);
+	si->stats[st - si->s].dropped++;
+	stream_out_due(&si->out, (size_t)(st - si->s), &e->id);
 }
 
 /* A history read's streams: those with pending entries left. */
@@ -272,7 +246,7 @@ read_reply(void *arg, const struct redisReply *r, bool history)
 		report(si, SEV_FAILED, "XREADGROUP answered with no stream");
 		return;
 	}
-	flush_acks(si);
+	stream_out_flush(&si->out);
 	/* A stream that gave no pending entry has none left. */
 	for (size_t k = 0; history && k < si->n; k++) {
 		si->s[k].history_done = si->s[k].history_done || !seen[k];
@@ -406,11 +380,15 @@ stream_in_new(struct lws_context *ctx, const struct config *cfg,
 	si->conn = conn;
 	si->n = cfg->streams.count;
 	si->s = xcalloc(si->n, sizeof(*si->s));
+	si->stats = xcalloc(si->n, sizeof(*si->stats));
 	si->names = xcalloc(si->n, sizeof(*si->names));
 	si->seen = xcalloc(si->n, sizeof(*si->seen));
 	for (size_t k = 0; k < si->n; k++)
 		si->names[k] = si->s[k].name = xstrdup(cfg->streams.items[k]);
 	si->group = xstrdup(cfg->stream_group);
+	si->dead_letter = cfg->dead_letter ? xstrdup(cfg->dead_letter) : NULL;
+	stream_out_init(&si->out, si->cmd, si->group, si->names, si->stats,
+			si->n, si->dead_letter, cfg->max_deliveries);
 	si->consumer = xstrdup(cfg->stream_consumer);
 	si->oldest = cfg->stream_start == STREAM_START_OLDEST;
 	rng_seed_random(&si->rng);
@@ -423,6 +401,7 @@ stream_in_new(struct lws_context *ctx, const struct config *cfg,
 		p.batch = 1;
 	stream_core_init(&si->core, &p);
 	conn_set_settled(conn, settled, si);
+	conn_set_refused(conn, refused, si);
 	return si;
 }
 
@@ -434,12 +413,14 @@ stream_in_free(struct stream_in *si)
 	lws_sul_cancel(&si->timer);
 	for (size_t k = 0; k < si->n; k++) {
 		free(si->s[k].name);
-		free(si->s[k].toack);
 	}
+	stream_out_free(&si->out);
 	free(si->s);
+	free(si->stats);
 	free(si->names);
 	free(si->seen);
 	free(si->group);
+	free(si->dead_letter);
 	free(si->consumer);
 	stream_acks_free(&si->acks);
 	free(si);
@@ -459,7 +440,7 @@ stream_in_redis(struct stream_in *si, bool up)
 		return;
 	report(si, up ? SEV_UP : SEV_DOWN, NULL);
 	if (up)
-		flush_acks(si);
+		stream_out_flush(&si->out);
 }
 
 void
@@ -484,7 +465,7 @@ stream_in_name(const struct stream_in *si, size_t i)
 const struct stream_stats *
 stream_in_stats(const struct stream_in *si, size_t i)
 {
-	return i < si->n ? &si->s[i].stats : NULL;
+	return i < si->n ? &si->stats[i] : NULL;
 }
 
 size_t

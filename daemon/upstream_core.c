@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wspushd/config.h"
 #include "wspushd/upstream_core.h"
 #include "wspushd/upstream_step.h"
 
@@ -181,6 +180,7 @@ writable(struct upstream_step *s)
 {
 	struct upstream_core *c = s->c;
 	uint64_t now = s->in->now;
+	bool careful;
 
 	/*
 	 * Once our Close is out, lws 4.1 passes nothing more up, not even a
@@ -206,14 +206,20 @@ writable(struct upstream_step *s)
 		 * Ahead of any queued data, so a backlog cannot hide a dead
 		 * peer; it confirms what was written before it.
 		 */
+		careful = resend_careful(&c->resend, &c->confirm);
 		if (heartbeat_ping_due(&c->live) ||
-		    confirm_wants_ping(&c->confirm, now, s->in->unsent)) {
+		    confirm_wants_ping(&c->confirm, now, s->in->unsent) ||
+		    (careful && c->confirm.pinged < c->confirm.written)) {
 			heartbeat_ping_written(&c->live, now);
 			s->out->ping_seq = confirm_ping_sent(&c->confirm, now);
 			s->out->actions |= UACT_WRITE_PING;
 		}
+		/* Careful: the next only once the one in flight is confirmed. */
+		if (careful && confirm_pending(&c->confirm))
+			break;
 		s->out->actions |= UACT_WRITE_DATA;
 		s->out->keep_written = c->confirm.interval_ms > 0;
+		s->out->write_one = careful;
 		break;
 	default:
 		break;
@@ -235,7 +241,8 @@ written(struct upstream_step *s)
 
 	confirm_written(&c->confirm, s->in->sent_seq);
 	if (s->in->unsent ||
-	    confirm_wants_ping(&c->confirm, s->in->now, false))
+	    confirm_wants_ping(&c->confirm, s->in->now, false) ||
+	    resend_careful(&c->resend, &c->confirm))
 		s->out->actions |= UACT_WANT_WRITE;
 	drained_if_done(s, s->in->queue_empty);
 }
@@ -257,7 +264,9 @@ ponged(struct upstream_step *s)
 	if (c->sock.state == WSOCK_CLOSE_OWED && !confirm_pending(&c->confirm))
 		s->out->actions |= UACT_WANT_WRITE;
 	drained_if_done(s, !s->in->unsent && upto >= c->confirm.written);
-	if (confirm_wants_ping(&c->confirm, s->in->now, s->in->unsent))
+	/* Careful writes waited for this Pong. */
+	if (confirm_wants_ping(&c->confirm, s->in->now, s->in->unsent) ||
+	    s->in->unsent)
 		s->out->actions |= UACT_WANT_WRITE;
 }
 
@@ -466,25 +475,4 @@ uint64_t
 upstream_core_retry_at(const struct upstream_core *c)
 {
 	return c->timers.at[DL_RETRY];
-}
-
-void
-upstream_params_from(const struct config *cfg, struct upstream_params *p)
-{
-	*p = (struct upstream_params){
-		.connect_timeout_ms = cfg->connect_timeout_ms,
-		.backoff = { cfg->backoff_min_ms, cfg->backoff_max_ms },
-		.backoff_reset_ms = cfg->backoff_reset_ms,
-		.close_timeout_ms = cfg->close_timeout_ms,
-		.drain_timeout_ms = cfg->drain_timeout_ms,
-		.fin_timeout_ms = cfg->fin_timeout_ms,
-		.confirm_interval_ms = cfg->delivery == DELIVERY_AT_LEAST_ONCE ?
-				       cfg->confirm_interval_ms : 0,
-		.ping_interval_ms = cfg->ping_interval_ms,
-		.pong_timeout_ms = cfg->pong_timeout_ms,
-		.any_frame_is_alive = cfg->liveness == LIVENESS_ANY,
-		.max_message_bytes = cfg->max_message_bytes,
-		.slow_codes = cfg->slow_retry_codes,
-		.tls = cfg->url.tls,
-	};
 }

@@ -43,8 +43,16 @@ upstream_socket_says(struct upstream_step *s, unsigned w, const char *why)
 	if (w & WSOCK_WANT_WRITE)
 		s->out->actions |= UACT_WANT_WRITE;
 	if (w & WSOCK_GONE) {
+		struct upstream_core *c = s->c;
+
 		/* What it carried unconfirmed goes first on the next one. */
 		s->out->actions |= UACT_REWIND;
+		if (resend_lost(&c->resend, &c->confirm, c->p.max_deliveries,
+				&s->out->give_up_seq))
+			s->out->actions |= UACT_GIVE_UP;
+		/* Its confirmations end with it. */
+		confirm_start(&c->confirm, c->p.confirm_interval_ms,
+			      c->confirm.written);
 		upstream_clear_deadline(s, DL_FIN);
 		follow_up(s, EV_SOCKET_GONE, why);
 	}

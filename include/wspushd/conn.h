@@ -80,6 +80,14 @@ size_t conn_room(const struct conn *c);
  * below delivered_below was, and every one below dropped_below that was
  * not delivered had been dropped before (overflow).
  */
+/*
+ * fn(arg, seq, data, len) sees a message the upstream refused (it closed
+ * the connection on it max_deliveries times, resend.h) just before it is
+ * dropped.
+ */
+void conn_set_refused(struct conn *c,
+		      void (*fn)(void *arg, uint64_t seq, const void *data,
+				 size_t len), void *arg);
 void conn_set_settled(struct conn *c,
 		      void (*fn)(void *arg, uint64_t delivered_below,
 				 uint64_t dropped_below), void *arg);

@@ -58,6 +58,15 @@ void outbox_set_limits(struct outbox *o, const struct config *cfg);
  */
 int outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes,
 		 int runs, bool keep);
+/*
+ * The upstream will not take message seq (resend.h): if it is still at
+ * the head, fn(arg, seq, payload, len) (may be NULL) sees it, then it
+ * is dropped and counted.  tries: how often it was sent, for the log.
+ */
+void outbox_give_up(struct outbox *o, uint64_t seq, unsigned tries,
+		    const char *endpoint,
+		    void (*fn)(void *arg, uint64_t seq, const void *data,
+			       size_t len), void *arg);
 /* The server read every message below upto. */
 void outbox_confirm(struct outbox *o, uint64_t upto);
 /* The connection is lost: what it carried unconfirmed is unsent again. */

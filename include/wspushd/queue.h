@@ -90,6 +90,9 @@ bool queue_peek_run(const struct queue *q, size_t max, struct queue_run *run);
 /* Remove a run that queue_peek_run() returned, once it was written. */
 void queue_consume(struct queue *q, const struct queue_run *run);
 
+/* The head frame alone, unsent or not; false when the queue is empty. */
+bool queue_peek_head(const struct queue *q, struct queue_run *run);
+
 /* Keep a run that queue_peek_run() returned, written, until confirmed. */
 void queue_mark_sent(struct queue *q, const struct queue_run *run);
 

@@ -19,6 +19,8 @@ struct conn_stats {
 	uint64_t dropped_oversize;	/* larger than max_message_size */
 	uint64_t dropped_invalid;	/* not UTF-8 with message_type = text */
 	uint64_t dropped_shutdown;	/* still queued when we exited */
+	uint64_t dropped_refused;	/* the upstream closed the connection on
+					   it max_deliveries times (resend.h) */
 	uint64_t attempts;	/* connection attempts started */
 	uint64_t connects;	/* attempts that reached open */
 	uint64_t rx_floods;	/* times the server's overhead was throttled */

@@ -14,6 +14,7 @@
 #ifndef WSPUSHD_STREAM_ACKS_H
 #define WSPUSHD_STREAM_ACKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,9 @@ size_t stream_acks_settle(struct stream_acks *a, uint64_t delivered_below,
 			  void (*fn)(void *arg, const struct stream_ack *e,
 				     int delivered),
 			  void *arg);
+
+/* The oldest entry, if it is seq's: out, and it leaves.  False if not. */
+bool stream_acks_take(struct stream_acks *a, uint64_t seq, struct stream_ack *out);
 
 static inline size_t
 stream_acks_count(const struct stream_acks *a)

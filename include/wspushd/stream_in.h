@@ -18,7 +18,11 @@
  *
  * An entry's message is the value of its field "data".  An entry without
  * one, or deleted while pending, cannot be delivered: it is logged (once
- * per run of them), counted, and acknowledged.
+ * per run of them), counted, and acknowledged.  An entry the upstream
+ * refuses (it closes the connection on it max_deliveries times: resend.h)
+ * is added to the dead-letter stream ([redis] dead_letter, default the
+ * stream's name with ":dead") with its stream, ID, the reason and its
+ * data, and acknowledged once that XADD succeeded.
  *
  * The streams, the group and the consumer are copied at start; a reload
  * does not change them.
@@ -30,19 +34,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wspushd/stream_out.h"	/* struct stream_stats */
+
 struct config;
 struct conn;
 struct lws_context;
 struct redis_sub;
 struct stream_in;
 
-/* Per stream, for status and metrics. */
-struct stream_stats {
-	uint64_t read;		/* entries read (own pending again included) */
-	uint64_t acked;		/* acknowledged after delivery */
-	uint64_t dropped;	/* acknowledged undelivered, as told */
-	uint64_t invalid;	/* no "data" field, or deleted: acknowledged */
-};
 
 /*
  * Read cfg's streams over rs's reader connection, acknowledge over its

@@ -14,6 +14,7 @@
 #include "wspushd/confirm.h"
 #include "wspushd/deadlines.h"
 #include "wspushd/fsm.h"
+#include "wspushd/resend.h"
 #include "wspushd/heartbeat.h"
 #include "wspushd/retry.h"
 #include "wspushd/wsock.h"
@@ -59,6 +60,8 @@ enum upstream_action {
 					   unconfirmed is to be sent again */
 	UACT_CONFIRM	    = 1u << 5,	/* messages below out.confirm_upto were
 					   read: they leave the queue */
+	UACT_GIVE_UP	    = 1u << 24,	/* drop message out.give_up_seq, at the
+					   head: the upstream will not take it */
 	UACT_SAY_FAILED     = 1u << 6,	/* "connect failed: out.why" (repeats
 					   suppressed) */
 	UACT_SAY_DEAD	    = 1u << 7,	/* the peer is dead: out.why */
@@ -90,6 +93,8 @@ struct upstream_params {
 	uint64_t drain_timeout_ms;
 	uint64_t fin_timeout_ms;	/* 0: do not wait for the server's FIN */
 	uint64_t confirm_interval_ms;	/* 0: at most once, nothing confirmed */
+	uint32_t max_deliveries;	/* give a message up after this many
+					   careful losses (resend.h); 0: never */
 	uint64_t ping_interval_ms;	/* 0: no pings */
 	uint64_t pong_timeout_ms;
 	bool any_frame_is_alive;	/* liveness = any */
@@ -105,6 +110,7 @@ struct upstream_core {
 	struct wsock sock;		/* the one socket */
 	struct heartbeat live;		/* pings and the pong deadline */
 	struct confirm confirm;		/* what the server has read */
+	struct resend resend;		/* after a loss: one at a time */
 	struct deadlines timers;	/* every deadline (DL_HEARTBEAT and
 					   DL_CONFIRM mirror live's, confirm's) */
 	struct retry retry;		/* the floor the server asked for */
@@ -155,6 +161,8 @@ struct upstream_output {
 	uint16_t close_code;		/* UACT_WRITE_CLOSE */
 	uint64_t ping_seq;		/* UACT_WRITE_PING */
 	bool keep_written;		/* UACT_WRITE_DATA: keep until confirmed */
+	bool write_one;			/* UACT_WRITE_DATA: one message only */
+	uint64_t give_up_seq;		/* UACT_GIVE_UP */
 	uint64_t confirm_upto;		/* UACT_CONFIRM */
 	bool slow_retry;		/* UEV_PEER_CLOSE: the code is a slow one */
 	uint64_t retry_in_ms;		/* UACT_RETRY */

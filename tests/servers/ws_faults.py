@@ -40,6 +40,8 @@ Each HTTP request (one per TCP connection) is given the next entry of
                       (e.g. 999 or 1005, which no endpoint may send)
   ping-flood:SECONDS  on the trigger: empty Ping frames, as fast as the
                       client reads them, for SECONDS, then record as usual
+  refuse:CODE         on the trigger, every time: close the connection with
+                      CODE (a server that will not take that message)
   big-flood:SECONDS   on the trigger: one 1 MiB binary frame, then 64 KiB
                       binary frames as fast as the client reads them, for
                       SECONDS, reading nothing the client sends meanwhile
@@ -171,6 +173,21 @@ class FaultProtocol(WebSocketServerProtocol):
         SERVER.write(ev="refused", conn=self.conn, status=int(status), retry_after=ra or None)
         return (http.HTTPStatus(int(status)), headers, b"refused by ws_faults.py\n")
 
+    async def read_message(self):
+        """refuse: record each message as the protocol reads it, and on
+        the trigger fail the connection there and then, before a Ping
+        after it is read (its Pong would confirm the message)."""
+        data = await super().read_message()
+        if data is None or not self.plan.startswith("refuse:"):
+            return data
+        self.nread = getattr(self, "nread", 0)
+        raw = record(self, self.nread, data)
+        self.nread += 1
+        if raw == SERVER.trigger:
+            SERVER.write(ev="fault", conn=self.conn, what=self.plan)
+            self.fail_connection(int(self.plan.partition(":")[2]), "refused")
+        return data
+
     async def pong(self, data=b""):
         if self.no_pong:
             SERVER.write(ev="ping", conn=self.conn, answered=False)
@@ -235,6 +252,8 @@ async def receive_all(ws, kind, arg):
             data = await ws.recv()
         except websockets.ConnectionClosed:
             return
+        if kind == "refuse":
+            continue            # recorded as read (FaultProtocol.read_message)
         raw = record(ws, seq, data)
         seq += 1
         if not done and raw == SERVER.trigger and kind in (

@@ -60,11 +60,13 @@ static const char expected[] =
 	"wspushd_messages_resent_total 4\n"
 	"# HELP wspushd_messages_dropped_total Messages dropped instead of sent: "
 	"overflow (queue full), oversize (over max_message_size), invalid "
-	"(not UTF-8 with message_type = text).\n"
+	"(not UTF-8 with message_type = text), refused (the upstream closed the "
+	"connection on it max_deliveries times).\n"
 	"# TYPE wspushd_messages_dropped_total counter\n"
 	"wspushd_messages_dropped_total{reason=\"overflow\"} 2\n"
 	"wspushd_messages_dropped_total{reason=\"oversize\"} 1\n"
 	"wspushd_messages_dropped_total{reason=\"invalid\"} 0\n"
+	"wspushd_messages_dropped_total{reason=\"refused\"} 0\n"
 	"# HELP wspushd_queue_messages Messages waiting in the queue for the upstream.\n"
 	"# TYPE wspushd_queue_messages gauge\n"
 	"wspushd_queue_messages 3\n"
@@ -412,6 +414,7 @@ test_largest_numbers(void **state)
 	s.stats.connects = s.stats.dropped_overflow = UINT64_MAX;
 	s.stats.dropped_oversize = s.stats.dropped_invalid = UINT64_MAX;
 	s.stats.confirmed = s.stats.resent = UINT64_MAX;
+	s.stats.dropped_refused = UINT64_MAX;
 	s.queued = SIZE_MAX;
 	s.state = FSM_CLOSING;
 	n = metrics_render(&s, "subscribed", UINT64_MAX, UINT64_MAX,
