@@ -5,6 +5,9 @@
 
 #include "wspushd/stream_core.h"
 
+/* With the queue full, a round due waits this long before it looks again. */
+#define CLAIM_NO_ROOM_MS 1000
+
 static const char *const names[SR_STATE_COUNT] = {
 	[SR_IDLE] = "idle",
 	[SR_CREATING] = "creating",
@@ -33,7 +36,31 @@ stream_core_init(struct stream_core *c, const struct stream_params *p)
 uint64_t
 stream_core_deadline(const struct stream_core *c)
 {
-	return c->state == SR_BACKOFF ? c->retry_at : 0;
+	uint64_t r = c->state == SR_BACKOFF ? c->retry_at : 0;
+
+	if (c->claim_at != 0 && (r == 0 || c->claim_at < r))
+		r = c->claim_at;
+	return r;
+}
+
+/* A round of taking over, if one is due and the queue has room. */
+static void
+maybe_claim(struct stream_core *c, const struct stream_input *in,
+	    struct stream_output *out)
+{
+	size_t per = in->room / c->p.streams;
+
+	if (c->claim_at == 0 || in->now < c->claim_at ||
+	    c->state == SR_CREATING || c->state == SR_BACKOFF)
+		return;
+	if (per == 0) {
+		/* No room now: look again in a while, not at once. */
+		c->claim_at = in->now + CLAIM_NO_ROOM_MS;
+		return;
+	}
+	c->claim_at = 0;
+	out->actions |= SACT_CLAIM;
+	out->count = per < c->p.batch ? (uint32_t)per : c->p.batch;
 }
 
 /* The next read, as much as the queue can take, or wait for room. */
@@ -85,8 +112,14 @@ step_active(struct stream_core *c, const struct stream_input *in,
 {
 	switch (in->ev) {
 	case SEV_CREATED:
-		if (c->state == SR_CREATING)
+		if (c->state == SR_CREATING) {
 			next_read(c, in, out);
+			if (c->claim_at == 0)
+				c->claim_at = in->now + c->p.claim_every_ms;
+		}
+		break;
+	case SEV_CLAIMED:
+		c->claim_at = in->now + c->p.claim_every_ms;
 		break;
 	case SEV_READ:
 		if (c->state == SR_HISTORY && in->exhausted)
@@ -107,6 +140,8 @@ step_active(struct stream_core *c, const struct stream_input *in,
 	case SEV_TICK:
 		if (c->state == SR_BACKOFF && in->now >= c->retry_at)
 			start(c, out);
+		else
+			maybe_claim(c, in, out);
 		break;
 	default:
 		break;
@@ -123,8 +158,10 @@ stream_core_step(struct stream_core *c, const struct stream_input *in,
 		/* Nothing, ever again. */
 	} else if (in->ev == SEV_STOP) {
 		c->state = SR_STOPPED;
+		c->claim_at = 0;
 	} else if (in->ev == SEV_DOWN) {
 		c->state = SR_IDLE;
+		c->claim_at = 0;
 	} else if (in->ev == SEV_UP) {
 		if (c->state == SR_IDLE)
 			start(c, out);

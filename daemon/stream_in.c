@@ -17,6 +17,7 @@
 #include "wspushd/redis_link.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/stream_acks.h"
+#include "wspushd/stream_claim.h"
 #include "wspushd/stream_core.h"
 #include "wspushd/stream_in.h"
 #include "wspushd/stream_out.h"
@@ -46,6 +47,8 @@ struct stream_in {
 	struct stream *s;
 	struct stream_stats *stats;	/* per stream */
 	struct stream_out out;		/* XACK, dead letters */
+	struct stream_claim claim;	/* others' idle entries */
+	unsigned max_deliveries;
 	char **names;			/* the streams' names, for replies */
 	bool *seen;			/* per stream: in the last reply */
 	size_t n;
@@ -222,6 +225,28 @@ take_entry(void *arg, const struct stream_entry *e)
 	stream_out_due(&si->out, (size_t)(st - si->s), &e->id);
 }
 
+/* An entry taken over from another consumer. */
+static void
+take_claimed(void *arg, const struct stream_entry *e, uint64_t deliveries)
+{
+	struct stream_in *si = arg;
+
+	/* Delivered too often already (by consumers that died on it). */
+	if (deliveries > si->max_deliveries && e->kind == SE_DATA) {
+		stream_out_dead(&si->out, e->stream, &e->id, e->data, e->len);
+		return;
+	}
+	si->reading_history = false;
+	take_entry(si, e);
+	stream_out_flush(&si->out);
+}
+
+static void
+claim_done(void *arg)
+{
+	report(arg, SEV_CLAIMED, NULL);
+}
+
 /* A history read's streams: those with pending entries left. */
 static bool
 history_left(const struct stream_in *si, size_t k)
@@ -359,6 +384,8 @@ carry_out(struct stream_in *si, const struct stream_output *out)
 		send_read(si, out->count, true);
 	if (out->actions & SACT_READ_NEW)
 		send_read(si, out->count, false);
+	if (out->actions & SACT_CLAIM)
+		stream_claim_round(&si->claim, out->count);
 }
 
 /* ---- life ------------------------------------------------------------------- */
@@ -386,10 +413,18 @@ stream_in_new(struct lws_context *ctx, const struct config *cfg,
 	for (size_t k = 0; k < si->n; k++)
 		si->names[k] = si->s[k].name = xstrdup(cfg->streams.items[k]);
 	si->group = xstrdup(cfg->stream_group);
+	si->consumer = xstrdup(cfg->stream_consumer);
 	si->dead_letter = cfg->dead_letter ? xstrdup(cfg->dead_letter) : NULL;
 	stream_out_init(&si->out, si->cmd, si->group, si->names, si->stats,
 			si->n, si->dead_letter, cfg->max_deliveries);
-	si->consumer = xstrdup(cfg->stream_consumer);
+	si->max_deliveries = cfg->max_deliveries;
+	/* Over the reader: claimed entries are as long as read ones. */
+	si->claim = (struct stream_claim){
+		.cmd = si->reader, .group = si->group, .consumer = si->consumer,
+		.names = si->names, .n = si->n, .idle_ms = cfg->claim_idle_ms,
+		.take = take_claimed, .done = claim_done, .arg = si,
+	};
+	p.claim_every_ms = cfg->claim_idle_ms / 2;
 	si->oldest = cfg->stream_start == STREAM_START_OLDEST;
 	rng_seed_random(&si->rng);
 	si->err_log.interval_ms = 10000;
@@ -448,28 +483,4 @@ stream_in_stop(struct stream_in *si)
 {
 	if (si != NULL)
 		report(si, SEV_STOP, NULL);
-}
-
-size_t
-stream_in_count(const struct stream_in *si)
-{
-	return si->n;
-}
-
-const char *
-stream_in_name(const struct stream_in *si, size_t i)
-{
-	return i < si->n ? si->s[i].name : NULL;
-}
-
-const struct stream_stats *
-stream_in_stats(const struct stream_in *si, size_t i)
-{
-	return i < si->n ? &si->stats[i] : NULL;
-}
-
-size_t
-stream_in_unacked(const struct stream_in *si)
-{
-	return stream_acks_count(&si->acks);
 }

@@ -89,3 +89,17 @@ stream_reply_walk(const redisReply *r, char *const *names, size_t n,
 	}
 	return true;
 }
+
+bool
+stream_reply_entries(const redisReply *r, size_t stream,
+		     void (*fn)(void *, const struct stream_entry *), void *arg)
+{
+	struct stream_entry e = { .stream = stream };
+
+	if (r->type != REDIS_REPLY_ARRAY)
+		return false;
+	for (size_t i = 0; i < r->elements; i++)
+		if (entry(r->element[i], &e))
+			fn(arg, &e);
+	return true;
+}

@@ -19,6 +19,8 @@
  *  - One read at a time, never for more than the queue can take: COUNT
  *    is per stream, so each read asks for room / streams entries, at
  *    most the batch; with no room, no read until there is.
+ *  - Every claim_every (half of claim_idle), while Redis is up, one round
+ *    takes over what other consumers left idle, bounded like a read.
  *  - On every start (and after Redis came back) this consumer's own
  *    pending entries are read again first: an entry read but never
  *    received (a reply lost with its connection) is not stranded; one
@@ -55,6 +57,7 @@ enum stream_event {
 	SEV_ROOM,		/* the queue took messages out: in.room */
 	SEV_TICK,		/* the timer for stream_core_deadline() fired */
 	SEV_STOP,		/* shutdown */
+	SEV_CLAIMED,		/* a round of taking over others' entries ended */
 	SEV_COUNT
 };
 
@@ -63,12 +66,14 @@ enum stream_action {
 	SACT_READ_HISTORY = 1u << 1,	/* XREADGROUP ... our pending, out.count */
 	SACT_READ_NEW	  = 1u << 2,	/* XREADGROUP ... ">" BLOCK, out.count */
 	SACT_REPORT	  = 1u << 3,	/* a failure: out.why, out.retry_in_ms */
+	SACT_CLAIM	  = 1u << 4,	/* take over others' idle entries, out.count */
 };
 
 struct stream_params {
 	uint32_t streams;		/* how many (>= 1) */
 	uint32_t batch;			/* most entries per stream per read */
 	struct retry_policy backoff;
+	uint64_t claim_every_ms;	/* between rounds of taking over */
 };
 
 struct stream_core {
@@ -77,6 +82,8 @@ struct stream_core {
 	struct retry retry;
 	bool history_done;		/* own pending read since the start */
 	uint64_t retry_at;		/* backoff: when to start again */
+	uint64_t claim_at;		/* the next round of taking over; 0: none
+					   due (Redis down, or one under way) */
 };
 
 struct stream_input {

@@ -60,10 +60,5 @@ void stream_in_redis(struct stream_in *si, bool up);
 /* Shutdown: no more reads; acknowledgements still go while they can. */
 void stream_in_stop(struct stream_in *si);
 
-size_t stream_in_count(const struct stream_in *si);
-const char *stream_in_name(const struct stream_in *si, size_t i);
-const struct stream_stats *stream_in_stats(const struct stream_in *si, size_t i);
-/* Entries queued and not yet acknowledged, all streams. */
-size_t stream_in_unacked(const struct stream_in *si);
 
 #endif

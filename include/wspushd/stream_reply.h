@@ -39,4 +39,12 @@ bool stream_reply_walk(const struct redisReply *r, char *const *names, size_t n,
 		       void (*fn)(void *arg, const struct stream_entry *e),
 		       void *arg, bool *seen);
 
+/*
+ * The same for a plain list of entries [[id, fields], ...] of stream
+ * (XCLAIM's reply); nil items (deleted meanwhile) are passed over.
+ */
+bool stream_reply_entries(const struct redisReply *r, size_t stream,
+			  void (*fn)(void *arg, const struct stream_entry *e),
+			  void *arg);
+
 #endif

@@ -17,6 +17,7 @@
 
 static const struct stream_params P = {
 	.streams = 2, .batch = 100, .backoff = { 250, 30000 },
+	.claim_every_ms = 30000,
 };
 
 static struct stream_output
@@ -116,6 +117,37 @@ test_failure_backs_off_then_starts_over(void **state)
 }
 
 static void
+test_claims_come_round_while_up(void **state)
+{
+	struct stream_core c;
+	struct stream_output out;
+
+	(void)state;
+	stream_core_init(&c, &P);
+	feed(&c, SEV_UP, 1000, 1000, false);
+	assert_int_equal(stream_core_deadline(&c), 0);	/* not before the group */
+	feed(&c, SEV_CREATED, 1000, 1000, false);
+	assert_int_equal(stream_core_deadline(&c), 31000);
+	out = feed(&c, SEV_TICK, 30999, 1000, false);
+	assert_int_equal(out.actions, 0);
+	out = feed(&c, SEV_TICK, 31000, 61, false);
+	assert_int_equal(out.actions, SACT_CLAIM);
+	assert_int_equal(out.count, 30);		/* bounded like a read */
+	assert_int_equal(stream_core_deadline(&c), 0);	/* one round at a time */
+	feed(&c, SEV_CLAIMED, 31500, 1000, false);
+	assert_int_equal(stream_core_deadline(&c), 61500);
+	/* No room: the round looks again a second later, not at once. */
+	out = feed(&c, SEV_TICK, 61500, 1, false);
+	assert_int_equal(out.actions, 0);
+	assert_int_equal(out.deadline, 62500);
+	out = feed(&c, SEV_TICK, 62500, 10, false);
+	assert_int_equal(out.actions, SACT_CLAIM);
+	/* Redis down: no round until it is back and the group exists. */
+	feed(&c, SEV_DOWN, 63000, 1000, false);
+	assert_int_equal(stream_core_deadline(&c), 0);
+}
+
+static void
 test_stop_is_for_good(void **state)
 {
 	struct stream_core c;
@@ -212,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_group_then_history_then_new),
 		cmocka_unit_test(test_reads_never_exceed_the_room),
 		cmocka_unit_test(test_failure_backs_off_then_starts_over),
+		cmocka_unit_test(test_claims_come_round_while_up),
 		cmocka_unit_test(test_stop_is_for_good),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_acks_settle_in_queue_order),
