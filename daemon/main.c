@@ -20,10 +20,10 @@
 #include "wspushd/loop.h"
 #include "wspushd/lws_log.h"
 #include "wspushd/metrics.h"
-#include "wspushd/metrics_text.h"
 #include "wspushd/notify.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/reload.h"
+#include "wspushd/report.h"
 #include "wspushd/signals.h"
 #include "wspushd/status.h"
 #include "wspushd/status_pub.h"
@@ -44,7 +44,7 @@ struct daemon {
 	struct notify *notify;
 	struct status_pub *status;	/* NULL when [status] is off */
 	struct metrics *metrics;	/* NULL when [metrics] is off */
-	uint64_t started_ms;		/* monotonic, for the uptime metric */
+	struct report report;		/* for the status and /metrics */
 	lws_sorted_usec_list_t status_sul;	/* refreshes STATUS= */
 	bool stopping;
 	bool done;
@@ -85,27 +85,6 @@ status_tick(lws_sorted_usec_list_t *sul)
 	update_status(d);
 	lws_sul_schedule(d->ctx, 0, &d->status_sul, status_tick,
 			 (lws_usec_t)STATUS_REFRESH_MS * LWS_US_PER_MS);
-}
-
-/* GET /metrics: the connection and the Redis input as they are now. */
-static size_t
-render_metrics(void *arg, char *buf, size_t len)
-{
-	struct daemon *d = arg;
-	struct conn_snapshot snap;
-
-	conn_snapshot(d->conn, &snap);
-	return metrics_render(&snap, redis_sub_state_name(d->redis),
-			      status_pub_write_errors(),
-			      (monotonic_ms() - d->started_ms) / 1000, buf, len);
-}
-
-static void
-snapshot(void *arg, struct conn_snapshot *out)
-{
-	struct daemon *d = arg;
-
-	conn_snapshot(d->conn, out);
 }
 
 static void
@@ -240,7 +219,8 @@ reload_apply(struct daemon *d, struct config *next,
 			  "the next start; still reading as the daemon started");
 	if (plan->status) {
 		status_pub_free(d->status);
-		d->status = status_pub_new(d->ctx, d->redis, next, snapshot, d);
+		d->status = status_pub_new(d->ctx, d->redis, next, report_snapshot,
+					   &d->report);
 	} else {
 		status_pub_reconfigure(d->status, next);
 	}
@@ -332,11 +312,16 @@ start_modules(struct daemon *d)
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
 	}
-	if (metrics_start(d->ctx, d->cfg, render_metrics, d, &d->metrics) < 0)
+	if (metrics_start(d->ctx, d->cfg, report_metrics, &d->report,
+			  &d->metrics) < 0)
 		return WSPUSHD_EX_SOFTWARE;
 	if (d->cfg->streams.count > 0)
 		d->streams = stream_in_new(d->ctx, d->cfg, d->redis, d->conn);
-	d->status = status_pub_new(d->ctx, d->redis, d->cfg, snapshot, d);
+	d->report = (struct report){ .conn = d->conn, .redis = d->redis,
+				     .streams = d->streams,
+				     .started_ms = d->report.started_ms };
+	d->status = status_pub_new(d->ctx, d->redis, d->cfg, report_snapshot,
+				   &d->report);
 	conn_set_observer(d->conn, on_conn_change, d);
 	redis_sub_set_observer(d->redis, on_redis_change, d);
 	return WSPUSHD_EX_OK;
@@ -348,7 +333,7 @@ run(struct daemon *d)
 	char url[512];
 	int rc;
 
-	d->started_ms = monotonic_ms();
+	d->report.started_ms = monotonic_ms();
 	if (signals_block() < 0) {
 		log_warn("cannot block signals");
 		return WSPUSHD_EX_SOFTWARE;

@@ -146,6 +146,10 @@ write_hash(struct status_pub *p, const struct conn_snapshot *s)
 	argv[n++] = "status";	argv[n++] = line;
 	argv[n++] = "pid";	argv[n++] = pid;
 	argv[n++] = "updated";	argv[n++] = updated;
+	if (s->streams != NULL) {
+		argv[n++] = "streams";
+		argv[n++] = s->streams;
+	}
 	for (int i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	/* Redis down: nothing to do; the next change or refresh writes it. */

@@ -19,6 +19,7 @@
 #include "wspushd/stream_acks.h"
 #include "wspushd/stream_claim.h"
 #include "wspushd/stream_core.h"
+#include "wspushd/stream_info.h"
 #include "wspushd/stream_in.h"
 #include "wspushd/stream_out.h"
 #include "wspushd/stream_reply.h"
@@ -28,6 +29,8 @@
 #define READ_BATCH 500
 /* How long one read of new entries may wait in Redis. */
 #define READ_BLOCK_MS "2000"
+/* How often the group's pending count and lag are asked for. */
+#define STREAM_INFO_EVERY_MS 5000
 #define PENDING_EVENTS 4
 
 /* One stream: where its reads stand, and what waits for XACK. */
@@ -48,6 +51,7 @@ struct stream_in {
 	struct stream_stats *stats;	/* per stream */
 	struct stream_out out;		/* XACK, dead letters */
 	struct stream_claim claim;	/* others' idle entries */
+	struct stream_info info;	/* the group, as Redis sees it */
 	unsigned max_deliveries;
 	char **names;			/* the streams' names, for replies */
 	bool *seen;			/* per stream: in the last reply */
@@ -65,7 +69,6 @@ struct stream_in {
 	size_t npending;
 	bool stepping;
 	struct log_repeat err_log;	/* failed commands */
-	struct log_repeat bad_log;	/* entries that cannot be delivered */
 };
 
 static void carry_out(struct stream_in *si, const struct stream_output *out);
@@ -122,7 +125,7 @@ timer_fired(lws_sorted_usec_list_t *sul)
 	report(lws_container_of(sul, struct stream_in, timer), SEV_TICK, NULL);
 }
 
-/* ---- acknowledging -------------------------------------------------------- */
+/* ---- acknowledging ------------------------------------------------------ */
 
 static void
 settled_one(void *arg, const struct stream_ack *e, int delivered)
@@ -164,20 +167,6 @@ settled(void *arg, uint64_t delivered_below, uint64_t dropped_below)
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* An entry that can never be delivered: said, counted, acknowledged. */
-static void
-undeliverable(struct stream_in *si, struct stream *st,
-	      const struct stream_id *id, const char *why)
-{
-	char text[STREAM_ID_MAX];
-
-	stream_id_format(id, text);
-	si->stats[st - si->s].invalid++;
-	log_repeated(&si->bad_log, LOG_WARNING, "streams: %s entry %s: %s; "
-		     "acknowledged, not delivered", st->name, text, why);
-	stream_out_due(&si->out, (size_t)(st - si->s), id);
-}
-
 /* One entry of a read: queued, or acknowledged as told. */
 static void
 take_entry(void *arg, const struct stream_entry *e)
@@ -212,13 +201,14 @@ take_entry(void *arg, const struct stream_entry *e)
 		conn_drop_oversize(si->conn, st->name, strlen(st->name), 0);
 		break;
 	case SE_DELETED:
-		undeliverable(si, st, &e->id, "deleted while pending");
+		stream_out_invalid(&si->out, e->stream, &e->id, "deleted while pending");
 		return;
 	case SE_NO_DATA:
-		undeliverable(si, st, &e->id, "no field \"data\"");
+		stream_out_invalid(&si->out, e->stream, &e->id, "no field \"data\"");
 		return;
 	case SE_NOT_STRING:
-		undeliverable(si, st, &e->id, "field \"data\" is not a string");
+		stream_out_invalid(&si->out, e->stream, &e->id,
+				   "field \"data\" is not a string");
 		return;
 	}
 	si->stats[st - si->s].dropped++;
@@ -232,6 +222,7 @@ take_claimed(void *arg, const struct stream_entry *e, uint64_t deliveries)
 	struct stream_in *si = arg;
 
 	/* Delivered too often already (by consumers that died on it). */
+	si->stats[e->stream].claimed++;
 	if (deliveries > si->max_deliveries && e->kind == SE_DATA) {
 		stream_out_dead(&si->out, e->stream, &e->id, e->data, e->len);
 		return;
@@ -331,7 +322,7 @@ send_read(struct stream_in *si, uint32_t count, bool history)
 	free(argv);
 }
 
-/* ---- the group ------------------------------------------------------------ */
+/* ---- the group ---------------------------------------------------------- */
 
 static void
 created(void *arg, const struct redisReply *r)
@@ -388,7 +379,7 @@ carry_out(struct stream_in *si, const struct stream_output *out)
 		stream_claim_round(&si->claim, out->count);
 }
 
-/* ---- life ------------------------------------------------------------------- */
+/* ---- life --------------------------------------------------------------- */
 
 struct stream_in *
 stream_in_new(struct lws_context *ctx, const struct config *cfg,
@@ -425,10 +416,14 @@ stream_in_new(struct lws_context *ctx, const struct config *cfg,
 		.take = take_claimed, .done = claim_done, .arg = si,
 	};
 	p.claim_every_ms = cfg->claim_idle_ms / 2;
+	si->info = (struct stream_info){
+		.ctx = ctx, .cmd = si->cmd, .group = si->group, .names = si->names,
+		.stats = si->stats, .n = si->n, .every_ms = STREAM_INFO_EVERY_MS,
+	};
+	stream_info_start(&si->info);
 	si->oldest = cfg->stream_start == STREAM_START_OLDEST;
 	rng_seed_random(&si->rng);
 	si->err_log.interval_ms = 10000;
-	si->bad_log.interval_ms = 10000;
 	/* COUNT is per stream; the reply must fit what the link keeps. */
 	if (p.batch > redis_link_stream_batch(cfg) / si->n)
 		p.batch = (uint32_t)(redis_link_stream_batch(cfg) / si->n);
@@ -446,6 +441,7 @@ stream_in_free(struct stream_in *si)
 	if (si == NULL)
 		return;
 	lws_sul_cancel(&si->timer);
+	stream_info_free(&si->info);
 	for (size_t k = 0; k < si->n; k++) {
 		free(si->s[k].name);
 	}
@@ -483,4 +479,13 @@ stream_in_stop(struct stream_in *si)
 {
 	if (si != NULL)
 		report(si, SEV_STOP, NULL);
+}
+
+size_t
+stream_in_view(const struct stream_in *si, char *const **names,
+	       const struct stream_stats **stats)
+{
+	*names = si->names;
+	*stats = si->stats;
+	return si->n;
 }

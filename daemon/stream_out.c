@@ -26,6 +26,20 @@ stream_out_init(struct stream_out *o, struct redis_cmd *cmd, const char *group,
 		.max_deliveries = max_deliveries,
 	};
 	o->due = xcalloc(n, sizeof(*o->due));
+	o->bad_log.interval_ms = 10000;
+}
+
+void
+stream_out_invalid(struct stream_out *o, size_t i, const struct stream_id *id,
+		   const char *why)
+{
+	char text[STREAM_ID_MAX];
+
+	stream_id_format(id, text);
+	o->stats[i].invalid++;
+	log_repeated(&o->bad_log, LOG_WARNING, "streams: %s entry %s: %s; "
+		     "acknowledged, not delivered", o->names[i], text, why);
+	stream_out_due(o, i, id);
 }
 
 void

@@ -41,6 +41,7 @@ struct conn_snapshot {
 	const char *last_error;		/* "" if none since the last success */
 	struct conn_stats stats;
 	size_t queued;
+	const char *streams;		/* the streams' line (report.h), or NULL */
 };
 
 

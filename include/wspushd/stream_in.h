@@ -60,5 +60,9 @@ void stream_in_redis(struct stream_in *si, bool up);
 /* Shutdown: no more reads; acknowledgements still go while they can. */
 void stream_in_stop(struct stream_in *si);
 
+/* The streams' names and counters, for status and metrics: how many. */
+size_t stream_in_view(const struct stream_in *si, char *const **names,
+		      const struct stream_stats **stats);
+
 
 #endif

@@ -8,9 +8,11 @@
 #ifndef WSPUSHD_STREAM_OUT_H
 #define WSPUSHD_STREAM_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wspushd/log.h"
 #include "wspushd/stream_id.h"
 
 struct redis_cmd;
@@ -22,6 +24,11 @@ struct stream_stats {
 	uint64_t dropped;	/* acknowledged undelivered, as told */
 	uint64_t invalid;	/* no "data" field, or deleted: acknowledged */
 	uint64_t dead;		/* moved to the dead-letter stream */
+	uint64_t claimed;	/* taken over from other consumers */
+	/* The consumer group as Redis last said (XINFO GROUPS). */
+	uint64_t pending;	/* entries delivered, not acknowledged */
+	uint64_t lag;		/* entries not yet delivered to the group */
+	bool known;		/* pending and lag were read at least once */
 };
 
 
@@ -39,6 +46,7 @@ struct stream_out {
 	struct stream_stats *stats;	/* per stream, the reader's: counted into */
 	const char *dead_letter;	/* NULL: "<stream>:dead" */
 	unsigned max_deliveries;	/* for the reason given */
+	struct log_repeat bad_log;	/* entries that cannot be delivered */
 };
 
 /* Set up over the owner's arrays (names, stats: n each); they outlive it. */
@@ -50,6 +58,9 @@ void stream_out_free(struct stream_out *o);
 
 /* Entry id of stream i is due for XACK (sent at the next flush). */
 void stream_out_due(struct stream_out *o, size_t i, const struct stream_id *id);
+/* An entry that can never be delivered: said, counted, acknowledged. */
+void stream_out_invalid(struct stream_out *o, size_t i,
+			const struct stream_id *id, const char *why);
 /* Send what is due, as far as Redis takes it now. */
 void stream_out_flush(struct stream_out *o);
 /*

@@ -8,13 +8,13 @@ is confirmed and all stay pending under "a"; A is then killed (SIGKILL).
 Daemon B (consumer "b", claim_idle = 500ms), on an upstream that works,
 finds them idle, takes them over (XPENDING ... IDLE, XCLAIM) and
 delivers them, then the entries added after; the group's pending list
-ends empty, and B's log says what it took over.
+ends empty, and B's log, metrics and status hash say what it took over.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, config_text, log, main, wait_until
+from harness import check, config_text, free_port, log, main, metric, wait_metric, wait_until
 
 STREAM = "ws:out"
 N = 20
@@ -43,7 +43,8 @@ def test(ctx):
     a.proc.kill()
     wait_until(lambda: not a.alive(), 10, "A to die")
 
-    b = ctx.daemon(config_text(w.url(), r.port,
+    port = free_port()
+    b = ctx.daemon(config_text(w.url(), r.port, metrics_port=port, status={"ttl": "3s"},
                                redis={"consumer": "b", "claim_idle": "500ms"}),
                    ["--stream", STREAM]).start()
     for i in range(5):
@@ -58,6 +59,17 @@ def test(ctx):
                "the pending list to empty")
     check("taking over %d entries of %s" % (N, STREAM) in b.log_text(),
           "B's log should say what it took over")
+    label = '{stream="%s"}' % STREAM
+    check(metric(port, "wspushd_stream_entries_claimed_total" + label) == N,
+          "B should count %d entries taken over" % N)
+    wait_metric(port, "wspushd_stream_entries_acked_total" + label, N + 5)
+    # The group as Redis sees it, asked every 5 s: nothing pending, no lag.
+    wait_metric(port, "wspushd_stream_pending" + label, 0, timeout=15)
+    # The hash is written again at least every ttl/3 (status refresh).
+    wait_until(lambda: "%d claimed" % N in (r.call("HGET", "wspushd:status", "streams")
+                                            or b"").decode(), 15,
+               lambda: "the status hash to show the stream: %r"
+               % r.call("HGET", "wspushd:status", "streams"))
     b.stop()
     log("%d entries left by a crashed consumer taken over and delivered" % N)
 

@@ -58,6 +58,8 @@ def test(ctx):
     check(tries == 4, "the poison was written %d times (expected 1 + 3)" % tries)
     check(metric(port, 'wspushd_messages_dropped_total{reason="refused"}') == 1,
           "the refused message should be counted once")
+    check(metric(port, 'wspushd_stream_entries_dead_lettered_total{stream="ws:out"}') == 1,
+          "the dead letter should be counted once")
     lines = [x for x in d.log_text().splitlines() if "moved to ws:out:dead" in x]
     check(len(lines) == 1, "one log line should say where it went: %r" % lines)
     d.stop()

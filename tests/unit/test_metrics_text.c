@@ -16,6 +16,7 @@
 
 #include "wspushd/fsm.h"
 #include "wspushd/metrics_text.h"
+#include "wspushd/stream_report.h"
 
 static struct conn_snapshot
 snap(void)
@@ -461,6 +462,37 @@ test_every_line_valid(void **state)
 }
 
 /* The checker must catch what it claims to catch. */
+/* The streams' families: valid text, names escaped, cut like snprintf. */
+static void
+test_stream_families(void **state)
+{
+	static char *const names[] = { "ws:out", "odd\"name\\\n" };
+	struct stream_stats st[2] = {
+		{ .read = 10, .acked = 9, .claimed = 2, .dead = 1, .pending = 1,
+		  .lag = 4, .known = true },
+		{ 0 },
+	};
+	struct checker c;
+	char buf[8192], line[256], small[40];
+	size_t need;
+
+	(void)state;
+	need = stream_report_metrics(names, st, 2, buf, sizeof(buf));
+	assert_int_equal(need, strlen(buf));
+	assert_true(exposition_valid(&c, buf));
+	assert_non_null(strstr(buf, "\nwspushd_stream_entries_read_total{stream=\"ws:out\"} 10\n"));
+	assert_non_null(strstr(buf, "\nwspushd_stream_lag{stream=\"ws:out\"} 4\n"));
+	assert_non_null(strstr(buf, "{stream=\"odd\\\"name\\\\\\n\"} 0\n"));
+	assert_int_equal(stream_report_metrics(names, st, 2, small, sizeof(small)), need);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_int_equal(stream_report_metrics(names, st, 2, NULL, 0), need);
+	stream_report_line(names, st, 1, line, sizeof(line));
+	assert_string_equal(line, "ws:out: 10 read, 9 acked, 1 pending, 4 lag, "
+			    "2 claimed, 1 dead");
+	stream_report_line(names + 1, st + 1, 1, line, sizeof(line));
+	assert_non_null(strstr(line, "0 read, 0 acked, 0 claimed"));	/* lag unknown */
+}
+
 static void
 test_checker_rejects(void **state)
 {
@@ -498,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_largest_numbers),
 		cmocka_unit_test(test_every_line_valid),
+		cmocka_unit_test(test_stream_families),
 		cmocka_unit_test(test_checker_rejects),
 	};
 

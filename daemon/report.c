@@ -1,0 +1,51 @@
+/*
+ * report.c - see report.h.
+ */
+#include "wspushd/conn.h"
+#include "wspushd/log.h"
+#include "wspushd/metrics_text.h"
+#include "wspushd/redis_sub.h"
+#include "wspushd/report.h"
+#include "wspushd/status_pub.h"
+#include "wspushd/stream_in.h"
+#include "wspushd/stream_report.h"
+
+void
+report_snapshot(void *arg, struct conn_snapshot *out)
+{
+	struct report *r = arg;
+	const struct stream_stats *st;
+	char *const *names;
+	size_t n;
+
+	conn_snapshot(r->conn, out);
+	out->streams = NULL;
+	if (r->streams == NULL)
+		return;
+	n = stream_in_view(r->streams, &names, &st);
+	stream_report_line(names, st, n, r->streams_line, sizeof(r->streams_line));
+	out->streams = r->streams_line;
+}
+
+size_t
+report_metrics(void *arg, char *buf, size_t len)
+{
+	struct report *r = arg;
+	struct conn_snapshot snap;
+	const struct stream_stats *st;
+	char *const *names;
+	size_t n, used, put;
+
+	conn_snapshot(r->conn, &snap);
+	used = metrics_render(&snap, redis_sub_state_name(r->redis),
+			      status_pub_write_errors(),
+			      (monotonic_ms() - r->started_ms) / 1000, buf, len);
+	if (r->streams == NULL)
+		return used;
+	/* Like snprintf, all of it: measured past the end when cut. */
+	put = used < len ? used : (len > 0 ? len - 1 : 0);
+	n = stream_in_view(r->streams, &names, &st);
+	return used + stream_report_metrics(names, st, n,
+					    len > 0 ? buf + put : NULL,
+					    len > put ? len - put : 0);
+}

@@ -1,0 +1,31 @@
+/*
+ * report.h - the daemon as operators see it, gathered from its parts:
+ * the connection's snapshot with the streams' line (for the status hash
+ * and STATUS=), and the /metrics text (the connection's families, then
+ * the streams').
+ */
+#ifndef WSPUSHD_REPORT_H
+#define WSPUSHD_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conn;
+struct conn_snapshot;
+struct redis_sub;
+struct stream_in;
+
+struct report {
+	struct conn *conn;
+	struct redis_sub *redis;
+	struct stream_in *streams;	/* NULL: none */
+	uint64_t started_ms;		/* monotonic, for the uptime */
+	char streams_line[2048];	/* what the last snapshot pointed to */
+};
+
+/* status_pub.h's snapshot callback; arg is a struct report. */
+void report_snapshot(void *arg, struct conn_snapshot *out);
+/* metrics.h's render callback; arg is a struct report. */
+size_t report_metrics(void *arg, char *buf, size_t len);
+
+#endif
