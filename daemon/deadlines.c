@@ -12,6 +12,7 @@ static const char *const names[DL_COUNT] = {
 	[DL_HEARTBEAT] = "heartbeat",
 	[DL_FIN] = "FIN wait",
 	[DL_CONFIRM] = "confirm",
+	[DL_CLOSE_CONFIRM] = "close confirm",
 };
 
 const char *

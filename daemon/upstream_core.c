@@ -119,6 +119,10 @@ tick(struct upstream_step *s)
 		/* The server did not close TCP in time: close our end. */
 		s->out->actions |= UACT_END_FIN_WAIT;
 		break;
+	case DL_CLOSE_CONFIRM:
+		/* Confirmation is given up on: the Close goes now. */
+		s->out->actions |= UACT_WANT_WRITE;
+		break;
 	case DL_CONFIRM:
 		if (confirm_wants_ping(&s->c->confirm, s->in->now, s->in->unsent)) {
 			confirm_asked(&s->c->confirm);
@@ -187,7 +191,8 @@ writable(struct upstream_step *s)
 	 * Pong: what was written is confirmed first (a ping, its Pong), and
 	 * only then the Close goes, bounded by the close deadline.
 	 */
-	if (c->sock.state == WSOCK_CLOSE_OWED && confirm_pending(&c->confirm)) {
+	if (c->sock.state == WSOCK_CLOSE_OWED && confirm_pending(&c->confirm) &&
+	    now < c->close_confirm_by) {
 		if (c->confirm.pinged < c->confirm.written) {
 			s->out->ping_seq = confirm_ping_sent(&c->confirm, now);
 			s->out->actions |= UACT_WRITE_PING;

@@ -122,8 +122,10 @@ release_timers(struct upstream_step *s, unsigned a)
 		upstream_clear_deadline(s, DL_CONNECT);
 	if (a & ACT_CANCEL_STABLE_TIMER)
 		upstream_clear_deadline(s, DL_STABLE);
-	if (a & ACT_CANCEL_CLOSE_TIMER)
+	if (a & ACT_CANCEL_CLOSE_TIMER) {
 		upstream_clear_deadline(s, DL_CLOSE);
+		upstream_clear_deadline(s, DL_CLOSE_CONFIRM);
+	}
 	if (a & ACT_CANCEL_PING_TIMERS)
 		heartbeat_stop(&s->c->live);
 }
@@ -177,8 +179,20 @@ upstream_drive(struct upstream_step *s, enum fsm_event ev, const char *why)
 		upstream_socket_says(s, wsock_close(&c->sock, f.close_code), why);
 	if (a & ACT_ABORT_SOCKET)
 		upstream_socket_says(s, wsock_drop(&c->sock), "socket dropped");
-	if (a & ACT_ARM_CLOSE_TIMER)
-		upstream_set_deadline(s, DL_CLOSE, close_wait_ms(c, now));
+	if (a & ACT_ARM_CLOSE_TIMER) {
+		uint64_t wait = close_wait_ms(c, now);
+
+		upstream_set_deadline(s, DL_CLOSE, wait);
+		/*
+		 * A Close that waits for confirmation waits half of it: a
+		 * server that answers no ping still gets our Close, and the
+		 * other half to answer it.
+		 */
+		c->close_confirm_by = now + wait / 2;
+		if (c->sock.state == WSOCK_CLOSE_OWED &&
+		    confirm_pending(&c->confirm))
+			upstream_set_deadline(s, DL_CLOSE_CONFIRM, wait / 2);
+	}
 	if (a & ACT_ARM_RETRY_TIMER)
 		schedule_retry(s, f.attempt);
 	if (a & ACT_REFUSED)

@@ -24,6 +24,7 @@ enum deadline_kind {
 	DL_HEARTBEAT,		/* the next ping, or the pong deadline */
 	DL_FIN,			/* the wait for the server's FIN */
 	DL_CONFIRM,		/* a ping to confirm what was written */
+	DL_CLOSE_CONFIRM,	/* our Close stops waiting for confirmation */
 	DL_COUNT
 };
 

@@ -115,6 +115,8 @@ struct upstream_core {
 					   DL_CONFIRM mirror live's, confirm's) */
 	struct retry retry;		/* the floor the server asked for */
 	uint64_t drain_by;		/* while stopping: the drain's end */
+	uint64_t close_confirm_by;	/* our Close waits for confirmation
+					   until then, and goes anyway */
 	uint64_t rx_bytes;		/* of the server message in progress */
 };
 

@@ -945,12 +945,20 @@ test_close_waits_for_confirmation(void **state)
 	out = at(&c, UEV_WRITABLE, T0 + 1);
 	assert_int_equal(out.actions, UACT_WRITE_CLOSE);
 
-	/* No Pong: dropped at the close deadline; the rest is sent again. */
+	/*
+	 * No Pong: at half the close deadline the Close goes anyway, and
+	 * gets the other half; unanswered, the socket is dropped, and what
+	 * was unconfirmed is sent again.
+	 */
 	c = confirming();
 	at(&c, UEV_WRITABLE, T0);
 	written_upto(&c, T0, 130, false);
 	at(&c, UEV_RESTART, T0 + 1);
-	at(&c, UEV_WRITABLE, T0 + 1);
+	at(&c, UEV_WRITABLE, T0 + 1);			/* the ping */
+	out = at(&c, UEV_TICK, T0 + 1 + 1000);
+	assert_int_equal(out.actions, UACT_WANT_WRITE);
+	out = at(&c, UEV_WRITABLE, T0 + 1 + 1000);
+	assert_int_equal(out.actions, UACT_WRITE_CLOSE);
 	out = at(&c, UEV_TICK, T0 + 1 + 2000);
 	assert_int_equal(out.actions, UACT_KILL);
 	out = at(&c, UEV_DESTROYED, T0 + 2001);
