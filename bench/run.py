@@ -177,7 +177,7 @@ class Bridge:
     """wspushd or the reference bridge, subscribed and connected."""
 
     def __init__(self, kind, build, tmp, redis, sink, channels,
-                 delivery="at-least-once"):
+                 delivery="at-least-once", streams=()):
         self.kind = kind
         url = "ws://127.0.0.1:%d/bench" % sink.port
         if kind == "wspushd":
@@ -185,6 +185,8 @@ class Bridge:
             with open(conf, "w") as f:
                 f.write(WSPUSHD_CONF % dict(url=url, redis=redis.port, tmp=tmp,
                                             delivery=delivery,
+                                            streams="".join("stream = %s\n" % s
+                                                            for s in streams),
                                             channels="".join("channel = %s\n" % c
                                                              for c in channels)))
             argv = [os.path.join(build, "wspushd"), "-c", conf]
@@ -228,7 +230,7 @@ delivery = %(delivery)s
 [redis]
 url = redis://127.0.0.1:%(redis)d
 ping_interval = 0
-%(channels)s[queue]
+%(channels)s%(streams)s[queue]
 max_messages = 2000000
 max_bytes = 1GiB
 [daemon]
@@ -264,6 +266,50 @@ def ceiling(build, sink, size, n):
                    60, "the sink to count the blast")
     dt = (s["last_ns"] - t0) / 1e9
     return {"msgs_per_s": n / dt, "mb_per_s": n * size / dt / 1e6}
+
+
+STREAM = "bench:s"
+
+
+def xadd(redis, n, size, stream):
+    """n XADDs of a size-byte field data, pipelined, from redis-benchmark."""
+    subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(redis.port),
+                    "-c", "1", "-P", str(min(n, 1000)), "-n", str(n), "-q",
+                    "XADD", stream, "*", "data", "x" * size],
+                   check=True, stdout=subprocess.DEVNULL, timeout=600)
+
+
+def xadd_alone(redis, n):
+    """What Redis and redis-benchmark alone do: the ceiling for Streams."""
+    t0 = time.monotonic()
+    xadd(redis, n, 100, "nobody:s")
+    rate = n / (time.monotonic() - t0)
+    redis.cmd("DEL", "nobody:s")
+    return rate
+
+
+def streams_throughput(redis, sink, bridge, n):
+    """XADD n entries of 100 B; the bridge reads them as a consumer group
+    and delivers every one to the sink."""
+    sink.ask("reset")
+    cpu0 = cpu_seconds(bridge.pid)
+    t0 = time.monotonic_ns()
+    xadd(redis, n, 100, STREAM)
+    # redis-benchmark rounds the count up to whole pipelines.
+    n = int(redis.cmd("XLEN", STREAM))
+
+    def done():
+        bridge.check_alive()
+        s = sink.ask("stats")
+        return s if s["messages"] >= n else None
+    s = wait_until(done, max(60, n / 5000), "%d stream entries at the sink" % n,
+                   interval=0.05)
+    cpu = cpu_seconds(bridge.pid) - cpu0
+    dt = (s["last_ns"] - t0) / 1e9
+    redis.cmd("XTRIM", STREAM, "MAXLEN", "0")
+    return {"size": 100, "n": n, "published": n, "received": s["messages"],
+            "msgs_per_s": n / dt, "mb_per_s": n * 100 / dt / 1e6,
+            "cpu_s_per_m": cpu / n * 1e6}
 
 
 def publisher_alone(redis, n):
@@ -422,6 +468,13 @@ def run_bridge(kind, args, tmp, redis, sink, scale):
     finally:
         b.stop()
     if kind == "wspushd":
+        log("%s: %d stream entries of 100 B" % (kind, 1000000 // scale))
+        b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL], streams=[STREAM])
+        try:
+            r["tp_streams"] = best_of(args.runs, lambda: streams_throughput(
+                redis, sink, b, 1000000 // scale))
+        finally:
+            b.stop()
         # The price of confirmation: the same 100 B run, at most once.
         log("%s: %d messages of 100 B, delivery = at-most-once" % (kind, 1000000 // scale))
         b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL], delivery="at-most-once")
@@ -451,7 +504,7 @@ def fmt(v, unit=""):
     return "{:.2f}{}".format(v, unit)
 
 
-def table(res, ceil, pub_alone, scale):
+def table(res, ceil, pub_alone, scale, xadd_rate):
     w, ref = res.get("wspushd"), res.get("reference")
     rows = []
 
@@ -476,6 +529,11 @@ def table(res, ceil, pub_alone, scale):
                       if target is not None else ""), ok))
 
     row("100 B: messages/s", lambda r: r["tp_100"]["msgs_per_s"], 300000)
+    row("Streams 100 B: entries/s", lambda r: r["tp_streams"]["msgs_per_s"])
+    row("  ... / redis-benchmark XADD alone", lambda r: r["tp_streams"]["msgs_per_s"]
+        / xadd_rate, 0.70, compare=False)
+    row("Streams 100 B: CPU-s per 1M entries", lambda r: r["tp_streams"]["cpu_s_per_m"],
+        2.0, "lower")
     row("100 B: CPU-s per 1M messages", lambda r: r["tp_100"]["cpu_s_per_m"], 1.5, "lower")
     row("  at-least-once rate / at-most-once rate",
         lambda r: r["tp_100"]["msgs_per_s"] / r["tp_100_amo"]["msgs_per_s"], 0.90,
@@ -511,8 +569,9 @@ def table(res, ceil, pub_alone, scale):
     out = []
     out.append("machine: %s" % machine())
     out.append("ceiling: the sink alone takes %s msgs/s of 100 B and %s MB/s of 64 KiB; "
-               "redis-benchmark alone publishes %s msgs/s of 100 B"
-               % (fmt(ceil[100]["msgs_per_s"]), fmt(ceil[65536]["mb_per_s"]), fmt(pub_alone)))
+               "redis-benchmark alone publishes %s msgs/s of 100 B and XADDs %s/s"
+               % (fmt(ceil[100]["msgs_per_s"]), fmt(ceil[65536]["mb_per_s"]), fmt(pub_alone),
+                  fmt(xadd_rate)))
     if scale > 1:
         out.append("(1/%d of the messages: these figures are rough)" % scale)
     head = ("", "wspushd", "reference", "ratio", "target", "met")
@@ -524,7 +583,8 @@ def table(res, ceil, pub_alone, scale):
     out += [line(r) for r in rows]
     accounted = []
     for k, r in res.items():
-        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k", "tp_100_amo"):
+        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k", "tp_100_amo",
+                    "tp_streams"):
             if key not in r:
                 continue
             t = r[key]
@@ -556,6 +616,7 @@ def main():
             ceil = {100: ceiling(args.build, sink, 100, 2000000 // scale),
                     65536: ceiling(args.build, sink, 65536, 40000 // scale)}
             pub_alone = publisher_alone(redis, 1000000 // scale)
+            xadd_rate = xadd_alone(redis, 1000000 // scale)
             res = {}
             for kind in ("wspushd", "reference"):
                 if args.only and args.only != kind:
@@ -564,13 +625,14 @@ def main():
         finally:
             sink.stop()
             redis.stop()
-    text, accounted = table(res, ceil, pub_alone, scale)
+    text, accounted = table(res, ceil, pub_alone, scale, xadd_rate)
     print(text)
     for a in accounted:
         log(a)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine(), "ceiling": ceil, "publisher_alone": pub_alone,
+                       "xadd_alone": xadd_rate,
                        "results": res}, f, indent=1)
     lost = [a for a in accounted if a.split(": ")[1].split(" published")[0]
             != a.split(", ")[1].split(" ")[0]]
