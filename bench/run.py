@@ -312,6 +312,28 @@ def streams_throughput(redis, sink, bridge, n):
             "cpu_s_per_m": cpu / n * 1e6}
 
 
+def paired_delivery(args, tmp, redis, sink, n):
+    """The 100 B run with delivery = at-least-once and at-most-once, a
+    fresh daemon each time, in turns; the best of each."""
+    runs = {"at-least-once": [], "at-most-once": []}
+    for _ in range(args.runs):
+        for mode in runs:
+            b = Bridge("wspushd", args.build, tmp, redis, sink, [CHANNEL], delivery=mode)
+            try:
+                runs[mode].append(throughput(redis, sink, b, 100, n))
+            finally:
+                b.stop()
+    out = []
+    for mode in runs:
+        best = dict(runs[mode][0])
+        best["msgs_per_s"] = max(x["msgs_per_s"] for x in runs[mode])
+        best["cpu_s_per_m"] = min(x["cpu_s_per_m"] for x in runs[mode])
+        best["published"] = sum(x["published"] for x in runs[mode])
+        best["received"] = sum(x["received"] for x in runs[mode])
+        out.append(best)
+    return out
+
+
 def publisher_alone(redis, n):
     t0 = time.monotonic()
     publish(redis, n, 100, channel="nobody")
@@ -475,14 +497,12 @@ def run_bridge(kind, args, tmp, redis, sink, scale):
                 redis, sink, b, 1000000 // scale))
         finally:
             b.stop()
-        # The price of confirmation: the same 100 B run, at most once.
-        log("%s: %d messages of 100 B, delivery = at-most-once" % (kind, 1000000 // scale))
-        b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL], delivery="at-most-once")
-        try:
-            r["tp_100_amo"] = best_of(args.runs, lambda: throughput(
-                redis, sink, b, 100, 1000000 // scale))
-        finally:
-            b.stop()
+        # The price of confirmation: at least once against at most once,
+        # run in turns, so both see the machine as it is at that moment.
+        log("%s: %d messages of 100 B, at least once and at most once in turns"
+            % (kind, 1000000 // scale))
+        r["tp_alo"], r["tp_amo"] = paired_delivery(args, tmp, redis, sink,
+                                                   1000000 // scale)
     many = ["%s.%d" % (CHANNEL, i) for i in range(1, 10000)]
     log("%s: 10,000 channels" % kind)
     b = Bridge(kind, args.build, tmp, redis, sink, [CHANNEL] + many)
@@ -535,11 +555,11 @@ def table(res, ceil, pub_alone, scale, xadd_rate):
     row("Streams 100 B: CPU-s per 1M entries", lambda r: r["tp_streams"]["cpu_s_per_m"],
         2.0, "lower")
     row("100 B: CPU-s per 1M messages", lambda r: r["tp_100"]["cpu_s_per_m"], 1.5, "lower")
-    row("  at-least-once rate / at-most-once rate",
-        lambda r: r["tp_100"]["msgs_per_s"] / r["tp_100_amo"]["msgs_per_s"], 0.90,
+    row("  at-least-once rate / at-most-once rate, in turns",
+        lambda r: r["tp_alo"]["msgs_per_s"] / r["tp_amo"]["msgs_per_s"], 0.90,
         compare=False)
-    row("  at-least-once CPU / at-most-once CPU",
-        lambda r: r["tp_100"]["cpu_s_per_m"] / r["tp_100_amo"]["cpu_s_per_m"], 1.20, "lower",
+    row("  at-least-once CPU / at-most-once CPU, in turns",
+        lambda r: r["tp_alo"]["cpu_s_per_m"] / r["tp_amo"]["cpu_s_per_m"], 1.20, "lower",
         compare=False)
     row("4 KiB: messages/s", lambda r: r["tp_4096"]["msgs_per_s"])
     row("4 KiB: MB/s", lambda r: r["tp_4096"]["mb_per_s"])
@@ -583,7 +603,7 @@ def table(res, ceil, pub_alone, scale, xadd_rate):
     out += [line(r) for r in rows]
     accounted = []
     for k, r in res.items():
-        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k", "tp_100_amo",
+        for key in ("tp_100", "tp_4096", "tp_65536", "tp_100_10k", "tp_alo", "tp_amo",
                     "tp_streams"):
             if key not in r:
                 continue

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Redis Streams as a durable input ([redis] stream): a producer XADDs
-entries at a steady rate while the daemon is killed with SIGKILL 10 times
-(and started again) and the upstream server 10 times, alternately.
+entries at a steady rate while the daemon is killed with SIGKILL 20 times
+(and started again) and the upstream server 20 times, alternately.
 
   * every entry arrives upstream at least once: the daemon acknowledges
     (XACK) an entry only once the upstream confirmed its message, so one
@@ -23,7 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Resp, check, config_text, log, main, scaled, wait_until
 
-KILLS = 20
+KILLS = 40
 STREAM = "ws:out"
 PERIOD = 0.004
 MAX_ENTRIES = 20000
