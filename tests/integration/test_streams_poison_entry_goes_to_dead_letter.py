@@ -22,6 +22,14 @@ from harness import check, config_text, free_port, log, main, metric, wait_until
 STREAM = "ws:out"
 
 
+def group_exists(r):
+    try:
+        r.call("XPENDING", STREAM, "wspushd")
+        return True
+    except Exception:
+        return False
+
+
 def test(ctx):
     r = ctx.redis().start()
     f = ctx.faults(default="refuse:1011", trigger="poison").start()
@@ -31,6 +39,8 @@ def test(ctx):
                       redis={"max_deliveries": "3", "consumer": "it"})
     d = ctx.daemon(cfg, ["--stream", STREAM]).start()
     wait_until(lambda: f.log.opens(), 15, "the daemon to connect")
+    # The group is made with start = new: what is added before it is not read.
+    wait_until(lambda: group_exists(r), 15, "the consumer group to exist")
     ids = {}
     for data in (b"before-1", b"before-2", b"poison", b"after-1", b"after-2"):
         ids[data] = r.call("XADD", STREAM, "*", "data", data)

@@ -4,23 +4,29 @@ daemon reconnects by itself, and the messages published while the server
 was down were queued and arrive after the reconnect, in order, none lost,
 none repeated.  While the server is down the daemon never holds more than
 one socket to its port (no pile-up of connection attempts).
+
+The server is killed once the daemon has had the first 50 confirmed
+(wspushd_messages_confirmed_total): with delivery = at-least-once a
+message still unconfirmed would be sent again, as it should.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (bring_up, check, check_sequence, log, main, sample_for,
-                     tcp_sockets, wait_connected, wait_until)
+from harness import (bring_up, check, check_sequence, free_port, log, main, sample_for,
+                     tcp_sockets, wait_connected, wait_metric, wait_until)
 
 
 def test(ctx):
-    r, w, d = bring_up(ctx, channels=["events"])
+    port = free_port()
+    r, w, d = bring_up(ctx, channels=["events"], metrics_port=port)
 
     before = [b"before-%03d" % i for i in range(50)]
     check(r.publish_many([("events", p) for p in before]) == [1] * 50, "not subscribed")
     wait_until(lambda: len(w.messages()) >= 50, 15, "the first 50 messages to arrive")
     check_sequence(w.messages(), [("text", p) for p in before], "before the restart")
     first_conn = w.log.opens()[0]["conn"]
+    wait_metric(port, "wspushd_messages_confirmed_total", 50)
 
     w.kill()
     # The daemon has noticed once it no longer holds the dead connection
