@@ -7,8 +7,8 @@ keeps the first 50 (1..50).  The drops are counted (70 in
 wspushd_messages_dropped_total{reason="overflow"}, 50 in
 wspushd_queue_messages while the upstream is down) and logged with their
 number, but not one log line per dropped message.  A sentinel published
-once the queue is delivered shows that nothing more comes after the kept
-ones.
+once the queue is delivered (and confirmed: unconfirmed messages count
+against the bound) shows that nothing more comes after the kept ones.
 """
 import os
 import re
@@ -52,6 +52,9 @@ def run_case(ctx, r, overflow, channel, kept):
     wait_connected(d, w)
     wait_until(lambda: len(w.messages()) >= len(kept), 15,
                lambda: "%d queued messages to arrive (have %d)" % (len(kept), len(w.messages())))
+    # Written messages count against the bound until the upstream has
+    # confirmed them: the sentinel goes once they are, so it drops nothing.
+    wait_metric(mport, "wspushd_messages_confirmed_total", len(kept))
     # Nothing more comes after them: a sentinel published now arrives
     # right after the last kept one.
     sentinel = publish_sentinel(r, w, channel)
