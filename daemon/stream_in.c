@@ -26,7 +26,7 @@
 #include "wspushd/xalloc.h"
 
 /* Most entries per stream per read; the queue's room bounds it too. */
-#define READ_BATCH 500
+#define READ_BATCH 1000
 /* How long one read of new entries may wait in Redis. */
 #define READ_BLOCK_MS "2000"
 /* How often the group's pending count and lag are asked for. */
