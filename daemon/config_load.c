@@ -200,6 +200,11 @@ config_usage(void *stream)
 "                         channel from the file  ([redis] channel)\n"
 "      --pattern GLOB     PSUBSCRIBE to GLOB; repeatable; replaces every\n"
 "                         pattern from the file  ([redis] pattern)\n"
+"      --stream NAME      read the Redis Stream NAME as a consumer group;\n"
+"                         repeatable; replaces every stream from the file\n"
+"                         ([redis] stream)\n"
+"      --group NAME       the consumer group (default wspushd)\n"
+"                         ([redis] group)\n"
 "      --log-level LEVEL  error, warn, info or debug (default info)\n"
 "                         ([daemon] log_level)\n"
 "      --connect-timeout DURATION\n"
@@ -226,7 +231,8 @@ config_usage(void *stream)
 "  -h, --help             print this help and exit\n"
 "\n"
 "Options given on the command line override the file.  Without -c no file\n"
-"is read, so at least --url and one --channel or --pattern are needed.\n"
+"is read, so at least --url and one --channel, --pattern or --stream\n"
+"are needed.\n"
 "Durations take ms, s, m or h (a bare number is seconds); sizes take\n"
 "KiB, MiB, GiB (powers of 1024) or kB, MB, GB (powers of 1000).\n",
 	      (FILE *)stream);
