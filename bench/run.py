@@ -288,16 +288,9 @@ def xadd_alone(redis, n):
     return rate
 
 
-def streams_throughput(redis, sink, bridge, n):
-    """XADD n entries of 100 B; the bridge reads them as a consumer group
-    and delivers every one to the sink."""
-    sink.ask("reset")
-    cpu0 = cpu_seconds(bridge.pid)
-    t0 = time.monotonic_ns()
-    xadd(redis, n, 100, STREAM)
-    # redis-benchmark rounds the count up to whole pipelines.
-    n = int(redis.cmd("XLEN", STREAM))
-
+def stream_delivered(redis, sink, bridge, n, cpu0, t0):
+    """Wait until the sink has the n entries; the rate since t0 (monotonic
+    ns) and the bridge's CPU since cpu0; the stream emptied for the next."""
     def done():
         bridge.check_alive()
         s = sink.ask("stats")
@@ -312,6 +305,19 @@ def streams_throughput(redis, sink, bridge, n):
             "cpu_s_per_m": cpu / n * 1e6}
 
 
+def streams_throughput(redis, sink, bridge, n):
+    """XADD n entries of 100 B; the bridge reads them as a consumer group
+    and delivers every one to the sink."""
+    sink.ask("reset")
+    cpu0 = cpu_seconds(bridge.pid)
+    t0 = time.monotonic_ns()
+    xadd(redis, n, 100, STREAM)
+    # redis-benchmark rounds the count up to whole pipelines.
+    n = int(redis.cmd("XLEN", STREAM))
+
+    return stream_delivered(redis, sink, bridge, n, cpu0, t0)
+
+
 def paired_delivery(args, tmp, redis, sink, n):
     """The 100 B run with delivery = at-least-once and at-most-once, a
     fresh daemon each time, in turns; the best of each."""
@@ -323,15 +329,7 @@ def paired_delivery(args, tmp, redis, sink, n):
                 runs[mode].append(throughput(redis, sink, b, 100, n))
             finally:
                 b.stop()
-    out = []
-    for mode in runs:
-        best = dict(runs[mode][0])
-        best["msgs_per_s"] = max(x["msgs_per_s"] for x in runs[mode])
-        best["cpu_s_per_m"] = min(x["cpu_s_per_m"] for x in runs[mode])
-        best["published"] = sum(x["published"] for x in runs[mode])
-        best["received"] = sum(x["received"] for x in runs[mode])
-        out.append(best)
-    return out
+    return [best(runs[mode]) for mode in runs]
 
 
 def streams_drain(redis, sink, bridge, n):
@@ -347,18 +345,7 @@ def streams_drain(redis, sink, bridge, n):
         t0 = time.monotonic_ns()
         bridge.proc.send_signal(signal.SIGCONT)
 
-    def done():
-        bridge.check_alive()
-        s = sink.ask("stats")
-        return s if s["messages"] >= n else None
-    s = wait_until(done, max(60, n / 5000), "%d stream entries drained" % n,
-                   interval=0.05)
-    cpu = cpu_seconds(bridge.pid) - cpu0
-    dt = (s["last_ns"] - t0) / 1e9
-    redis.cmd("XTRIM", STREAM, "MAXLEN", "0")
-    return {"size": 100, "n": n, "published": n, "received": s["messages"],
-            "msgs_per_s": n / dt, "mb_per_s": n * 100 / dt / 1e6,
-            "cpu_s_per_m": cpu / n * 1e6}
+    return stream_delivered(redis, sink, bridge, n, cpu0, t0)
 
 
 def publisher_alone(redis, n):
@@ -391,18 +378,21 @@ def throughput(redis, sink, bridge, size, n):
             "cpu_s_per_m": cpu / n * 1e6}
 
 
-def best_of(runs, fn):
+def best(rs):
     """This machine is shared and noisy: the best rate and the lowest CPU
     of a few runs; every message of every run is accounted for."""
-    rs = [fn() for _ in range(runs)]
-    best = dict(rs[0])
-    best["msgs_per_s"] = max(r["msgs_per_s"] for r in rs)
-    best["mb_per_s"] = max(r["mb_per_s"] for r in rs)
-    best["cpu_s_per_m"] = min(r["cpu_s_per_m"] for r in rs)
-    best["published"] = sum(r["published"] for r in rs)
-    best["received"] = sum(r["received"] for r in rs)
-    best["runs"] = rs
-    return best
+    out = dict(rs[0])
+    out["msgs_per_s"] = max(r["msgs_per_s"] for r in rs)
+    out["mb_per_s"] = max(r["mb_per_s"] for r in rs)
+    out["cpu_s_per_m"] = min(r["cpu_s_per_m"] for r in rs)
+    out["published"] = sum(r["published"] for r in rs)
+    out["received"] = sum(r["received"] for r in rs)
+    out["runs"] = rs
+    return out
+
+
+def best_of(runs, fn):
+    return best([fn() for _ in range(runs)])
 
 
 def latency(build, redis, sink, bridge, rate, n):

@@ -407,6 +407,34 @@ check_frame(const unsigned char *p, size_t avail, uint32_t id, size_t len)
 	}
 }
 
+/*
+ * Push a message of random length marked with id (check_frame() reads
+ * the marks); true when it was queued, with its length and how many
+ * older messages it evicted.
+ */
+static bool
+push_marked(struct queue *q, unsigned char *src, uint64_t *s, uint32_t id,
+	    size_t *len, size_t *evicted)
+{
+	enum queue_result r;
+
+	*len = random_len(s);
+	if (*len >= 4)
+		memcpy(src, &id, 4);
+	if (*len > 4)
+		src[*len - 1] = (unsigned char)(id * 7 + *len);
+	r = queue_push(q, src, *len, true, key, evicted);
+	return r == QUEUE_OK || r == QUEUE_EVICTED;
+}
+
+static void
+model_add(struct model *m, uint32_t id, size_t len)
+{
+	m->id[(m->head + m->n) % 4096] = id;
+	m->len[(m->head + m->n) % 4096] = len;
+	m->n++;
+}
+
 static void
 test_random_against_model(void **state)
 {
@@ -428,24 +456,16 @@ test_random_against_model(void **state)
 			uint64_t what = rnd(&s) % 100;
 
 			if (what < 60) {
-				size_t len = random_len(&s), ev;
 				uint32_t id = next_id++;
-				enum queue_result r;
+				size_t len, ev;
 
-				if (len >= 4)
-					memcpy(src, &id, 4);
-				if (len > 4)
-					src[len - 1] = (unsigned char)(id * 7 + len);
-				r = queue_push(&q, src, len, true, key, &ev);
-				if (r == QUEUE_OK || r == QUEUE_EVICTED) {
+				if (push_marked(&q, src, &s, id, &len, &ev)) {
 					for (size_t k = 0; k < ev; k++) {
 						bytes -= m.len[m.head % 4096];
 						m.head++;
 						m.n--;
 					}
-					m.id[(m.head + m.n) % 4096] = id;
-					m.len[(m.head + m.n) % 4096] = len;
-					m.n++;
+					model_add(&m, id, len);
 					bytes += len;
 				}
 			} else if (what < 90) {
@@ -539,21 +559,13 @@ test_confirm_window_against_model(void **state)
 			uint64_t what = rnd(&s) % 100;
 
 			if (what < 50) {
-				size_t len = random_len(&s), ev;
 				uint32_t id = next_id++;
-				enum queue_result r;
+				size_t len, ev;
 
-				if (len >= 4)
-					memcpy(src, &id, 4);
-				if (len > 4)
-					src[len - 1] = (unsigned char)(id * 7 + len);
-				r = queue_push(&q, src, len, true, key, &ev);
-				if (r == QUEUE_OK || r == QUEUE_EVICTED) {
+				if (push_marked(&q, src, &s, id, &len, &ev)) {
 					for (size_t k = 0; k < ev; k++)
 						model_pop(&m, &bytes, &sent, &head_seq);
-					m.id[(m.head + m.n) % 4096] = id;
-					m.len[(m.head + m.n) % 4096] = len;
-					m.n++;
+					model_add(&m, id, len);
 					bytes += len;
 				}
 			} else if (what < 80) {
