@@ -11,7 +11,9 @@ closes the connection every time it gets one particular message.  With
   * it ends in the dead-letter stream ws:out:dead, with its stream, ID,
     reason and data, and is acknowledged: the pending list empties;
   * it is counted (wspushd_messages_dropped_total{reason="refused"}) and
-    said once in the log.
+    said once in the log;
+  * an entry with no field "data" cannot be delivered: it is said, counted
+    as invalid and acknowledged, and the entries after it arrive.
 """
 import os
 import sys
@@ -44,6 +46,8 @@ def test(ctx):
     ids = {}
     for data in (b"before-1", b"before-2", b"poison", b"after-1", b"after-2"):
         ids[data] = r.call("XADD", STREAM, "*", "data", data)
+        if data == b"after-1":
+            r.call("XADD", STREAM, "*", "body", b"no data field")
 
     def payloads():
         return [bytes.fromhex(m["hex"]) for m in f.messages()]
@@ -70,6 +74,10 @@ def test(ctx):
           "the refused message should be counted once")
     check(metric(port, 'wspushd_stream_entries_dead_lettered_total{stream="ws:out"}') == 1,
           "the dead letter should be counted once")
+    check(metric(port, 'wspushd_stream_entries_invalid_total{stream="ws:out"}') == 1,
+          "the entry without data should be counted as invalid")
+    check('no field "data"' in d.log_text(), "the log should say what the entry lacks")
+    check(b"no data field" not in got, "an entry without data went upstream")
     lines = [x for x in d.log_text().splitlines() if "moved to ws:out:dead" in x]
     check(len(lines) == 1, "one log line should say where it went: %r" % lines)
     d.stop()
