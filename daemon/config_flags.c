@@ -190,6 +190,13 @@ apply_flag(struct loader *ld, enum key_id id)
 		    k->kind == KIND_STREAM) &&
 		   ((struct strlist *)config_field(cli, k))->count > 0) {
 		strlist_move(config_field(cfg, k), config_field(cli, k));
+	} else if (k->kind == KIND_REDIS_NAME &&
+		   *(char **)config_field(cli, k) != NULL) {
+		char **dst = config_field(cfg, k), **src = config_field(cli, k);
+
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
 	}
 }
 

@@ -30,6 +30,8 @@ static const char *const event_names[FSM_EVENT_COUNT] = {
 	[EV_DRAIN_TIMEOUT] = "drain timeout",
 	[EV_CLOSE_TIMEOUT] = "close timeout",
 	[EV_RESTART] = "restart",
+	[EV_FENCE] = "fence",
+	[EV_RESUME] = "resume",
 	[EV_PEER_DEAD] = "no sign of life",
 	[EV_MESSAGE_TOO_BIG] = "message too big",
 };
@@ -74,6 +76,11 @@ socket_gone(struct fsm *m, struct fsm_output *out)
 	out->actions |= SOCKET_TIMERS;
 	if (m->stopping && m->drained) {
 		out->actions |= ACT_EXIT;
+		return;
+	}
+	if (m->held) {
+		/* Closed on purpose, to stand by: no failure, no retry. */
+		m->restart = false;
 		return;
 	}
 	if (m->restart) {
@@ -123,7 +130,7 @@ step_idle(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 {
 	switch (ev) {
 	case EV_CONNECT:
-		if (m->stopping && m->drained) {
+		if ((m->stopping && m->drained) || m->held) {
 			out->actions |= ACT_REFUSED;
 			break;
 		}
@@ -235,6 +242,50 @@ step_closing(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 	}
 }
 
+/*
+ * Stand by: whatever the state, end the connection and make no new one
+ * until EV_RESUME.  No Close handshake: this is for when the right to
+ * hold the connection may be gone already (a lost lease), and another
+ * process may be connecting while we would wait for the server.
+ */
+static void
+fence(struct fsm *m, struct fsm_output *out)
+{
+	m->held = true;
+	switch (m->state) {
+	case FSM_IDLE:
+		out->actions |= ACT_CANCEL_RETRY_TIMER;
+		break;
+	case FSM_CONNECTING:
+		out->new_state = FSM_CLOSING;
+		out->actions |= ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET |
+				ACT_ARM_CLOSE_TIMER;
+		break;
+	case FSM_OPEN:
+		out->new_state = FSM_CLOSING;
+		out->actions |= OPEN_TIMERS | ACT_ARM_CLOSE_TIMER |
+				ACT_ABORT_SOCKET;
+		break;
+	case FSM_CLOSING:
+		out->actions |= ACT_ABORT_SOCKET;
+		break;
+	case FSM_STATE_COUNT:
+		break;
+	}
+}
+
+static void
+resume(struct fsm *m, struct fsm_output *out)
+{
+	m->held = false;
+	/* With a socket still closing, EV_SOCKET_GONE schedules the retry. */
+	if (m->state == FSM_IDLE && !(m->stopping && m->drained)) {
+		out->new_state = FSM_CONNECTING;
+		out->actions |= ACT_CANCEL_RETRY_TIMER | ACT_OPEN_SOCKET |
+				ACT_ARM_CONNECT_TIMER;
+	}
+}
+
 struct fsm_output
 fsm_step(struct fsm *m, enum fsm_event ev)
 {
@@ -255,6 +306,15 @@ fsm_step(struct fsm *m, enum fsm_event ev)
 	case EV_DRAIN_TIMEOUT:
 		if (m->stopping && !m->drained)
 			finish_draining(m, &out);
+		m->state = out.new_state;
+		return out;
+	case EV_FENCE:
+		fence(m, &out);
+		m->state = out.new_state;
+		return out;
+	case EV_RESUME:
+		if (m->held)
+			resume(m, &out);
 		m->state = out.new_state;
 		return out;
 	default:

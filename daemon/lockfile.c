@@ -3,18 +3,31 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "wspushd/lockfile.h"
+#include "wspushd/relay_id.h"
+#include "wspushd/xalloc.h"
 
-/* FNV-1a: a stable short name for a configuration, not a security hash. */
+/* Offsets below 2^40: far past any real file, collisions unheard of. */
+#define OFFSET_MASK ((1ull << 40) - 1)
+/* A file removed under us between open and lock: try again, bounded. */
+#define OPEN_TRIES 8
+
+struct lockfile {
+	char *path;
+	int fd;
+	size_t count;
+	off_t *offsets;		/* the bytes we hold */
+};
+
+/* FNV-1a: a stable short name, not a security hash. */
 static uint64_t
 fnv1a(const char *s)
 {
@@ -27,19 +40,40 @@ fnv1a(const char *s)
 	return h;
 }
 
-static void
-holder(int fd, char *buf, size_t len)
+static int
+lock_byte(int fd, short type, off_t at, off_t len)
 {
-	ssize_t n = pread(fd, buf, len - 1, 0);
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET,
+			    .l_start = at, .l_len = len };
 
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	return fcntl(fd, F_SETLK, &fl);
 }
 
-int
-lockfile_acquire(const char *dir, const char *identity, char *err, size_t errlen)
+static long
+holder_pid(int fd, off_t at)
 {
-	char path[4096], pid[32];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = at, .l_len = 1 };
+
+	if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		return 0;
+	return (long)fl.l_pid;
+}
+
+/* Whether fd is still the file at path (not removed by a leaving owner). */
+static bool
+still_linked(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int
+open_file(const char *dir, const struct relay_id *id, char **path,
+	  char *err, size_t errlen)
+{
 	int fd, r;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
@@ -47,45 +81,150 @@ lockfile_acquire(const char *dir, const char *identity, char *err, size_t errlen
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return r;
 	}
-	snprintf(path, sizeof(path), "%s/wspushd-%016llx.lock", dir,
-		 (unsigned long long)fnv1a(identity));
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	*path = xasprintf("%s/wspushd-%016llx.lock", dir,
+			  (unsigned long long)fnv1a(id->upstream));
+	fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", *path, strerror(errno));
+		free(*path);
+		*path = NULL;
 		return r;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = -errno;
-		if (errno == EWOULDBLOCK) {
-			holder(fd, pid, sizeof(pid));
-			snprintf(err, errlen, "another wspushd (pid %s) already "
-				 "runs this configuration (lock %s)",
-				 pid[0] ? pid : "?", path);
+	return fd;
+}
+
+/*
+ * Lock id's inputs on fd (ours already held merge).  0, or -errno with
+ * the ones locked here given back (except those in keep).
+ */
+static int
+lock_inputs(int fd, const char *path, const struct relay_id *id, off_t *offs,
+	    const struct lockfile *keep, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < id->inputs.count; i++) {
+		offs[i] = (off_t)(fnv1a(id->inputs.items[i]) & OFFSET_MASK);
+		if (lock_byte(fd, F_WRLCK, offs[i], 1) == 0)
+			continue;
+		int r = -errno;
+
+		if (errno == EAGAIN || errno == EACCES) {
+			long pid = holder_pid(fd, offs[i]);
+
+			r = -EWOULDBLOCK;
+			snprintf(err, errlen, "another wspushd (pid %ld) already "
+				 "relays %s to this upstream; a second one would "
+				 "send every message twice (lock %s)",
+				 pid, id->inputs.items[i], path);
 		} else {
 			snprintf(err, errlen, "cannot lock %s: %s", path,
 				 strerror(errno));
 		}
-		close(fd);
+		for (size_t k = 0; k < i; k++) {
+			bool kept = false;
+
+			for (size_t j = 0; keep && j < keep->count; j++)
+				kept |= keep->offsets[j] == offs[k];
+			if (!kept)
+				lock_byte(fd, F_UNLCK, offs[k], 1);
+		}
 		return r;
 	}
-	/* For the operator reading the lock file, and the message above. */
-	r = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)r, 0) < 0)
-		snprintf(err, errlen, "cannot write %s", path);
-	return fd;
+	return 0;
+}
+
+static struct lockfile *
+acquire(const char *dir, const struct relay_id *id, const struct lockfile *same,
+	int *rc, char *err, size_t errlen)
+{
+	off_t *offs = xcalloc(id->inputs.count + 1, sizeof(*offs));
+
+	for (int tries = 0; tries < OPEN_TRIES; tries++) {
+		char *path = NULL;
+		int fd = same ? same->fd : open_file(dir, id, &path, err, errlen);
+
+		if (fd < 0) {
+			*rc = fd;
+			break;
+		}
+		*rc = lock_inputs(fd, same ? same->path : path, id, offs, same,
+				  err, errlen);
+		if (*rc == 0 && (same || still_linked(fd, path))) {
+			struct lockfile *lf = xcalloc(1, sizeof(*lf));
+
+			*lf = (struct lockfile){ .fd = fd, .count = id->inputs.count,
+						 .offsets = offs,
+						 .path = same ? xstrdup(same->path) : path };
+			return lf;
+		}
+		if (!same)
+			close(fd);	/* gives back what lock_inputs took */
+		free(path);
+		if (*rc != 0 || same)
+			break;
+	}
+	if (*rc == 0) {
+		*rc = -ESTALE;
+		snprintf(err, errlen, "the lock file in %s keeps being removed", dir);
+	}
+	free(offs);
+	return NULL;
+}
+
+struct lockfile *
+lockfile_acquire(const char *dir, const struct relay_id *id, int *rc,
+		 char *err, size_t errlen)
+{
+	return acquire(dir, id, NULL, rc, err, errlen);
+}
+
+static bool
+holds(const struct lockfile *lf, off_t at)
+{
+	for (size_t i = 0; i < lf->count; i++)
+		if (lf->offsets[i] == at)
+			return true;
+	return false;
 }
 
 int
-lockfile_acquire_for(const char *dir, const char *config_path, int argc,
-		     char **argv, char *err, size_t errlen)
+lockfile_update(struct lockfile **lfp, const char *dir,
+		const struct relay_id *id, char *err, size_t errlen)
 {
-	char identity[4096] = "";
-	size_t n = 0;
+	struct lockfile *old = *lfp, *next;
+	char *path = xasprintf("%s/wspushd-%016llx.lock", dir,
+			       (unsigned long long)fnv1a(id->upstream));
+	/* The same file must go through the same descriptor: closing any
+	 * descriptor of a file drops every record lock we hold in it. */
+	bool same = old != NULL && strcmp(path, old->path) == 0;
+	int rc;
 
-	if (config_path == NULL || realpath(config_path, identity) == NULL)
-		for (int i = 1; i < argc && n < sizeof(identity) - 1; i++)
-			n += (size_t)snprintf(identity + n, sizeof(identity) - n,
-					      "%s%s", i > 1 ? " " : "", argv[i]);
-	return lockfile_acquire(dir, identity, err, errlen);
+	free(path);
+	next = acquire(dir, id, same ? old : NULL, &rc, err, errlen);
+	if (next == NULL)
+		return rc;
+	if (same) {
+		for (size_t i = 0; i < old->count; i++)
+			if (!holds(next, old->offsets[i]))
+				lock_byte(old->fd, F_UNLCK, old->offsets[i], 1);
+		old->fd = -1;	/* now next's */
+	}
+	lockfile_release(old);
+	*lfp = next;
+	return 0;
+}
+
+void
+lockfile_release(struct lockfile *lf)
+{
+	if (lf == NULL)
+		return;
+	/* Nobody else holds a byte of it: remove it, still locked whole. */
+	if (lf->fd >= 0 && lock_byte(lf->fd, F_WRLCK, 0, 0) == 0)
+		unlink(lf->path);
+	if (lf->fd >= 0)
+		close(lf->fd);
+	free(lf->offsets);
+	free(lf->path);
+	free(lf);
 }

@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 
 #include "wspushd/config.h"
+#include "wspushd/relay_id.h"
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
 #include "wspushd/lockfile.h"
@@ -31,27 +32,10 @@
 #include "wspushd/stream_in.h"
 #include "wspushd/tls.h"
 
+#include "daemon.h"
+#include "daemon_reload.h"
 
-struct daemon {
-	struct config *cfg;		/* the running one; a reload replaces it */
-	struct lws_context *ctx;
-	struct lws_vhost *vh;
-	struct dns *dns;
-	struct conn *conn;
-	struct redis_sub *redis;
-	struct stream_in *streams;	/* NULL without [redis] stream */
-	struct signals *signals;
-	struct notify *notify;
-	struct status_pub *status;	/* NULL when [status] is off */
-	struct metrics *metrics;	/* NULL when [metrics] is off */
-	struct report report;		/* for the status and /metrics */
-	lws_sorted_usec_list_t status_sul;	/* refreshes STATUS= */
-	bool stopping;
-	bool done;
-	int lock_fd;			/* held until exit; -1 if none */
-	int argc;			/* kept for SIGHUP: flags still override */
-	char **argv;
-};
+
 
 static void
 on_conn_exit(void *arg)
@@ -137,131 +121,6 @@ begin_shutdown(struct daemon *d, const char *why)
 	status_pub_update(d->status);
 }
 
-/* Read the configuration again; false (every error logged) if it is bad. */
-static bool
-reload_read(struct daemon *d, struct config *next)
-{
-	struct diag diag = { 0 };
-	enum cli_action action;
-	bool ok = config_load(d->argc, d->argv, next, &action, &diag) == 0;
-
-	for (size_t k = 0; !ok && k < diag.count; k++)
-		log_err("%s", diag.lines[k]);
-	if (!ok)
-		log_err("reload rejected (%zu error(s)); the running "
-			"configuration stays", diag.count);
-	diag_free(&diag);
-	return ok;
-}
-
-/* What can still fail, before anything changes: servers, the TLS vhost. */
-static bool
-reload_prepare(struct daemon *d, const struct config *next,
-	       const struct reload_plan *plan)
-{
-	char err[300];
-	struct lws_vhost *uvh = NULL;
-	const char *was = d->cfg->dns_servers ? d->cfg->dns_servers : "";
-	const char *now = next->dns_servers ? next->dns_servers : "";
-
-	/*
-	 * TLS settings are fixed in a vhost when it is made: the next
-	 * attempt goes through a new one.  The old one stays until exit, as
-	 * its closing connection may still need it.
-	 */
-	if (plan->upstream && next->url.tls) {
-		uvh = tls_upstream_vhost(d->ctx, loop_protocols(), next, err,
-					 sizeof(err));
-		if (uvh == NULL) {
-			log_err("reload rejected: %s; the running configuration "
-				"stays", err);
-			return false;
-		}
-	}
-	/* Last: it takes effect at once, so nothing may fail after it. */
-	if (strcmp(was, now) != 0 &&
-	    dns_set_servers(d->dns, next->dns_servers, err, sizeof(err)) < 0) {
-		log_err("reload rejected: %s; the running configuration stays", err);
-		if (uvh != NULL)
-			lws_vhost_destroy(uvh);
-		return false;
-	}
-	if (uvh != NULL)
-		conn_set_client_vhost(d->conn, uvh);
-	return true;
-}
-
-/*
- * The new configuration takes the old one's place: each module is handed
- * it and keeps what it needs; the old one is freed once none holds it.
- */
-static void
-reload_apply(struct daemon *d, struct config *next,
-	     const struct reload_plan *plan)
-{
-	struct config *old = d->cfg;
-
-	d->cfg = next;
-	log_set_level(next->log_level);
-	lws_log_route(next->log_level);
-	if (conn_reconfigure(d->conn, next) < 0)
-		log_err("reload: out of memory rebuilding the upstream request");
-	redis_sub_reconfigure(d->redis, next, plan->subscriptions && !plan->redis);
-	if (plan->upstream)
-		conn_restart(d->conn);
-	if (plan->redis)
-		redis_sub_restart(d->redis);
-	if (plan->metrics)
-		log_warnx("reload: [metrics] listen applies at the next start; "
-			  "still serving where the daemon started");
-	if (plan->streams)
-		log_warnx("reload: [redis] stream, group and consumer apply at "
-			  "the next start; still reading as the daemon started");
-	if (plan->status) {
-		status_pub_free(d->status);
-		d->status = status_pub_new(d->ctx, d->redis, next, report_snapshot,
-					   &d->report);
-	} else {
-		status_pub_reconfigure(d->status, next);
-	}
-	config_destroy(old);
-	log_info("configuration reloaded%s%s%s",
-		 plan->upstream ? "; upstream reconnecting" : "",
-		 plan->redis ? "; Redis reconnecting" : "",
-		 plan->subscriptions && !plan->redis ? "; subscriptions updated" : "");
-}
-
-/*
- * SIGHUP: read the configuration again.  A bad one is reported like at
- * start (file:line, all of it) and changes nothing.  A good one is
- * applied the gentlest way each change allows; see reload.h.
- */
-static void
-reload(struct daemon *d)
-{
-	struct config *next = config_new();
-	struct reload_plan plan;
-
-	if (next == NULL) {
-		log_err("reload rejected: out of memory");
-		return;
-	}
-	notify_reloading(d->notify);
-	log_info("SIGHUP: reloading %s",
-		 d->cfg->path ? d->cfg->path : "the command line");
-	if (!reload_read(d, next)) {
-		config_destroy(next);
-	} else {
-		reload_plan(d->cfg, next, &plan);
-		if (reload_prepare(d, next, &plan))
-			reload_apply(d, next, &plan);
-		else
-			config_destroy(next);
-	}
-	notify_reloaded(d->notify);
-	update_status(d);
-}
-
 static void
 on_signal(void *arg, int signo)
 {
@@ -273,8 +132,10 @@ on_signal(void *arg, int signo)
 		begin_shutdown(d, strsignal(signo));
 		break;
 	case SIGHUP:
-		if (!d->stopping)
-			reload(d);
+		if (!d->stopping) {
+			daemon_reload(d);
+			update_status(d);
+		}
 		break;
 	default:
 		break;
@@ -363,26 +224,25 @@ run(struct daemon *d)
 }
 
 /*
- * One daemon per configuration: the configuration file by its absolute
- * path, or, without one, the command line.
+ * One daemon per relay: no other process on this host may relay any of
+ * our inputs to our upstream (lockfile.h).
  */
 static int
-take_lock(struct daemon *d, int argc, char **argv)
+take_lock(struct daemon *d)
 {
-	const char *dir = d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/wspushd";
+	struct relay_id id;
 	char err[512];
+	int rc;
 
-	d->lock_fd = lockfile_acquire_for(dir, d->cfg->path, argc, argv, err,
-					  sizeof(err));
-	if (d->lock_fd == -EWOULDBLOCK) {
+	relay_id_build(d->cfg, &id);
+	d->lock = lockfile_acquire(daemon_runtime_dir(d->cfg), &id, &rc, err,
+				   sizeof(err));
+	relay_id_free(&id);
+	if (d->lock == NULL)
 		log_err("%s", err);
+	if (d->lock == NULL && rc == -EWOULDBLOCK)
 		return WSPUSHD_EX_TEMPFAIL;
-	}
-	if (d->lock_fd < 0) {
-		log_err("%s", err);
-		return WSPUSHD_EX_SOFTWARE;
-	}
-	return WSPUSHD_EX_OK;
+	return d->lock == NULL ? WSPUSHD_EX_SOFTWARE : WSPUSHD_EX_OK;
 }
 
 static void
@@ -413,15 +273,14 @@ teardown(struct daemon *d)
 	dns_free(d->dns);
 	if (d->ctx != NULL)
 		lws_context_destroy(d->ctx);
-	if (d->lock_fd >= 0)
-		close(d->lock_fd);
+	lockfile_release(d->lock);
 	config_destroy(d->cfg);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct daemon d = { .lock_fd = -1 };
+	struct daemon d = { 0 };
 	struct diag diag = { 0 };
 	enum cli_action action = CLI_RUN;
 	int rc;
@@ -464,7 +323,7 @@ main(int argc, char **argv)
 	log_set_level(d.cfg->log_level);
 	d.argc = argc;
 	d.argv = argv;
-	rc = take_lock(&d, argc, argv);
+	rc = take_lock(&d);
 	if (rc != WSPUSHD_EX_OK) {
 		teardown(&d);
 		diag_free(&diag);

@@ -31,6 +31,8 @@ static const char *const event_names[UEV_COUNT] = {
 	[UEV_FIN_DONE] = "FIN wait over",
 	[UEV_RESTART] = "restart",
 	[UEV_SHUTDOWN] = "shutdown",
+	[UEV_FENCE] = "fence",
+	[UEV_RESUME] = "resume",
 };
 
 const char *
@@ -422,6 +424,12 @@ dispatch(struct upstream_step *s)
 		break;
 	case UEV_SHUTDOWN:
 		shutdown_requested(s);
+		break;
+	case UEV_FENCE:
+		upstream_drive(s, EV_FENCE, in->why);
+		break;
+	case UEV_RESUME:
+		upstream_drive(s, EV_RESUME, in->why);
 		break;
 	case UEV_COUNT:
 		break;

@@ -109,7 +109,8 @@ record(struct upstream_step *s, const struct fsm_output *f, const char *why)
 	 */
 	t->quiet = s->c->fsm.failures > 0 && f->new_state != FSM_OPEN &&
 		   f->old_state != FSM_OPEN;
-	t->is_error = f->new_state == FSM_CLOSING && !s->c->fsm.stopping;
+	t->is_error = f->new_state == FSM_CLOSING && !s->c->fsm.stopping &&
+		      !s->c->fsm.held;
 }
 
 /* The timers fsm.h asks to give back. */

@@ -44,6 +44,8 @@ enum fsm_event {
 	EV_RESTART,		/* close the connection and connect again */
 	EV_PEER_DEAD,		/* no sign of life within pong_timeout */
 	EV_MESSAGE_TOO_BIG,	/* the server sent more than we accept */
+	EV_FENCE,		/* stand by: drop the socket, connect no more */
+	EV_RESUME,		/* connect again after EV_FENCE */
 	FSM_EVENT_COUNT
 };
 
@@ -75,6 +77,7 @@ struct fsm {
 	bool stopping;		/* EV_SHUTDOWN seen */
 	bool drained;		/* while stopping: queue empty or drain expired */
 	bool restart;		/* closing on purpose; reconnect without delay */
+	bool held;		/* standing by (EV_FENCE): no connection, no retry */
 	uint32_t failures;	/* consecutive failed attempts, for backoff */
 };
 

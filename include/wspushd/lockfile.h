@@ -1,12 +1,21 @@
 /*
- * lockfile.h - one daemon per configuration.
+ * lockfile.h - one daemon per relay, on one host, without Redis' help.
  *
- * Two wspushd processes reading the same configuration would hold two
- * upstream connections, the very thing wspushd exists to prevent.  A
- * lock file, named after the configuration, in the runtime directory,
- * held with flock(2) for the life of the process, makes the second one
- * refuse to start.  The kernel drops the lock when the process dies, so
- * a crash never leaves a stale lock behind.
+ * Two wspushd processes relaying the same input to the same upstream
+ * would hold two upstream connections and send every message twice, the
+ * very thing wspushd exists to prevent.  So each input (relay_id.h) is
+ * locked, wherever the configuration lives and whatever the order of the
+ * flags: a copy of the file at another path, or the same flags in
+ * another order, is the same relay.  Daemons relaying other inputs to
+ * the same upstream, or to other upstreams, do not conflict.
+ *
+ * One file per upstream in the runtime directory, named by a hash of its
+ * URL, and in it one byte per input (at an offset hashed from its name),
+ * write-locked with fcntl(2).  Record locks tell who holds them (F_GETLK
+ * gives the pid), and the kernel drops them when the process dies, so a
+ * crash never leaves a stale lock.  On exit the file is removed when no
+ * other process holds anything in it; a process that locked a file just
+ * removed sees its inode gone from the path and starts over.
  */
 #ifndef WSPUSHD_LOCKFILE_H
 #define WSPUSHD_LOCKFILE_H
@@ -15,21 +24,26 @@
 
 #define WSPUSHD_EX_TEMPFAIL 75	/* sysexits: another instance runs */
 
-/*
- * Lock the configuration identified by `identity` (the config file's
- * absolute path, or the command line when there is no file) in dir.
- * Returns the lock's descriptor (keep it open), -EWOULDBLOCK when another
- * process holds it (err names that process), or another negative errno
- * with the reason in err.
- */
-int lockfile_acquire(const char *dir, const char *identity,
-		     char *err, size_t errlen);
+struct relay_id;
+struct lockfile;
 
 /*
- * The same for a running daemon: its identity is config_path made
- * canonical, or without one its command line (argv[1..]).
+ * Lock every input of id in dir (made if missing).  The lock, or NULL
+ * with *rc = -EWOULDBLOCK when another process holds an input (err
+ * names its pid and the input), or another negative errno with the
+ * reason in err.
  */
-int lockfile_acquire_for(const char *dir, const char *config_path,
-			 int argc, char **argv, char *err, size_t errlen);
+struct lockfile *lockfile_acquire(const char *dir, const struct relay_id *id,
+				  int *rc, char *err, size_t errlen);
+
+/*
+ * A reload: hold id's inputs from now on (dir may differ).  0, or the
+ * same errors as lockfile_acquire() with what was held unchanged.
+ */
+int lockfile_update(struct lockfile **lf, const char *dir,
+		    const struct relay_id *id, char *err, size_t errlen);
+
+/* Unlock, remove the file if nobody else uses it, free.  NULL is fine. */
+void lockfile_release(struct lockfile *lf);
 
 #endif

@@ -40,6 +40,8 @@ enum upstream_event {
 	UEV_FIN_DONE,		/* the wait for the server's FIN is over */
 	UEV_RESTART,		/* close and connect again, keeping the queue */
 	UEV_SHUTDOWN,		/* drain, close, exit */
+	UEV_FENCE,		/* stand by: drop the socket, connect no more */
+	UEV_RESUME,		/* connect again after UEV_FENCE */
 	UEV_COUNT
 };
 

@@ -922,10 +922,10 @@ class Daemon:
 
     def start(self):
         argv = WRAPPER + [self.binary, "-c", self.config_path] + self.args
-        env = None
-        if getattr(self, "env", None):
-            env = dict(os.environ)
-            env.update(self.env)
+        # Lock files go to a directory of the test's own, never to /run.
+        env = dict(os.environ)
+        env["RUNTIME_DIRECTORY"] = self.ctx.mkdir(self.name + "-run")
+        env.update(getattr(self, "env", None) or {})
         self.proc = self.ctx.spawn(self.name, argv, env=env)
         log("%s started (pid %d): %s" % (self.name, self.pid, " ".join(map(shlex.quote, argv))))
         return self
@@ -1090,10 +1090,9 @@ class Context:
         returns (status, stdout, stderr).  env: extra environment
         variables (e.g. CREDENTIALS_DIRECTORY)."""
         argv = WRAPPER + [self.binary] + list(args)
-        full_env = None
-        if env:
-            full_env = dict(os.environ)
-            full_env.update(env)
+        full_env = dict(os.environ)
+        full_env["RUNTIME_DIRECTORY"] = self.mkdir("run-%d" % len(self.procs))
+        full_env.update(env or {})
         p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                            timeout=scaled(timeout), start_new_session=True, env=full_env)
         return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")

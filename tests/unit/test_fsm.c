@@ -48,6 +48,8 @@ static const struct row running[] = {
 	{ FSM_IDLE, EV_RESTART, FSM_IDLE, 0 },
 	{ FSM_IDLE, EV_PEER_DEAD, FSM_IDLE, 0 },
 	{ FSM_IDLE, EV_MESSAGE_TOO_BIG, FSM_IDLE, 0 },
+	{ FSM_IDLE, EV_FENCE, FSM_IDLE, ACT_CANCEL_RETRY_TIMER },
+	{ FSM_IDLE, EV_RESUME, FSM_IDLE, 0 },
 	/* connecting */
 	{ FSM_CONNECTING, EV_CONNECT, FSM_CONNECTING, ACT_REFUSED },
 	{ FSM_CONNECTING, EV_CONNECT_TIMEOUT, FSM_CLOSING,
@@ -70,6 +72,9 @@ static const struct row running[] = {
 	  ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER },
 	{ FSM_CONNECTING, EV_PEER_DEAD, FSM_CONNECTING, 0 },
 	{ FSM_CONNECTING, EV_MESSAGE_TOO_BIG, FSM_CONNECTING, 0 },
+	{ FSM_CONNECTING, EV_FENCE, FSM_CLOSING,
+	  ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER },
+	{ FSM_CONNECTING, EV_RESUME, FSM_CONNECTING, 0 },
 	/* open */
 	{ FSM_OPEN, EV_CONNECT, FSM_OPEN, ACT_REFUSED },
 	{ FSM_OPEN, EV_CONNECT_TIMEOUT, FSM_OPEN, 0 },
@@ -90,6 +95,9 @@ static const struct row running[] = {
 	  OPEN_TIMERS | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER },
 	{ FSM_OPEN, EV_MESSAGE_TOO_BIG, FSM_CLOSING,
 	  OPEN_TIMERS | ACT_SEND_CLOSE | ACT_ARM_CLOSE_TIMER },
+	{ FSM_OPEN, EV_FENCE, FSM_CLOSING,
+	  OPEN_TIMERS | ACT_ABORT_SOCKET | ACT_ARM_CLOSE_TIMER },
+	{ FSM_OPEN, EV_RESUME, FSM_OPEN, 0 },
 	/* closing */
 	{ FSM_CLOSING, EV_CONNECT, FSM_CLOSING, ACT_REFUSED },
 	{ FSM_CLOSING, EV_CONNECT_TIMEOUT, FSM_CLOSING, 0 },
@@ -105,6 +113,8 @@ static const struct row running[] = {
 	{ FSM_CLOSING, EV_RESTART, FSM_CLOSING, 0 },
 	{ FSM_CLOSING, EV_PEER_DEAD, FSM_CLOSING, 0 },
 	{ FSM_CLOSING, EV_MESSAGE_TOO_BIG, FSM_CLOSING, 0 },
+	{ FSM_CLOSING, EV_FENCE, FSM_CLOSING, ACT_ABORT_SOCKET },
+	{ FSM_CLOSING, EV_RESUME, FSM_CLOSING, 0 },
 };
 
 /* While stopping, with the queue not yet drained. */
@@ -186,6 +196,60 @@ test_pairs_once_drained(void **state)
 {
 	(void)state;
 	check_rows(drained, sizeof(drained) / sizeof(drained[0]), true, true);
+}
+
+/*
+ * Standing by (fenced): the socket ends without a retry, no connect is
+ * taken, and EV_RESUME connects at once from idle.
+ */
+static void
+test_fenced_stands_by_until_resumed(void **state)
+{
+	static const struct row held[] = {
+		{ FSM_IDLE, EV_CONNECT, FSM_IDLE, ACT_REFUSED },
+		{ FSM_IDLE, EV_RESUME, FSM_CONNECTING,
+		  ACT_CANCEL_RETRY_TIMER | ACT_OPEN_SOCKET | ACT_ARM_CONNECT_TIMER },
+		{ FSM_CLOSING, EV_SOCKET_GONE, FSM_IDLE, SOCKET_TIMERS },
+		{ FSM_CLOSING, EV_CONNECT, FSM_CLOSING, ACT_REFUSED },
+		{ FSM_CLOSING, EV_RESUME, FSM_CLOSING, 0 },
+		{ FSM_OPEN, EV_RESUME, FSM_OPEN, 0 },
+	};
+	struct fsm m = in_state(FSM_OPEN, false, false);
+	struct fsm_output out;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(held) / sizeof(held[0]); k++) {
+		m = in_state(held[k].from, false, false);
+		m.held = true;
+		out = fsm_step(&m, held[k].ev);
+		assert_int_equal(out.new_state, held[k].to);
+		assert_int_equal(out.actions, held[k].actions);
+	}
+	/* A fenced close is no failure; resumed after a gone socket, the
+	 * next socket gone retries again as usual. */
+	m = in_state(FSM_OPEN, false, false);
+	m.failures = 2;
+	fsm_step(&m, EV_FENCE);
+	out = fsm_step(&m, EV_SOCKET_GONE);
+	assert_int_equal(m.state, FSM_IDLE);
+	assert_int_equal(m.failures, 2);
+	assert_false(out.actions & ACT_ARM_RETRY_TIMER);
+	fsm_step(&m, EV_RESUME);
+	assert_int_equal(m.state, FSM_CONNECTING);
+	out = fsm_step(&m, EV_SOCKET_GONE);
+	assert_true(out.actions & ACT_ARM_RETRY_TIMER);
+	/* Resumed while the fenced socket still closes: the retry follows. */
+	m = in_state(FSM_OPEN, false, false);
+	fsm_step(&m, EV_FENCE);
+	fsm_step(&m, EV_RESUME);
+	out = fsm_step(&m, EV_SOCKET_GONE);
+	assert_true(out.actions & ACT_ARM_RETRY_TIMER);
+	/* Stopping while fenced: drained, it exits from idle. */
+	m = in_state(FSM_IDLE, false, false);
+	fsm_step(&m, EV_FENCE);
+	fsm_step(&m, EV_SHUTDOWN);
+	out = fsm_step(&m, EV_QUEUE_DRAINED);
+	assert_true(out.actions & ACT_EXIT);
 }
 
 static void
@@ -360,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_every_pair_while_running),
 		cmocka_unit_test(test_pairs_while_stopping),
 		cmocka_unit_test(test_pairs_once_drained),
+		cmocka_unit_test(test_fenced_stands_by_until_resumed),
 		cmocka_unit_test(test_close_codes),
 		cmocka_unit_test(test_never_two_sockets),
 		cmocka_unit_test(test_backoff_attempts_grow_and_reset),
