@@ -202,6 +202,19 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[M_LISTEN] = { "metrics", "listen", NULL, KIND_LISTEN,
 		       OFF(metrics_listen), NULL, 0, 0,
 		       .reload = RELOAD_METRICS },
+	[FL_LEASE_KEY] = { "fleet", "lease_key", NULL, KIND_REDIS_NAME,
+			   OFF(lease_key), NULL, 0, 0, .reload = RELOAD_FLEET },
+	/* Renewed at a third of it and polled at a tenth: under 1 s the
+	 * fence margin would be shorter than a busy loop's turn. */
+	[FL_LEASE_TTL] = { "fleet", "lease_ttl", NULL, KIND_DURATION,
+			   OFF(lease_ttl_ms), "10s", SECS(1), HOURS(1),
+			   .reload = RELOAD_FLEET },
+	/* Default: "host:pid", applied by config_check(). */
+	[FL_INSTANCE] = { "fleet", "instance", NULL, KIND_REDIS_NAME,
+			  OFF(instance), NULL, 0, 0, .reload = RELOAD_FLEET },
+	[FL_FENCE_HEADER] = { "fleet", "fence_header", NULL, KIND_HEADER_NAME,
+			      OFF(fence_header), NULL, 0, 0,
+			      .reload = RELOAD_UPSTREAM },
 };
 
 int
@@ -383,6 +396,9 @@ config_free(struct config *cfg)
 	free(cfg->runtime_dir);
 	free(cfg->status_key);
 	free(cfg->status_channel);
+	free(cfg->lease_key);
+	free(cfg->instance);
+	free(cfg->fence_header);
 	free(cfg->metrics_listen);
 	config_init(cfg);
 }

@@ -203,6 +203,22 @@ default_streams(struct loader *ld)
 	ld_set_value(ld, ld->cfg, RD_CONSUMER, "the host name", host);
 }
 
+/* This process in the fleet: "host:pid", unique while it runs. */
+static void
+default_instance(struct loader *ld)
+{
+	char host[200], name[256];
+
+	if (ld->cfg->instance != NULL || ld_is_set(ld, FL_INSTANCE) ||
+	    ld->bad[FL_INSTANCE])
+		return;
+	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "wspushd");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
+	ld_set_value(ld, ld->cfg, FL_INSTANCE, "the host name and pid", name);
+}
+
 /* After the flags: password_file wins over --redis too. */
 static void
 apply_password(struct loader *ld)
@@ -239,4 +255,5 @@ config_check(struct loader *ld)
 	default_runtime_dir(ld);
 	default_status(ld);
 	default_streams(ld);
+	default_instance(ld);
 }

@@ -238,6 +238,10 @@ carry_out(struct conn *c, const struct upstream_input *in,
 	carry_out_socket(c, a, in->fd);
 	if (a & UACT_REWIND)
 		outbox_rewind(&c->out);
+	if ((a & UACT_REWIND) && c->discard_when_gone) {
+		outbox_discard(&c->out);
+		c->discard_when_gone = false;
+	}
 	if (a & UACT_GIVE_UP)
 		outbox_give_up(&c->out, out->give_up_seq, c->cfg->max_deliveries,
 			       c->req.endpoint, c->refused, c->refused_arg);
@@ -425,6 +429,25 @@ void
 conn_start(struct conn *c)
 {
 	conn_report_event(c, UEV_START, "start");
+}
+
+void
+conn_stand_by(struct conn *c, bool discard)
+{
+	conn_report_event(c, UEV_FENCE, "standing by");
+	/* What the socket carried is rewound first, when it is gone. */
+	if (discard && c->core.fsm.state == FSM_IDLE)
+		outbox_discard(&c->out);
+	else
+		c->discard_when_gone = discard;
+}
+
+void
+conn_lead(struct conn *c, uint64_t term)
+{
+	upgrade_set_term(&c->req, term);
+	c->discard_when_gone = false;
+	conn_report_event(c, UEV_RESUME, "leading");
 }
 
 void

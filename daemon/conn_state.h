@@ -61,6 +61,8 @@ struct conn {
 	struct pending_input ring[EVENT_RING];
 	unsigned ring_head, ring_len;
 	bool stepping;
+	bool discard_when_gone;		/* stood by: drop the queue once the
+					   socket is gone (conn_stand_by) */
 
 	struct upgrade req;		/* the upgrade request; its endpoint names us in logs */
 	struct log_repeat err_log;	/* connect failures */

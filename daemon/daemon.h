@@ -14,6 +14,7 @@
 struct config;
 struct conn;
 struct dns;
+struct fleet;
 struct lockfile;
 struct metrics;
 struct notify;
@@ -30,6 +31,8 @@ struct daemon {
 	struct conn *conn;
 	struct redis_sub *redis;
 	struct stream_in *streams;	/* NULL without [redis] stream */
+	struct fleet *fleet;		/* NULL without [fleet] lease_key */
+	bool redis_up;			/* subscribed (or standing by, connected) */
 	struct signals *signals;
 	struct notify *notify;
 	struct status_pub *status;	/* NULL when [status] is off */

@@ -165,3 +165,21 @@ bad:
 		 diag_quote(q, sizeof(q), value));
 	return -1;
 }
+
+int
+parse_header_name(const char *value, char **out, char *err, size_t errlen)
+{
+	char q[DIAG_QUOTE_BUF];
+
+	*out = NULL;
+	if (*value == '\0')
+		return 0;
+	if (!is_token(value, strlen(value))) {
+		snprintf(err, errlen, "%s is not a header name (letters, digits "
+			 "and !#$%%&'*+-.^_`|~ only)",
+			 diag_quote(q, sizeof(q), value));
+		return -1;
+	}
+	*out = xstrdup(value);
+	return 0;
+}

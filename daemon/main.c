@@ -16,6 +16,7 @@
 #include "wspushd/relay_id.h"
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
+#include "wspushd/fleet.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/log.h"
 #include "wspushd/loop.h"
@@ -38,12 +39,31 @@
 
 
 static void
-on_conn_exit(void *arg)
+on_released(void *arg)
 {
 	struct daemon *d = arg;
 
 	d->done = true;
 	lws_cancel_service(d->ctx);
+}
+
+static void
+on_conn_exit(void *arg)
+{
+	struct daemon *d = arg;
+
+	/* The upstream is closed: now a standby may take over at once. */
+	if (d->fleet != NULL)
+		fleet_release(d->fleet, on_released, d);
+	else
+		on_released(d);
+}
+
+/* Reading the input: Redis is up and, in a fleet, this one leads. */
+static bool
+reading(const struct daemon *d)
+{
+	return d->redis_up && (d->fleet == NULL || fleet_leading(d->fleet));
 }
 
 /* How often STATUS= is refreshed while nothing changes state. */
@@ -55,7 +75,7 @@ update_status(struct daemon *d)
 	struct conn_snapshot snap;
 	char line[300];
 
-	conn_snapshot(d->conn, &snap);
+	report_snapshot(&d->report, &snap);
 	status_line(&snap, redis_sub_state_name(d->redis), line, sizeof(line));
 	notify_status(d->notify, line);
 }
@@ -88,7 +108,8 @@ on_redis_change(void *arg, bool subscribed)
 	/* Ready means: configured, and messages can come in. */
 	if (subscribed)
 		notify_ready(d->notify);
-	stream_in_redis(d->streams, subscribed);
+	d->redis_up = subscribed;
+	stream_in_redis(d->streams, reading(d));
 	update_status(d);
 	status_pub_update(d->status);
 }
@@ -102,6 +123,27 @@ on_redis_message(void *arg, const struct redis_message *m)
 		conn_submit(d->conn, m->data, m->len);
 	else
 		conn_drop_oversize(d->conn, m->channel, m->channel_len, m->len);
+}
+
+/* The fleet lease was won or lost (fleet.h). */
+static void
+on_role(void *arg, bool leader, uint64_t term, const char *why)
+{
+	struct daemon *d = arg;
+
+	(void)why;
+	if (leader) {
+		redis_sub_stand_by(d->redis, false);
+		conn_lead(d->conn, term);
+	} else {
+		/* Stream entries stay pending on Redis for the next leader. */
+		stream_in_forget(d->streams);
+		conn_stand_by(d->conn, d->streams != NULL);
+		redis_sub_stand_by(d->redis, true);
+	}
+	stream_in_redis(d->streams, reading(d));
+	update_status(d);
+	status_pub_update(d->status);
 }
 
 static void
@@ -178,8 +220,10 @@ start_modules(struct daemon *d)
 		return WSPUSHD_EX_SOFTWARE;
 	if (d->cfg->streams.count > 0)
 		d->streams = stream_in_new(d->ctx, d->cfg, d->redis, d->conn);
+	if (d->cfg->lease_key != NULL)
+		d->fleet = fleet_new(d->ctx, d->redis, d->cfg, on_role, d);
 	d->report = (struct report){ .conn = d->conn, .redis = d->redis,
-				     .streams = d->streams,
+				     .streams = d->streams, .fleet = d->fleet,
 				     .started_ms = d->report.started_ms };
 	d->status = status_pub_new(d->ctx, d->redis, d->cfg, report_snapshot,
 				   &d->report);
@@ -207,7 +251,14 @@ run(struct daemon *d)
 		return rc;
 	url_redact(d->cfg->url_text, url, sizeof(url));
 	log_info("wspushd %s starting: upstream %s", WSPUSHD_VERSION, url);
-	conn_start(d->conn);
+	if (d->fleet != NULL) {
+		/* Standing by until the lease is won. */
+		conn_stand_by(d->conn, false);
+		redis_sub_stand_by(d->redis, true);
+		fleet_start(d->fleet);
+	} else {
+		conn_start(d->conn);
+	}
 	redis_sub_start(d->redis);
 	/* Without a service manager to tell, an idle daemon stays asleep. */
 	if (notify_enabled(d->notify))
@@ -256,7 +307,8 @@ teardown(struct daemon *d)
 			 (unsigned long long)st->sent,
 			 (unsigned long long)(st->dropped_overflow +
 					      st->dropped_oversize +
-					      st->dropped_invalid + st->dropped_refused),
+					      st->dropped_invalid + st->dropped_refused +
+					      st->dropped_fenced),
 			 conn_queued(d->conn));
 	}
 	/* Everything that lives on the loop goes before the loop itself. */
@@ -267,6 +319,7 @@ teardown(struct daemon *d)
 	status_pub_free(d->status);
 	stream_in_flush(d->streams);
 	redis_sub_free(d->redis);
+	fleet_free(d->fleet);
 	stream_in_free(d->streams);
 	conn_free(d->conn);
 	signals_free(d->signals);

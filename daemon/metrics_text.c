@@ -102,11 +102,14 @@ messages(struct out *o, const struct conn_snapshot *s)
 	       "Messages dropped instead of sent: overflow (queue full), "
 	       "oversize (over max_message_size), invalid (not UTF-8 with "
 	       "message_type = text), refused (the upstream closed the "
-	       "connection on it max_deliveries times).");
+	       "connection on it max_deliveries times), fenced (queued when "
+	       "this instance lost the fleet lease; stream entries stay "
+	       "pending for the leader).");
 	sample(o, dropped, "{reason=\"overflow\"}", s->stats.dropped_overflow);
 	sample(o, dropped, "{reason=\"oversize\"}", s->stats.dropped_oversize);
 	sample(o, dropped, "{reason=\"invalid\"}", s->stats.dropped_invalid);
 	sample(o, dropped, "{reason=\"refused\"}", s->stats.dropped_refused);
+	sample(o, dropped, "{reason=\"fenced\"}", s->stats.dropped_fenced);
 	gauge(o, "wspushd_queue_messages",
 	      "Messages waiting in the queue for the upstream.", s->queued);
 }

@@ -216,3 +216,17 @@ outbox_give_up(struct outbox *o, uint64_t seq, unsigned tries,
 		  "bytes) %u times in a row; dropping it", endpoint,
 		  (unsigned long long)f.payload_len, tries + 1);
 }
+
+void
+outbox_discard(struct outbox *o)
+{
+	size_t n = o->queue.count;
+
+	queue_rewind(&o->queue);
+	while (o->queue.count > 0)
+		queue_pop(&o->queue);
+	o->stats->dropped_fenced += n;
+	if (n > 0)
+		log_warnx("upstream: %zu queued message(s) dropped on standing "
+			  "by; their stream entries stay pending for the leader", n);
+}

@@ -60,9 +60,29 @@ struct redis_sub {
 	char endpoint[300];		/* redacted, for logs */
 	void (*observer)(void *, bool);
 	void *observer_arg;
+	/*
+	 * Standing by (fleet.h): the connection is kept, subscribed to
+	 * nothing.  The subscription then sees idle_view, a shallow copy
+	 * of cfg without channels or patterns (it owns nothing, and is
+	 * refreshed whenever cfg is replaced).
+	 */
+	bool standby;
+	struct config idle_view;
 };
 
 static void run_actions(struct redis_sub *rs, const struct redis_output *out);
+
+/* What the subscription holds: cfg's channels, or none standing by. */
+static const struct config *
+view(struct redis_sub *rs)
+{
+	if (!rs->standby)
+		return rs->cfg;
+	rs->idle_view = *rs->cfg;
+	rs->idle_view.channels = (struct strlist){ 0 };
+	rs->idle_view.patterns = (struct strlist){ 0 };
+	return &rs->idle_view;
+}
 
 static void timer_fired(lws_sorted_usec_list_t *sul);
 
@@ -277,8 +297,8 @@ run_actions(struct redis_sub *rs, const struct redis_output *out)
 		/* Logged once per healthy spell, not once per flap. */
 		log_repeated(&rs->sub_log, LOG_INFO,
 			     "redis: subscribed on %s to %zu channel(s), %zu pattern(s)",
-			     rs->endpoint, rs->cfg->channels.count,
-			     rs->cfg->patterns.count);
+			     rs->endpoint, view(rs)->channels.count,
+			     view(rs)->patterns.count);
 	if (a & RACT_HANG_UP)
 		redis_pubsub_hang_up(&rs->sub);
 	if (a & RACT_UPDATE_SUBS)
@@ -332,7 +352,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 		.report = on_report, .report_arg = rs,
 		.on_message = on_message, .message_arg = arg,
 	};
-	params_from(cfg, &p);
+	params_from(view(rs), &p);
 	redis_core_init(&rs->core, &p);
 	rng_seed_random(&rs->rng);
 	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
@@ -365,7 +385,8 @@ redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
 {
 	struct redis_core_params p;
 
-	if (update_subscriptions) {
+	/* Standing by, nothing is subscribed, before or after. */
+	if (update_subscriptions && !rs->standby) {
 		rs->diff_old = rs->cfg;
 		rs->diff_new = cfg;
 		post(rs, REV_SUBS_CHANGED, 0, NULL);
@@ -374,11 +395,36 @@ redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
 	}
 	rs->cfg = cfg;
 	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
-	redis_pubsub_reconfigure(&rs->sub, cfg);
+	redis_pubsub_reconfigure(&rs->sub, view(rs));
 	redis_cmd_reconfigure(rs->cmd, cfg);
 	redis_cmd_reconfigure(rs->reader, cfg);
-	params_from(cfg, &p);
+	params_from(view(rs), &p);
 	redis_core_set_params(&rs->core, &p);
+}
+
+void
+redis_sub_stand_by(struct redis_sub *rs, bool standby)
+{
+	struct config before;
+	struct redis_core_params p;
+
+	if (rs->standby == standby)
+		return;
+	before = *view(rs);	/* a shallow copy: the channels it had */
+	rs->standby = standby;
+	rs->diff_old = &before;
+	rs->diff_new = view(rs);
+	post(rs, REV_SUBS_CHANGED, 0, NULL);
+	rs->diff_old = NULL;
+	rs->diff_new = NULL;
+	redis_pubsub_reconfigure(&rs->sub, view(rs));
+	params_from(view(rs), &p);
+	redis_core_set_params(&rs->core, &p);
+	/* A blocked read must not hand this process entries any more. */
+	if (standby && rs->core.state == RC_SUBSCRIBED) {
+		redis_cmd_close(rs->reader);
+		redis_cmd_enable(rs->reader, rs->address);
+	}
 }
 
 struct redis_cmd *

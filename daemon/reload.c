@@ -97,6 +97,9 @@ reload_plan(const struct config *o, const struct config *n,
 		case RELOAD_STREAMS:
 			p->streams = true;
 			break;
+		case RELOAD_FLEET:
+			p->fleet = true;
+			break;
 		}
 	}
 }

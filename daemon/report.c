@@ -2,6 +2,8 @@
  * report.c - see report.h.
  */
 #include "wspushd/conn.h"
+#include "wspushd/fleet.h"
+#include "wspushd/fleet_report.h"
 #include "wspushd/log.h"
 #include "wspushd/metrics_text.h"
 #include "wspushd/redis_sub.h"
@@ -20,6 +22,15 @@ report_snapshot(void *arg, struct conn_snapshot *out)
 
 	conn_snapshot(r->conn, out);
 	out->streams = NULL;
+	out->role = NULL;
+	if (r->fleet != NULL) {
+		struct fleet_view v;
+
+		fleet_view(r->fleet, &v);
+		out->role = v.role;
+		out->term = v.term;
+		out->holder = v.holder;
+	}
 	if (r->streams == NULL)
 		return;
 	n = stream_in_view(r->streams, &names, &st);
@@ -40,9 +51,17 @@ report_metrics(void *arg, char *buf, size_t len)
 	used = metrics_render(&snap, redis_sub_state_name(r->redis),
 			      status_pub_write_errors(),
 			      (monotonic_ms() - r->started_ms) / 1000, buf, len);
+	if (r->fleet != NULL) {
+		struct fleet_view v;
+
+		fleet_view(r->fleet, &v);
+		/* Like snprintf, all of it: measured past the end when cut. */
+		put = used < len ? used : (len > 0 ? len - 1 : 0);
+		used += fleet_report_metrics(&v, len > 0 ? buf + put : NULL,
+					     len > put ? len - put : 0);
+	}
 	if (r->streams == NULL)
 		return used;
-	/* Like snprintf, all of it: measured past the end when cut. */
 	put = used < len ? used : (len > 0 ? len - 1 : 0);
 	n = stream_in_view(r->streams, &names, &st);
 	return used + stream_report_metrics(names, st, n,

@@ -13,7 +13,8 @@ dropped(const struct conn_snapshot *s)
 	return (unsigned long long)(s->stats.dropped_overflow +
 				    s->stats.dropped_oversize +
 				    s->stats.dropped_invalid +
-				    s->stats.dropped_refused);
+				    s->stats.dropped_refused +
+				    s->stats.dropped_fenced);
 }
 
 void
@@ -24,7 +25,10 @@ status_line(const struct conn_snapshot *s, const char *redis_state,
 	size_t n;
 	int r = 0;
 
-	if (s->stopping) {
+	if (s->role != NULL && strcmp(s->role, "leader") != 0 && !s->stopping) {
+		r = snprintf(buf, len, "standby (lease held by %s)",
+			     s->holder[0] ? s->holder : "nobody yet");
+	} else if (s->stopping) {
 		r = snprintf(buf, len, "stopping: %zu queued, %llu sent",
 			     s->queued, (unsigned long long)s->stats.sent);
 	} else if (s->state == FSM_OPEN) {

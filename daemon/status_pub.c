@@ -115,21 +115,23 @@ static void
 write_hash(struct status_pub *p, const struct conn_snapshot *s)
 {
 	char since[24], sent[24], dropped[24], queued[24], reconnects[24];
-	char updated[24], pid[16], ttl[24], line[300];
-	const char *argv[32];
-	size_t lens[32];
+	char updated[24], pid[16], ttl[24], line[300], term[24];
+	const char *argv[40];
+	size_t lens[40];
 	int n = 0;
 
 	snprintf(since, sizeof(since), "%lld", (long long)s->since);
 	snprintf(sent, sizeof(sent), "%llu", (unsigned long long)s->stats.sent);
 	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)
 		 (s->stats.dropped_overflow + s->stats.dropped_oversize +
-		  s->stats.dropped_invalid + s->stats.dropped_refused));
+		  s->stats.dropped_invalid + s->stats.dropped_refused +
+		  s->stats.dropped_fenced));
 	snprintf(queued, sizeof(queued), "%zu", s->queued);
 	snprintf(reconnects, sizeof(reconnects), "%llu", (unsigned long long)
 		 (s->stats.connects > 0 ? s->stats.connects - 1 : 0));
 	snprintf(updated, sizeof(updated), "%lld", (long long)time(NULL));
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	snprintf(term, sizeof(term), "%llu", (unsigned long long)s->term);
 	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)p->cfg->status_ttl_ms);
 	status_line(s, redis_sub_state_name(p->rs), line, sizeof(line));
 
@@ -149,6 +151,11 @@ write_hash(struct status_pub *p, const struct conn_snapshot *s)
 	if (s->streams != NULL) {
 		argv[n++] = "streams";
 		argv[n++] = s->streams;
+	}
+	if (s->role != NULL) {
+		argv[n++] = "role";	argv[n++] = s->role;
+		argv[n++] = "term";	argv[n++] = term;
+		argv[n++] = "lease_holder"; argv[n++] = s->holder;
 	}
 	for (int i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
@@ -192,6 +199,9 @@ status_pub_update(struct status_pub *p)
 		return;
 	p->snapshot(p->arg, &s);
 	state = s.stopping ? "stopping" : s.state_name;
+	/* In a fleet the hash is the leader's: standbys would mix in theirs. */
+	if (s.role != NULL && strcmp(s.role, "leader") != 0)
+		return;
 	if (p->cfg->status_key != NULL)
 		write_hash(p, &s);
 	if (p->cfg->status_channel != NULL && strcmp(state, p->last_state) != 0)

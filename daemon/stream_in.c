@@ -475,6 +475,13 @@ stream_in_redis(struct stream_in *si, bool up)
 }
 
 void
+stream_in_forget(struct stream_in *si)
+{
+	if (si != NULL)
+		stream_acks_free(&si->acks);
+}
+
+void
 stream_in_stop(struct stream_in *si)
 {
 	if (si != NULL)

@@ -6,53 +6,21 @@
 #include <string.h>
 
 #include "wspushd/stream_report.h"
-
-struct text {
-	char *buf;
-	size_t len, used;	/* used: what the whole text needs so far */
-};
+#include "wspushd/textbuf.h"
 
 static void
-put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = t->used < t->len ? t->len - t->used : 0;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room > 0 ? t->buf + t->used : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		t->used += (size_t)n;
-}
-
-/* A label value: backslash, quote and line feed escaped. */
-static void
-label(struct text *t, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' || *s == '"')
-			put(t, "\\%c", *s);
-		else if (*s == '\n')
-			put(t, "\\n");
-		else
-			put(t, "%c", *s);
-	}
-}
-
-static void
-family(struct text *t, const char *name, const char *type, const char *help,
+family(struct textbuf *t, const char *name, const char *type, const char *help,
        char *const *names, const struct stream_stats *st, size_t n,
        size_t offset)
 {
-	put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	textbuf_put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v;
 
 		memcpy(&v, (const char *)&st[i] + offset, sizeof(v));
-		put(t, "%s{stream=\"", name);
-		label(t, names[i]);
-		put(t, "\"} %llu\n", (unsigned long long)v);
+		textbuf_put(t, "%s{stream=\"", name);
+		textbuf_label(t, names[i]);
+		textbuf_put(t, "\"} %llu\n", (unsigned long long)v);
 	}
 }
 
@@ -62,7 +30,7 @@ size_t
 stream_report_metrics(char *const *names, const struct stream_stats *st,
 		      size_t n, char *buf, size_t len)
 {
-	struct text t = { .buf = buf, .len = len };
+	struct textbuf t = { .buf = buf, .len = len };
 
 	if (len > 0)
 		buf[0] = '\0';
@@ -97,19 +65,19 @@ void
 stream_report_line(char *const *names, const struct stream_stats *st,
 		   size_t n, char *buf, size_t len)
 {
-	struct text t = { .buf = buf, .len = len };
+	struct textbuf t = { .buf = buf, .len = len };
 
 	if (len > 0)
 		buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		put(&t, "%s%s: %llu read, %llu acked, ", i > 0 ? "; " : "",
+		textbuf_put(&t, "%s%s: %llu read, %llu acked, ", i > 0 ? "; " : "",
 		    names[i], (unsigned long long)st[i].read,
 		    (unsigned long long)st[i].acked);
 		if (st[i].known)
-			put(&t, "%llu pending, %llu lag, ",
+			textbuf_put(&t, "%llu pending, %llu lag, ",
 			    (unsigned long long)st[i].pending,
 			    (unsigned long long)st[i].lag);
-		put(&t, "%llu claimed, %llu dead", (unsigned long long)st[i].claimed,
+		textbuf_put(&t, "%llu claimed, %llu dead", (unsigned long long)st[i].claimed,
 		    (unsigned long long)st[i].dead);
 	}
 }

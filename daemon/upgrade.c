@@ -20,9 +20,33 @@ upgrade_free(struct upgrade *u)
 		free(u->names[k]);
 	free(u->names);
 	free(u->values);
+	free(u->fence_name);
 	u->names = NULL;
 	u->values = NULL;
+	u->fence_name = NULL;
 	u->count = 0;
+}
+
+void
+upgrade_set_term(struct upgrade *u, uint64_t term)
+{
+	snprintf(u->fence_value, sizeof(u->fence_value), "%llu",
+		 (unsigned long long)term);
+}
+
+static char *
+wire_name(const char *name, size_t n)
+{
+	char *out = malloc(n + 2);
+
+	if (out == NULL)
+		return NULL;
+	/* lws wants the name as it goes on the wire, colon included. */
+	for (size_t j = 0; j < n; j++)
+		out[j] = (char)tolower((unsigned char)name[j]);
+	out[n] = ':';
+	out[n + 1] = '\0';
+	return out;
 }
 
 static int
@@ -36,15 +60,10 @@ split_headers(struct upgrade *u, const struct strlist *h)
 		const char *line = h->items[k], *colon = strchr(line, ':');
 		size_t n = colon != NULL ? (size_t)(colon - line) : strlen(line);
 		const char *v = colon != NULL ? colon + 1 : "";
-		char *name = malloc(n + 2);
+		char *name = wire_name(line, n);
 
 		if (name == NULL)
 			return -1;
-		/* lws wants the name as it goes on the wire, colon included. */
-		for (size_t j = 0; j < n; j++)
-			name[j] = (char)tolower((unsigned char)line[j]);
-		name[n] = ':';
-		name[n + 1] = '\0';
 		while (*v == ' ' || *v == '\t')
 			v++;
 		u->names[k] = name;
@@ -64,6 +83,12 @@ upgrade_set(struct upgrade *u, const struct config *cfg)
 	snprintf(u->endpoint, sizeof(u->endpoint), "%s://%s%s%s:%u%s",
 		 url->tls ? "wss" : "ws", v6 ? "[" : "", url->host, v6 ? "]" : "",
 		 url->port, url->path);
+	if (cfg->fence_header != NULL) {
+		u->fence_name = wire_name(cfg->fence_header,
+					  strlen(cfg->fence_header));
+		if (u->fence_name == NULL)
+			return -1;
+	}
 	return split_headers(u, &cfg->headers);
 }
 
@@ -81,6 +106,13 @@ upgrade_append_headers(const struct upgrade *u, struct lws *wsi, void *in,
 			log_err("upstream: request headers exceed the buffer");
 			return -1;
 		}
+	}
+	if (u->fence_name != NULL && u->fence_value[0] != '\0' &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)u->fence_name,
+			(const unsigned char *)u->fence_value,
+			(int)strlen(u->fence_value), p, end)) {
+		log_err("upstream: request headers exceed the buffer");
+		return -1;
 	}
 	return 0;
 }

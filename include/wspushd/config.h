@@ -125,6 +125,12 @@ struct config {
 					 * inet_ntop spells it, no brackets;
 					 * "" when off */
 	uint16_t metrics_port;		/* 1..65535; 0 when off */
+	/* [fleet] */
+	char *lease_key;		/* NULL: no lease, always active */
+	uint64_t lease_ttl_ms;		/* default 10 s */
+	char *instance;			/* this process in the fleet; config_load
+					 * fills in "host:pid" */
+	char *fence_header;		/* the term, sent on the upgrade; NULL: none */
 };
 
 /* What main() should do once the command line is parsed. */

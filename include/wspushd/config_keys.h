@@ -76,6 +76,10 @@ enum key_id {
 	ST_CHANNEL,
 	ST_TTL,
 	M_LISTEN,
+	FL_LEASE_KEY,
+	FL_LEASE_TTL,
+	FL_INSTANCE,
+	FL_FENCE_HEADER,
 	KEY_COUNT
 };
 
@@ -92,6 +96,7 @@ enum reload_effect {
 	RELOAD_STATUS,		/* the status hash and channel */
 	RELOAD_METRICS,		/* the metrics listener */
 	RELOAD_STREAMS,		/* what is read as a consumer group */
+	RELOAD_FLEET,		/* the lease: applies at the next start */
 };
 
 struct key_def {

@@ -54,6 +54,7 @@ enum value_kind {
 	KIND_REDIS_NAME,	/* char *, a Redis key or channel; "" = off */
 	KIND_LISTEN,		/* char *, with the address and port beside it */
 	KIND_RUNTIME_DIR,	/* char *, an absolute path */
+	KIND_HEADER_NAME,	/* char *, an HTTP header's name; "" = off */
 };
 
 /* What to do with a new message when the queue is full. */

@@ -63,6 +63,16 @@ void conn_set_client_vhost(struct conn *c, struct lws_vhost *vh);
 /* Close through the normal path and connect again, keeping the queue. */
 void conn_restart(struct conn *c);
 void conn_shutdown(struct conn *c);	/* drain, close, then on_exit */
+/*
+ * The fleet lease (fleet.h): stand by, dropping the connection at once
+ * (no Close handshake: another instance may be connecting) and making
+ * none until conn_lead().  With discard, what is queued is dropped too
+ * (counted as fenced), once the socket is gone: stream entries stay
+ * pending on Redis for the next leader.  conn_lead() connects with the
+ * lease's term for [fleet] fence_header.
+ */
+void conn_stand_by(struct conn *c, bool discard);
+void conn_lead(struct conn *c, uint64_t term);
 
 /* Queue one message for the upstream (copies it). */
 void conn_submit(struct conn *c, const void *data, size_t len);

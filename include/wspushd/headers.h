@@ -52,4 +52,8 @@ char *header_line(const struct header *h, const char *value, char *err,
 int parse_subprotocol(const char *value, char **out, char *err,
 		      size_t errlen);
 
+/* One header's name (an HTTP token); "" gives NULL, none. */
+int parse_header_name(const char *value, char **out, char *err,
+		      size_t errlen);
+
 #endif

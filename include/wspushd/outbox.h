@@ -71,6 +71,8 @@ void outbox_give_up(struct outbox *o, uint64_t seq, unsigned tries,
 void outbox_confirm(struct outbox *o, uint64_t upto);
 /* The connection is lost: what it carried unconfirmed is unsent again. */
 void outbox_rewind(struct outbox *o);
+/* Drop everything queued (none written unconfirmed), counted as fenced. */
+void outbox_discard(struct outbox *o);
 
 static inline size_t
 outbox_count(const struct outbox *o)

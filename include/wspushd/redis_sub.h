@@ -54,6 +54,14 @@ void redis_sub_free(struct redis_sub *rs);
 void redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
 			   bool update_subscriptions);
 void redis_sub_restart(struct redis_sub *rs);
+/*
+ * The fleet lease (fleet.h): standing by, the connection stays (the
+ * lease is kept over its command connection) but subscribes to nothing,
+ * and the reader's connection is made anew (a blocked XREADGROUP would
+ * still hand this process entries).  Back, the channels are subscribed
+ * on the live connection.  Before redis_sub_start() too.
+ */
+void redis_sub_stand_by(struct redis_sub *rs, bool standby);
 
 /*
  * The command connection (PING, status writes), owned by the subscriber:

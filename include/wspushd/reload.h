@@ -23,6 +23,7 @@ struct reload_plan {
 	bool status;		/* [status] settings differ */
 	bool metrics;		/* [metrics] listen differs */
 	bool streams;		/* the streams, the group or the consumer */
+	bool fleet;		/* the lease key, its TTL, the instance name */
 };
 
 void reload_plan(const struct config *old, const struct config *cur,

@@ -12,6 +12,7 @@
 
 struct conn;
 struct conn_snapshot;
+struct fleet;
 struct redis_sub;
 struct stream_in;
 
@@ -19,6 +20,7 @@ struct report {
 	struct conn *conn;
 	struct redis_sub *redis;
 	struct stream_in *streams;	/* NULL: none */
+	struct fleet *fleet;		/* NULL: no lease */
 	uint64_t started_ms;		/* monotonic, for the uptime */
 	char streams_line[2048];	/* what the last snapshot pointed to */
 };

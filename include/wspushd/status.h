@@ -21,6 +21,7 @@ struct conn_stats {
 	uint64_t dropped_shutdown;	/* still queued when we exited */
 	uint64_t dropped_refused;	/* the upstream closed the connection on
 					   it max_deliveries times (resend.h) */
+	uint64_t dropped_fenced;	/* queued when the fleet lease was lost */
 	uint64_t attempts;	/* connection attempts started */
 	uint64_t connects;	/* attempts that reached open */
 	uint64_t rx_floods;	/* times the server's overhead was throttled */
@@ -42,6 +43,10 @@ struct conn_snapshot {
 	struct conn_stats stats;
 	size_t queued;
 	const char *streams;		/* the streams' line (report.h), or NULL */
+	/* The fleet lease (fleet.h); role NULL without one. */
+	const char *role;		/* "leader", "standby" */
+	uint64_t term;			/* the last term this process won */
+	const char *holder;		/* who holds the lease, as last seen */
 };
 
 

@@ -57,6 +57,12 @@ void stream_in_flush(struct stream_in *si);
 
 /* Redis came up (subscribed) or went down.  si may be NULL. */
 void stream_in_redis(struct stream_in *si, bool up);
+/*
+ * Standing by (fleet.h): the queue is about to be dropped; forget its
+ * entries, which stay pending on Redis for the leader and are never
+ * acknowledged from here.
+ */
+void stream_in_forget(struct stream_in *si);
 /* Shutdown: no more reads; acknowledgements still go while they can. */
 void stream_in_stop(struct stream_in *si);
 

@@ -23,6 +23,8 @@ struct upgrade {
 	const char **values;	/* into the configuration: see upgrade_set() */
 	size_t count;
 	char endpoint[300];	/* ws://host:port/path, for logs */
+	char *fence_name;	/* [fleet] fence_header, as lws writes it; NULL */
+	char fence_value[24];	/* the lease's term; "" until there is one */
 };
 
 /*
@@ -31,6 +33,8 @@ struct upgrade {
  */
 int upgrade_set(struct upgrade *u, const struct config *cfg);
 void upgrade_free(struct upgrade *u);
+/* The fleet lease's term, for fence_header from the next attempt on. */
+void upgrade_set_term(struct upgrade *u, uint64_t term);
 
 /* At LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: 0, or -1 if too long. */
 int upgrade_append_headers(const struct upgrade *u, struct lws *wsi,

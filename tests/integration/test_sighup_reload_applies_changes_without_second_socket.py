@@ -30,7 +30,8 @@ def test(ctx):
     w1 = ctx.ws().start()
     w2 = ctx.ws().start()
     base1 = config_text(w1.url(), r.port)
-    d = ctx.daemon(with_channels(base1, ["a"])).start()
+    run = {"RUNTIME_DIRECTORY": ctx.mkdir("run")}     # shared: one lock for both
+    d = ctx.daemon(with_channels(base1, ["a"]), env=run).start()
     wait_connected(d, w1)
     wait_until(lambda: r.subscribed(["a"], []), 15, "subscription to a")
 
@@ -81,13 +82,13 @@ def test(ctx):
     log("upstream switched with Close %d, 100 messages in order, never 2 sockets" % code)
 
     # 4. one daemon per configuration
-    d2 = ctx.daemon("")
+    d2 = ctx.daemon("", env=run)
     d2.config_path = d.config_path
     d2.start()
     wait_until(lambda: not d2.alive(), 10, "the second daemon to exit")
     rc = d2.proc.p.returncode
     check(rc == 75, "a second daemon on the same configuration should exit 75, got %r" % rc)
-    check("already runs this configuration" in d2.log_text(),
+    check("already relays channel" in d2.log_text() and "pid %d" % d.pid in d2.log_text(),
           "the refusal should say why: %r" % d2.log_text()[-300:])
     check(d.alive(), "the first daemon must keep running")
     d.stop()
