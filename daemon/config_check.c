@@ -187,6 +187,15 @@ default_status(struct loader *ld)
 			ld_origin(ld, ST_KEY, where, sizeof(where)));
 }
 
+/* This host's name, or "wspushd" when it has none. */
+static void
+host_name(char *host, size_t len)
+{
+	if (gethostname(host, len) < 0 || host[0] == '\0')
+		snprintf(host, len, "wspushd");
+	host[len - 1] = '\0';
+}
+
 /* The consumer group, and this daemon's name in it: the host's. */
 static void
 default_streams(struct loader *ld)
@@ -197,9 +206,7 @@ default_streams(struct loader *ld)
 	if (ld->cfg->stream_consumer != NULL || ld_is_set(ld, RD_CONSUMER) ||
 	    ld->bad[RD_CONSUMER])
 		return;
-	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
-		snprintf(host, sizeof(host), "wspushd");
-	host[sizeof(host) - 1] = '\0';
+	host_name(host, sizeof(host));
 	ld_set_value(ld, ld->cfg, RD_CONSUMER, "the host name", host);
 }
 
@@ -212,9 +219,7 @@ default_instance(struct loader *ld)
 	if (ld->cfg->instance != NULL || ld_is_set(ld, FL_INSTANCE) ||
 	    ld->bad[FL_INSTANCE])
 		return;
-	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
-		snprintf(host, sizeof(host), "wspushd");
-	host[sizeof(host) - 1] = '\0';
+	host_name(host, sizeof(host));
 	snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
 	ld_set_value(ld, ld->cfg, FL_INSTANCE, "the host name and pid", name);
 }

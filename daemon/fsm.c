@@ -279,11 +279,8 @@ resume(struct fsm *m, struct fsm_output *out)
 {
 	m->held = false;
 	/* With a socket still closing, EV_SOCKET_GONE schedules the retry. */
-	if (m->state == FSM_IDLE && !(m->stopping && m->drained)) {
-		out->new_state = FSM_CONNECTING;
-		out->actions |= ACT_CANCEL_RETRY_TIMER | ACT_OPEN_SOCKET |
-				ACT_ARM_CONNECT_TIMER;
-	}
+	if (m->state == FSM_IDLE)
+		step_idle(m, EV_CONNECT, out);
 }
 
 struct fsm_output
