@@ -23,6 +23,8 @@ report_snapshot(void *arg, struct conn_snapshot *out)
 	conn_snapshot(r->conn, out);
 	out->streams = NULL;
 	out->role = NULL;
+	out->term = 0;
+	out->holder = "";
 	if (r->fleet != NULL) {
 		struct fleet_view v;
 
