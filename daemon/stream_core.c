@@ -11,6 +11,7 @@
 static const char *const names[SR_STATE_COUNT] = {
 	[SR_IDLE] = "idle",
 	[SR_CREATING] = "creating",
+	[SR_TAKEOVER] = "takeover",
 	[SR_HISTORY] = "history",
 	[SR_READING] = "reading",
 	[SR_FULL] = "full",
@@ -51,7 +52,8 @@ maybe_claim(struct stream_core *c, const struct stream_input *in,
 	size_t per = in->room / c->p.streams;
 
 	if (c->claim_at == 0 || in->now < c->claim_at ||
-	    c->state == SR_CREATING || c->state == SR_BACKOFF)
+	    c->state == SR_CREATING || c->state == SR_TAKEOVER ||
+	    c->state == SR_BACKOFF)
 		return;
 	if (per == 0) {
 		/* No room now: look again in a while, not at once. */
@@ -84,6 +86,16 @@ next_read(struct stream_core *c, const struct stream_input *in,
 	}
 }
 
+/* The group is there (and, in a fleet, every pending entry ours). */
+static void
+begin_reading(struct stream_core *c, const struct stream_input *in,
+	      struct stream_output *out)
+{
+	next_read(c, in, out);
+	if (c->claim_at == 0)
+		c->claim_at = in->now + c->p.claim_every_ms;
+}
+
 static void
 failed(struct stream_core *c, const struct stream_input *in,
        struct stream_output *out)
@@ -112,11 +124,18 @@ step_active(struct stream_core *c, const struct stream_input *in,
 {
 	switch (in->ev) {
 	case SEV_CREATED:
-		if (c->state == SR_CREATING) {
-			next_read(c, in, out);
-			if (c->claim_at == 0)
-				c->claim_at = in->now + c->p.claim_every_ms;
+		if (c->state != SR_CREATING)
+			break;
+		if (c->p.takeover) {
+			c->state = SR_TAKEOVER;
+			out->actions |= SACT_TAKEOVER;
+		} else {
+			begin_reading(c, in, out);
 		}
+		break;
+	case SEV_TAKEN:
+		if (c->state == SR_TAKEOVER)
+			begin_reading(c, in, out);
 		break;
 	case SEV_CLAIMED:
 		c->claim_at = in->now + c->p.claim_every_ms;

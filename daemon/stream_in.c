@@ -19,6 +19,7 @@
 #include "wspushd/stream_acks.h"
 #include "wspushd/stream_claim.h"
 #include "wspushd/stream_core.h"
+#include "wspushd/stream_group.h"
 #include "wspushd/stream_info.h"
 #include "wspushd/stream_in.h"
 #include "wspushd/stream_out.h"
@@ -51,6 +52,7 @@ struct stream_in {
 	struct stream_stats *stats;	/* per stream */
 	struct stream_out out;		/* XACK, dead letters */
 	struct stream_claim claim;	/* others' idle entries */
+	struct stream_group grp;	/* created; in a fleet, taken over */
 	struct stream_info info;	/* the group, as Redis sees it */
 	unsigned max_deliveries;
 	char **names;			/* the streams' names, for replies */
@@ -59,10 +61,8 @@ struct stream_in {
 	bool reading_history;		/* the reply being taken is history */
 	char *group, *consumer;
 	char *dead_letter;		/* NULL: "<stream>:dead" */
-	bool oldest;			/* a new group starts at the oldest entry */
 	struct stream_core core;
 	struct stream_acks acks;	/* queued entries, in queue order */
-	unsigned creates_due;		/* XGROUP CREATE replies to come */
 	struct rng rng;
 	lws_sorted_usec_list_t timer;	/* the core's deadline */
 	struct stream_input pending[PENDING_EVENTS];
@@ -324,41 +324,28 @@ send_read(struct stream_in *si, uint32_t count, bool history)
 
 /* ---- the group ---------------------------------------------------------- */
 
+/* Created, or taken over: the step the core waits for is over. */
 static void
-created(void *arg, const struct redisReply *r)
+group_ready(void *arg, const char *why)
 {
 	struct stream_in *si = arg;
 
-	if (si->creates_due == 0)
-		return;
-	if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
-			  strncmp(r->str, "BUSYGROUP", 9) != 0)) {
-		si->creates_due = 0;
-		report(si, SEV_FAILED, r == NULL ? "connection lost" : r->str);
-		return;
-	}
-	if (--si->creates_due == 0)
-		report(si, SEV_CREATED, NULL);
+	if (why != NULL)
+		report(si, SEV_FAILED, why);
+	else
+		report(si, si->core.state == SR_TAKEOVER ? SEV_TAKEN : SEV_CREATED,
+			NULL);
 }
 
 static void
 send_creates(struct stream_in *si)
 {
-	si->creates_due = (unsigned)si->n;
+	/* Read this consumer's own pending entries from the start. */
 	for (size_t k = 0; k < si->n; k++) {
-		const char *argv[] = { "XGROUP", "CREATE", si->s[k].name,
-				       si->group, si->oldest ? "0" : "$",
-				       "MKSTREAM" };
-
-		/* Read this consumer's own pending entries from the start. */
 		memset(&si->s[k].cursor, 0, sizeof(si->s[k].cursor));
 		si->s[k].history_done = false;
-		if (redis_cmd_send(si->reader, created, si, 6, argv, NULL) < 0) {
-			si->creates_due = 0;
-			report(si, SEV_FAILED, "cannot send XGROUP CREATE");
-			return;
-		}
 	}
+	stream_group_create(&si->grp);
 }
 
 static void
@@ -371,6 +358,8 @@ carry_out(struct stream_in *si, const struct stream_output *out)
 			     (unsigned long long)out->retry_in_ms);
 	if (out->actions & SACT_CREATE)
 		send_creates(si);
+	if (out->actions & SACT_TAKEOVER)
+		stream_group_take_over(&si->grp);
 	if (out->actions & SACT_READ_HISTORY)
 		send_read(si, out->count, true);
 	if (out->actions & SACT_READ_NEW)
@@ -416,12 +405,17 @@ stream_in_new(struct lws_context *ctx, const struct config *cfg,
 		.take = take_claimed, .done = claim_done, .arg = si,
 	};
 	p.claim_every_ms = cfg->claim_idle_ms / 2;
+	si->grp = (struct stream_group){
+		.cmd = si->reader, .group = si->group, .consumer = si->consumer,
+		.names = si->names, .n = si->n, .done = group_ready, .arg = si,
+		.oldest = cfg->stream_start == STREAM_START_OLDEST,
+	};
+	p.takeover = cfg->lease_key != NULL;
 	si->info = (struct stream_info){
 		.ctx = ctx, .cmd = si->cmd, .group = si->group, .names = si->names,
 		.stats = si->stats, .n = si->n, .every_ms = STREAM_INFO_EVERY_MS,
 	};
 	stream_info_start(&si->info);
-	si->oldest = cfg->stream_start == STREAM_START_OLDEST;
 	rng_seed_random(&si->rng);
 	si->err_log.interval_ms = 10000;
 	/* COUNT is per stream; the reply must fit what the link keeps. */

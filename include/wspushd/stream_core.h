@@ -25,6 +25,10 @@
  *    pending entries are read again first: an entry read but never
  *    received (a reply lost with its connection) is not stranded; one
  *    still held is recognised by the reader and not queued twice.
+ *  - In a fleet ([fleet] lease_key), the leader first makes every pending
+ *    entry of the group its own (takeover), on every start: what a
+ *    leader that died or stood down had read is then read again, in ID
+ *    order, with its own history, before anything new.
  *
  * Pure: tests/unit/test_stream_core.c.
  */
@@ -40,6 +44,8 @@
 enum stream_state {
 	SR_IDLE,		/* Redis is not up */
 	SR_CREATING,		/* XGROUP CREATE sent for every stream */
+	SR_TAKEOVER,		/* a fleet's new leader makes every pending
+				   entry of the group its own */
 	SR_HISTORY,		/* a read of our own pending entries is out */
 	SR_READING,		/* a read of new entries is out */
 	SR_FULL,		/* no room in the queue: no read */
@@ -58,6 +64,7 @@ enum stream_event {
 	SEV_TICK,		/* the timer for stream_core_deadline() fired */
 	SEV_STOP,		/* shutdown */
 	SEV_CLAIMED,		/* a round of taking over others' entries ended */
+	SEV_TAKEN,		/* the takeover is done (every stream) */
 	SEV_COUNT
 };
 
@@ -67,6 +74,8 @@ enum stream_action {
 	SACT_READ_NEW	  = 1u << 2,	/* XREADGROUP ... ">" BLOCK, out.count */
 	SACT_REPORT	  = 1u << 3,	/* a failure: out.why, out.retry_in_ms */
 	SACT_CLAIM	  = 1u << 4,	/* take over others' idle entries, out.count */
+	SACT_TAKEOVER	  = 1u << 5,	/* make every pending entry of the group
+					   ours (XAUTOCLAIM ... 0 JUSTID) */
 };
 
 struct stream_params {
@@ -74,6 +83,8 @@ struct stream_params {
 	uint32_t batch;			/* most entries per stream per read */
 	struct retry_policy backoff;
 	uint64_t claim_every_ms;	/* between rounds of taking over */
+	bool takeover;			/* a fleet's leader: take the group's
+					   pending entries on every start */
 };
 
 struct stream_core {

@@ -17,55 +17,13 @@ it (record_on_read).
 """
 import os
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Resp, check, config_text, log, main, scaled, wait_until
+from harness import check, config_text, log, main, wait_until
+from stream_scenarios import Producer, arrived, first_arrivals, pending
 
 KILLS = 40
 STREAM = "ws:out"
-PERIOD = 0.004
-MAX_ENTRIES = 20000
-
-
-class Producer(threading.Thread):
-    """XADD ws:out * data eNNNNNN, one at a time, bounded in count and time."""
-
-    def __init__(self, port, limit):
-        super().__init__(daemon=True)
-        self.port = port
-        self.deadline = time.monotonic() + scaled(limit)
-        self.added = []            # (seq, monotonic time)
-        self.error = None
-        self.halt = threading.Event()
-
-    def run(self):
-        try:
-            with Resp(self.port) as r:
-                for seq in range(MAX_ENTRIES):
-                    if self.halt.is_set() or time.monotonic() > self.deadline:
-                        break
-                    r.call("XADD", STREAM, "*", "data", b"e%06d" % seq)
-                    self.added.append((seq, time.monotonic()))
-                    time.sleep(PERIOD)
-        except Exception as e:        # reported by the test
-            self.error = e
-
-    def stop(self):
-        self.halt.set()
-        self.join(timeout=10)
-
-
-def arrived(w):
-    return [int(bytes.fromhex(m["hex"])[1:]) for m in w.messages() if "hex" in m]
-
-
-def pending(r):
-    try:
-        return r.call("XPENDING", STREAM, "wspushd")[0]
-    except Exception:
-        return None
 
 
 def test(ctx):
@@ -76,8 +34,8 @@ def test(ctx):
                       redis={"backoff_min": "50ms", "backoff_max": "200ms",
                              "consumer": "it"})
     d = ctx.daemon(cfg, ["--stream", STREAM]).start()
-    wait_until(lambda: pending(r) is not None, 15, "the consumer group to exist")
-    prod = Producer(r.port, 300)
+    wait_until(lambda: pending(r, STREAM) is not None, 15, "the consumer group to exist")
+    prod = Producer(r.port, STREAM, 300)
     prod.start()
     try:
         for k in range(KILLS):
@@ -103,20 +61,17 @@ def test(ctx):
     wait_until(lambda: set(added) <= set(arrived(w)), 30,
                lambda: "every entry to arrive (%d missing)"
                % len(set(added) - set(arrived(w))))
-    wait_until(lambda: pending(r) == 0, 15,
-               lambda: "the pending list to empty (%r left)" % pending(r))
+    wait_until(lambda: pending(r, STREAM) == 0, 15,
+               lambda: "the pending list to empty (%r left)" % pending(r, STREAM))
 
     got = arrived(w)
-    firsts, seen = [], set()
-    for s in got:
-        if s not in seen:
-            seen.add(s)
-            firsts.append(s)
+    firsts, seen = first_arrivals(got)
     bad = [(a, b) for a, b in zip(firsts, firsts[1:]) if b <= a]
     check(not bad, "first arrivals out of order: %r" % bad[:5])
     check(seen == set(added), "arrived but never added: %r" % sorted(seen - set(added))[:5])
     d.stop()
-    check(pending(r) == 0, "entries left pending after a clean stop: %r" % pending(r))
+    check(pending(r, STREAM) == 0, "entries left pending after a clean stop: %r"
+          % pending(r, STREAM))
     log("%d entries added, all delivered across %d kills (%d of the daemon, %d of the "
         "upstream); %d arrived twice; nothing pending"
         % (len(added), KILLS, (KILLS + 1) // 2, KILLS // 2, len(got) - len(seen)))

@@ -147,6 +147,49 @@ test_claims_come_round_while_up(void **state)
 	assert_int_equal(stream_core_deadline(&c), 0);
 }
 
+/* A fleet's leader takes the group's pending entries before any read. */
+static void
+test_a_leader_takes_over_before_reading(void **state)
+{
+	struct stream_params p = P;
+	struct stream_core c;
+	struct stream_output out;
+
+	(void)state;
+	p.takeover = true;
+	stream_core_init(&c, &p);
+	out = feed(&c, SEV_TAKEN, 1, 1000, false);	/* stale */
+	assert_int_equal(out.actions, 0);
+	feed(&c, SEV_UP, 1, 1000, false);
+	out = feed(&c, SEV_CREATED, 2, 1000, false);
+	assert_int_equal(out.actions, SACT_TAKEOVER);
+	assert_int_equal(c.state, SR_TAKEOVER);
+	assert_string_equal(stream_state_name(SR_TAKEOVER), "takeover");
+	/* No claim round and no read while it runs. */
+	out = feed(&c, SEV_TICK, 40000, 1000, false);
+	assert_int_equal(out.actions, 0);
+	out = feed(&c, SEV_ROOM, 40001, 1000, false);
+	assert_int_equal(out.actions, 0);
+	out = feed(&c, SEV_CREATED, 40002, 1000, false);
+	assert_int_equal(out.actions, 0);
+	out = feed(&c, SEV_TAKEN, 40003, 1000, false);
+	assert_int_equal(out.actions, SACT_READ_HISTORY);
+	assert_int_equal(c.state, SR_HISTORY);
+	out = feed(&c, SEV_TAKEN, 40004, 1000, false);	/* once only */
+	assert_int_equal(out.actions, 0);
+	/* A takeover that fails backs off, then starts over with it. */
+	feed(&c, SEV_DOWN, 40005, 1000, false);
+	feed(&c, SEV_UP, 40006, 1000, false);
+	feed(&c, SEV_CREATED, 40007, 1000, false);
+	out = feed(&c, SEV_FAILED, 40008, 1000, false);
+	assert_int_equal(out.actions, SACT_REPORT);
+	assert_int_equal(c.state, SR_BACKOFF);
+	out = feed(&c, SEV_TICK, 40008 + out.retry_in_ms, 1000, false);
+	assert_int_equal(out.actions, SACT_CREATE);
+	out = feed(&c, SEV_CREATED, 50000, 1000, false);
+	assert_int_equal(out.actions, SACT_TAKEOVER);
+}
+
 static void
 test_stop_is_for_good(void **state)
 {
@@ -245,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_reads_never_exceed_the_room),
 		cmocka_unit_test(test_failure_backs_off_then_starts_over),
 		cmocka_unit_test(test_claims_come_round_while_up),
+		cmocka_unit_test(test_a_leader_takes_over_before_reading),
 		cmocka_unit_test(test_stop_is_for_good),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_acks_settle_in_queue_order),
