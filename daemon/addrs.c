@@ -2,6 +2,7 @@
  * addrs.c - see addrs.h.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,70 @@ join(const struct strlist *l)
 		strcat(list, l->items[i]);
 	}
 	return list;
+}
+
+/* One Sentinel, "host", "host:port", "[v6]" or "[v6]:port", into out. */
+static int
+parse_sentinel(const char *s, size_t len, char *out, size_t outlen,
+	       char *err, size_t errlen)
+{
+	char q[DIAG_QUOTE_BUF], qp[DIAG_QUOTE_BUF];
+	struct hostport hp;
+	uint16_t port = DEFAULT_SENTINEL_PORT;
+	size_t n;
+
+	diag_quote_n(q, sizeof(q), s, len);
+	if (hostport_split(s, len, &hp) != HOSTPORT_OK || hp.host_len == 0 ||
+	    hp.host_len > 253 || memchr(hp.host, ' ', hp.host_len) != NULL) {
+		snprintf(err, errlen, "invalid sentinel %s (expected HOST, "
+			 "HOST:PORT or [IPv6]:PORT)", q);
+		return -1;
+	}
+	if (hp.port != NULL && hostport_port(hp.port, hp.port_len, &port) < 0) {
+		snprintf(err, errlen, "invalid port %s in %s (expected 1-65535)",
+			 diag_quote_n(qp, sizeof(qp), hp.port, hp.port_len), q);
+		return -1;
+	}
+	n = (size_t)snprintf(out, outlen, hp.bracketed ? "[%.*s]:%u" : "%.*s:%u",
+			     (int)hp.host_len, hp.host, (unsigned)port);
+	for (size_t i = 0; i < n && i < outlen; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	return 0;
+}
+
+int
+parse_sentinels(const char *value, char **out, char *err, size_t errlen)
+{
+	struct strlist list = { 0 };
+	char one[300], q[DIAG_QUOTE_BUF];
+	struct list_iter it;
+	const char *item;
+	size_t len;
+
+	list_iter_init(&it, value);
+	while (list_iter_next(&it, &item, &len)) {
+		if (len == 0) {
+			snprintf(err, errlen, "empty item in %s (expected "
+				 "sentinels separated by commas)",
+				 diag_quote(q, sizeof(q), value));
+			goto bad;
+		}
+		if (parse_sentinel(item, len, one, sizeof(one), err, errlen) < 0)
+			goto bad;
+		if (strlist_has(&list, one)) {
+			snprintf(err, errlen, "sentinel %s is listed more than "
+				 "once", diag_quote(q, sizeof(q), one));
+			goto bad;
+		}
+		strlist_add(&list, one);
+	}
+	*out = join(&list);
+	strlist_free(&list);
+	return 0;
+
+bad:
+	strlist_free(&list);
+	return -1;
 }
 
 int

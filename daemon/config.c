@@ -111,6 +111,10 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[RD_URL] = { "redis", "url", "--redis", KIND_REDIS_URL,
 		     OFF(redis_url_text), "redis://127.0.0.1:6379", 0, 0,
 		     .reload = RELOAD_REDIS },
+	[RD_SENTINEL] = { "redis", "sentinel", NULL, KIND_SENTINELS,
+			  OFF(sentinels), NULL, 0, 0, .reload = RELOAD_REDIS },
+	[RD_MASTER] = { "redis", "master", NULL, KIND_REDIS_NAME,
+			OFF(sentinel_master), NULL, 0, 0, .reload = RELOAD_REDIS },
 	[RD_CHANNEL] = { "redis", "channel", "--channel", KIND_CHANNEL,
 			 OFF(channels), NULL, 0, 0, .repeatable = true,
 			 .reload = RELOAD_SUBSCRIPTIONS },
@@ -397,6 +401,8 @@ config_free(struct config *cfg)
 	free(cfg->status_key);
 	free(cfg->status_channel);
 	free(cfg->lease_key);
+	free(cfg->sentinels);
+	free(cfg->sentinel_master);
 	free(cfg->instance);
 	free(cfg->fence_header);
 	free(cfg->metrics_listen);

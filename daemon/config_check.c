@@ -112,6 +112,29 @@ check_tls_needs_wss(struct loader *ld)
 			cfg_keys[first].name, cfg->url_text);
 }
 
+/* Sentinel and master go together, and name a TCP master. */
+static void
+check_sentinel(struct loader *ld)
+{
+	const struct config *cfg = ld->cfg;
+	char where[512];
+
+	if (cfg->sentinels != NULL && cfg->sentinel_master == NULL &&
+	    !ld->bad[RD_MASTER])
+		ld_fail(ld, "%s: sentinel without master (the name the "
+			"sentinels know the master by)",
+			ld_origin(ld, RD_SENTINEL, where, sizeof(where)));
+	if (cfg->sentinel_master != NULL && cfg->sentinels == NULL &&
+	    !ld->bad[RD_SENTINEL])
+		ld_fail(ld, "%s: master without sentinel (the sentinels to "
+			"ask where it is)",
+			ld_origin(ld, RD_MASTER, where, sizeof(where)));
+	if (cfg->sentinels != NULL && cfg->redis.transport == REDIS_UNIX)
+		ld_fail(ld, "%s: sentinel with a unix:// url: the sentinels "
+			"give a TCP address (url's password and database still "
+			"apply)", ld_origin(ld, RD_SENTINEL, where, sizeof(where)));
+}
+
 static void
 check_tls(struct loader *ld)
 {
@@ -256,6 +279,7 @@ config_check(struct loader *ld)
 	check_sizes(ld);
 	check_tls(ld);
 	default_value(ld, RD_URL);
+	check_sentinel(ld);
 	apply_password(ld);
 	default_runtime_dir(ld);
 	default_status(ld);

@@ -216,6 +216,9 @@ set_string(struct config *cfg, const struct key_def *k, const char *value,
 	case KIND_HEADER_NAME:
 		rc = parse_header_name(value, &s, err, errlen);
 		break;
+	case KIND_SENTINELS:
+		rc = parse_sentinels(value, &s, err, errlen);
+		break;
 	default:
 		rc = parse_runtime_dir(value, k->def, &s, err, errlen);
 		break;
@@ -262,6 +265,7 @@ ld_set_value(struct loader *ld, struct config *cfg, enum key_id id,
 	case KIND_SERVER_NAME:
 	case KIND_REDIS_NAME:
 	case KIND_HEADER_NAME:
+	case KIND_SENTINELS:
 	case KIND_RUNTIME_DIR:
 		rc = set_string(cfg, k, value, err, sizeof(err));
 		break;

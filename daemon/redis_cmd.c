@@ -7,6 +7,7 @@
  * from inside the call.  So c->ac is cleared before a context is freed,
  * and every callback first checks that it speaks for the current one.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct redis_cmd {
 	enum redis_link_kind kind;	/* commands, or stream reads */
 	redisAsyncContext *ac;		/* the connection, or NULL */
 	char address[46];		/* where to open it (numeric) */
+	uint16_t port;			/* 0: cfg's */
+	bool bare;			/* no AUTH, no SELECT (a Sentinel) */
 	const char *endpoint;		/* the owner's, redacted, for logs */
 };
 
@@ -111,8 +114,8 @@ conn(struct redis_cmd *c)
 
 	if (c->ac != NULL || c->mode != CMD_ENABLED)
 		return c->ac;
-	c->ac = redis_link_connect(c->vh, c->cfg, c->kind,
-				   c->address, on_link_failed, err, sizeof(err));
+	c->ac = redis_link_connect(c->vh, c->cfg, c->kind, c->address,
+				   c->port, on_link_failed, err, sizeof(err));
 	if (c->ac == NULL) {
 		log_debug("redis: command connection: %s", err);
 		return NULL;
@@ -120,7 +123,8 @@ conn(struct redis_cmd *c)
 	c->ac->data = c;
 	redisAsyncSetConnectCallback(c->ac, on_connect);
 	redisAsyncSetDisconnectCallback(c->ac, on_disconnect);
-	if (redis_link_send_setup(c->ac, c->cfg, on_setup_reply, c) < 0)
+	if (!c->bare &&
+	    redis_link_send_setup(c->ac, c->cfg, on_setup_reply, c) < 0)
 		close_conn(c);
 	return c->ac;
 }
@@ -174,10 +178,17 @@ redis_cmd_free(struct redis_cmd *c)
 }
 
 void
-redis_cmd_enable(struct redis_cmd *c, const char *address)
+redis_cmd_enable(struct redis_cmd *c, const char *address, uint16_t port)
 {
 	snprintf(c->address, sizeof(c->address), "%s", address);
+	c->port = port;
 	c->mode = CMD_ENABLED;
+}
+
+void
+redis_cmd_set_bare(struct redis_cmd *c)
+{
+	c->bare = true;
 }
 
 void

@@ -432,7 +432,7 @@ static const struct watch_ops link_ops = {
 
 redisAsyncContext *
 redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
-		   enum redis_link_kind kind, const char *address,
+		   enum redis_link_kind kind, const char *address, uint16_t port,
 		   void (*on_fail)(redisAsyncContext *, const char *),
 		   char *err, size_t errlen)
 {
@@ -444,7 +444,7 @@ redis_link_connect(struct lws_vhost *vh, const struct config *cfg,
 	if (u->transport == REDIS_UNIX)
 		ac = redisAsyncConnectUnix(u->socket_path);
 	else
-		ac = redisAsyncConnect(address, u->port);
+		ac = redisAsyncConnect(address, port != 0 ? port : u->port);
 	if (ac == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -90,6 +90,33 @@ on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 	ps->report(ps->report_arg, REV_SETUP_REFUSED, reply->str);
 }
 
+/*
+ * With Sentinel: the address it gave must be the master's (ROLE), not a
+ * replica's, such as an old master not yet told of a failover.
+ */
+static void
+on_role_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct redis_pubsub *ps = privdata;
+	redisReply *reply = r;
+	char why[96];
+
+	if (reply == NULL || ac != ps->ac)
+		return;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "master") == 0) {
+		ps->report(ps->report_arg, REV_SETUP_DONE, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "the address Sentinel gave is not the "
+		 "master's (ROLE: %s)", reply->type == REDIS_REPLY_ARRAY &&
+		 reply->elements > 0 && reply->element[0]->type ==
+		 REDIS_REPLY_STRING ? reply->element[0]->str : "?");
+	log_warnx("redis: %s: %s", ps->endpoint, why);
+	ps->report(ps->report_arg, REV_SETUP_REFUSED, why);
+}
+
 /* A message, or a (P)SUBSCRIBE confirmed; anything else is not ours. */
 static void
 on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
@@ -153,13 +180,13 @@ send_strlist(struct redis_pubsub *ps, const char *cmd, const struct strlist *l)
 
 int
 redis_pubsub_open(struct redis_pubsub *ps, const char *address,
-		  char *err, size_t errlen)
+		  uint16_t port, char *err, size_t errlen)
 {
 	const struct config *cfg = ps->cfg;
 	redisAsyncContext *ac;
 
 	ac = redis_link_connect(ps->vh, cfg, REDIS_LINK_SUBSCRIBER, address,
-				on_link_failed, err, errlen);
+				port, on_link_failed, err, errlen);
 	if (ac == NULL)
 		return -1;
 	ac->data = ps;
@@ -167,6 +194,8 @@ redis_pubsub_open(struct redis_pubsub *ps, const char *address,
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	ps->ac = ac;
 	if (redis_link_send_setup(ac, cfg, on_setup_reply, ps) < 0 ||
+	    (cfg->sentinels != NULL &&
+	     redisAsyncCommand(ac, on_role_reply, ps, "ROLE") != REDIS_OK) ||
 	    send_strlist(ps, "SUBSCRIBE", &cfg->channels) < 0 ||
 	    send_strlist(ps, "PSUBSCRIBE", &cfg->patterns) < 0) {
 		redis_pubsub_close(ps);

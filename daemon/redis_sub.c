@@ -24,6 +24,7 @@
 #include "wspushd/redis_link.h"
 #include "wspushd/redis_pubsub.h"
 #include "wspushd/redis_sub.h"
+#include "wspushd/redis_where.h"
 #include "wspushd/url.h"
 
 /* Events waiting while a step's actions run; two or three at most. */
@@ -43,11 +44,11 @@ struct redis_sub {
 	struct redis_pubsub sub;	/* the subscribed connection */
 	struct redis_cmd *cmd;		/* the command connection */
 	struct redis_cmd *reader;	/* streams: XREADGROUP BLOCK holds it */
-	struct dns *dns;
-	struct dns_query *query;	/* resolving the host, or NULL */
+	struct redis_where where;	/* DNS, or Sentinel */
 	struct dns_addr addrs[DNS_MAX_ADDRS];	/* the last answer */
 	uint32_t naddrs;
 	char address[46];		/* the address dialled ("" for unix) */
+	uint16_t port;			/* its port; 0: [redis] url's */
 	/* Only during redis_sub_reconfigure(): the two subscription sets. */
 	const struct config *diff_old, *diff_new;
 	struct rng rng;
@@ -144,15 +145,6 @@ timer_fired(lws_sorted_usec_list_t *sul)
 	post(rs, REV_TICK, 0, NULL);
 }
 
-static void
-cancel_query(struct redis_sub *rs)
-{
-	if (rs->query != NULL) {
-		dns_cancel(rs->query);
-		rs->query = NULL;
-	}
-}
-
 /* ---- reports --------------------------------------------------------- */
 
 static void
@@ -174,31 +166,21 @@ on_pong(void *arg, const struct redisReply *reply)
 
 /* ---- actions --------------------------------------------------------- */
 
+/* Where Redis is (DNS, or Sentinel), for the attempt under way. */
 static void
-resolved(void *arg, int status, const struct dns_result *res)
+located(void *arg, const struct dns_addr *addrs, uint32_t n, uint16_t port,
+	const char *why)
 {
 	struct redis_sub *rs = arg;
 
-	rs->query = NULL;
-	if (status != DNS_OK) {
-		post(rs, REV_FAILED, 0, res->error);
+	if (n == 0) {
+		post(rs, REV_FAILED, 0, why);
 		return;
 	}
-	rs->naddrs = res->count < DNS_MAX_ADDRS ? (uint32_t)res->count : DNS_MAX_ADDRS;
-	memcpy(rs->addrs, res->addrs, rs->naddrs * sizeof(rs->addrs[0]));
-	post(rs, REV_RESOLVED, rs->naddrs, NULL);
-}
-
-/* hiredis would block the loop in getaddrinfo(): resolve it ourselves. */
-static void
-resolve(struct redis_sub *rs)
-{
-	/* A query from an attempt a reload ended must not answer this one. */
-	cancel_query(rs);
-	rs->query = dns_resolve(rs->dns, rs->cfg->redis.host,
-				rs->cfg->dns_timeout_ms, resolved, rs);
-	if (rs->query == NULL)
-		post(rs, REV_FAILED, 0, "cannot start resolving the host");
+	rs->naddrs = n;
+	memcpy(rs->addrs, addrs, n * sizeof(rs->addrs[0]));
+	rs->port = port;
+	post(rs, REV_RESOLVED, n, NULL);
 }
 
 /* Open the subscribed connection at the address the core chose. */
@@ -209,7 +191,8 @@ open_link(struct redis_sub *rs, uint32_t address)
 
 	snprintf(rs->address, sizeof(rs->address), "%s",
 		 address < rs->naddrs ? rs->addrs[address].ip : "");
-	if (redis_pubsub_open(&rs->sub, rs->address, err, sizeof(err)) < 0)
+	if (redis_pubsub_open(&rs->sub, rs->address, rs->port, err,
+			      sizeof(err)) < 0)
 		post(rs, REV_FAILED, 0, err);
 }
 
@@ -269,7 +252,7 @@ run_actions(struct redis_sub *rs, const struct redis_output *out)
 	if (a & RACT_DRAIN)
 		redis_pubsub_drain(&rs->sub);
 	if (a & RACT_CANCEL_RESOLVE)
-		cancel_query(rs);
+		redis_where_cancel(&rs->where);
 	if (a & RACT_CLOSE)
 		redis_pubsub_close(&rs->sub);
 	if (a & RACT_CMD_CLOSE)
@@ -280,8 +263,8 @@ run_actions(struct redis_sub *rs, const struct redis_output *out)
 	if (a & (RACT_CMD_CLOSE | RACT_CMD_DISABLE))
 		redis_cmd_close(rs->reader);
 	if (a & RACT_CMD_ENABLE) {
-		redis_cmd_enable(rs->cmd, rs->address);
-		redis_cmd_enable(rs->reader, rs->address);
+		redis_cmd_enable(rs->cmd, rs->address, rs->port);
+		redis_cmd_enable(rs->reader, rs->address, rs->port);
 	}
 	if (a & RACT_REPORT)
 		log_repeated(&rs->err_log, LOG_WARNING, "redis: %s: %s",
@@ -306,12 +289,23 @@ run_actions(struct redis_sub *rs, const struct redis_output *out)
 	if (a & RACT_PING)
 		ping(rs);
 	if (a & RACT_RESOLVE)
-		resolve(rs);
+		redis_where_ask(&rs->where, located, rs);
 	if (a & RACT_OPEN)
 		open_link(rs, out->address);
 }
 
 /* ---- life cycle ------------------------------------------------------ */
+
+/* Redis as the logs name it: its URL without the password, or the master. */
+static void
+name_endpoint(struct redis_sub *rs, const struct config *cfg)
+{
+	if (cfg->sentinels != NULL)
+		snprintf(rs->endpoint, sizeof(rs->endpoint), "master %s (sentinel)",
+			 cfg->sentinel_master);
+	else
+		url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
+}
 
 static void
 params_from(const struct config *cfg, struct redis_core_params *p)
@@ -323,7 +317,8 @@ params_from(const struct config *cfg, struct redis_core_params *p)
 	p->ping_interval_ms = cfg->redis_ping_interval_ms;
 	p->ping_timeout_ms = cfg->redis_ping_timeout_ms;
 	p->resolve = cfg->redis.transport == REDIS_TCP;
-	p->setup = redis_link_setup_count(cfg);
+	/* With Sentinel, ROLE too: is it the master? */
+	p->setup = redis_link_setup_count(cfg) + (cfg->sentinels != NULL);
 	p->subscriptions = (uint32_t)(cfg->channels.count + cfg->patterns.count);
 }
 
@@ -337,6 +332,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	if (rs == NULL)
 		return NULL;
 	rs->cmd = redis_cmd_new(vh, cfg, rs->endpoint, REDIS_LINK_COMMANDS);
+	redis_where_init(&rs->where, ctx, vh, dns, cfg);
 	rs->reader = redis_cmd_new(vh, cfg, rs->endpoint, REDIS_LINK_STREAMS);
 	if (rs->cmd == NULL || rs->reader == NULL) {
 		redis_cmd_free(rs->cmd);
@@ -345,7 +341,6 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 		return NULL;
 	}
 	rs->ctx = ctx;
-	rs->dns = dns;
 	rs->cfg = cfg;
 	rs->sub = (struct redis_pubsub){
 		.vh = vh, .cfg = cfg, .endpoint = rs->endpoint,
@@ -355,7 +350,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 	params_from(view(rs), &p);
 	redis_core_init(&rs->core, &p);
 	rng_seed_random(&rs->rng);
-	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
+	name_endpoint(rs, cfg);
 	return rs;
 }
 
@@ -394,10 +389,11 @@ redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
 		rs->diff_new = NULL;
 	}
 	rs->cfg = cfg;
-	url_redact(cfg->redis_url_text, rs->endpoint, sizeof(rs->endpoint));
+	name_endpoint(rs, cfg);
 	redis_pubsub_reconfigure(&rs->sub, view(rs));
 	redis_cmd_reconfigure(rs->cmd, cfg);
 	redis_cmd_reconfigure(rs->reader, cfg);
+	redis_where_reconfigure(&rs->where, cfg);
 	params_from(view(rs), &p);
 	redis_core_set_params(&rs->core, &p);
 }
@@ -423,7 +419,7 @@ redis_sub_stand_by(struct redis_sub *rs, bool standby)
 	/* A blocked read must not hand this process entries any more. */
 	if (standby && rs->core.state == RC_SUBSCRIBED) {
 		redis_cmd_close(rs->reader);
-		redis_cmd_enable(rs->reader, rs->address);
+		redis_cmd_enable(rs->reader, rs->address, rs->port);
 	}
 }
 
@@ -461,6 +457,7 @@ redis_sub_free(struct redis_sub *rs)
 	/* Callbacks still pending on it run now, with NULL, while rs lives. */
 	redis_cmd_free(rs->cmd);
 	redis_cmd_free(rs->reader);
+	redis_where_free(&rs->where);
 	lws_sul_cancel(&rs->timer);
 	free(rs);
 }

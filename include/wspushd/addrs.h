@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define DEFAULT_DNS_PORT 53
+#define DEFAULT_SENTINEL_PORT 26379
 
 /*
  * "192.0.2.53, [2001:db8::53]:5353": name servers by address,
@@ -24,6 +25,15 @@
  */
 int parse_dns_servers(const char *value, char **out, char *err,
 		      size_t errlen);
+
+/*
+ * "sentinel-1:26379, 10.0.0.2, [2001:db8::2]:26380": Redis Sentinels,
+ * by name or address, comma-separated, port 26379 unless given, none
+ * twice.  *out is "sentinel-1:26379,10.0.0.2:26379,[2001:db8::2]:26380"
+ * (host names in lower case, IPv6 in brackets, port always given, no
+ * blanks); NULL for an empty value (no Sentinel).
+ */
+int parse_sentinels(const char *value, char **out, char *err, size_t errlen);
 
 /* [metrics] listen as parsed. */
 struct listen_addr {

@@ -74,6 +74,9 @@ struct config {
 	struct redis_url redis;		/* config_load defaults it to
 					 * redis://127.0.0.1:6379; password_file
 					 * replaces its password */
+	char *sentinels;		/* NULL: none; else "host:port,host:port"
+					 * (addrs.h): ask them where master is */
+	char *sentinel_master;		/* the master's name; set iff sentinels */
 	struct strlist channels;	/* SUBSCRIBE */
 	struct strlist patterns;	/* PSUBSCRIBE */
 	struct strlist streams;		/* XREADGROUP */

@@ -55,6 +55,7 @@ enum value_kind {
 	KIND_LISTEN,		/* char *, with the address and port beside it */
 	KIND_RUNTIME_DIR,	/* char *, an absolute path */
 	KIND_HEADER_NAME,	/* char *, an HTTP header's name; "" = off */
+	KIND_SENTINELS,		/* char *, "host:port,..." normalised; "" = off */
 };
 
 /* What to do with a new message when the queue is full. */

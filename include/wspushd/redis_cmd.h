@@ -23,6 +23,7 @@
 #define WSPUSHD_REDIS_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wspushd/redis_link.h"	/* enum redis_link_kind */
 
@@ -46,8 +47,13 @@ struct redis_cmd *redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
 /* Closes the connection: callbacks still pending run with NULL. */
 void redis_cmd_free(struct redis_cmd *c);
 
-/* From now on the first command opens a connection to address (numeric). */
-void redis_cmd_enable(struct redis_cmd *c, const char *address);
+/*
+ * From now on the first command opens a connection to address (numeric)
+ * and port (0: cfg's).
+ */
+void redis_cmd_enable(struct redis_cmd *c, const char *address, uint16_t port);
+/* A Sentinel, not a Redis: no AUTH or SELECT first. */
+void redis_cmd_set_bare(struct redis_cmd *c);
 /* No new connection; one that is open stays and carries commands. */
 void redis_cmd_disable(struct redis_cmd *c);
 /* Disable, and close the open connection. */

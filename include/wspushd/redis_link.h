@@ -36,8 +36,9 @@ enum redis_link_kind {
 uint64_t redis_link_stream_batch(const struct config *cfg);
 
 /*
- * Start connecting to cfg->redis, at `address` (a numeric IP already
- * resolved; ignored for unix sockets), with our TCP options
+ * Start connecting to cfg->redis, at `address` and `port` (a numeric IP
+ * already resolved, and the port, 0 for cfg's; both ignored for unix
+ * sockets), with our TCP options
  * and close-on-exec.  on_fail(ac, why) runs, outside any hiredis
  * callback, if lws finds the socket hung up and closes it ("connection
  * closed"), or if Redis sends what cannot be a reply, or a reply hiredis
@@ -54,7 +55,7 @@ uint64_t redis_link_stream_batch(const struct config *cfg);
 redisAsyncContext *redis_link_connect(struct lws_vhost *vh,
 				      const struct config *cfg,
 				      enum redis_link_kind kind,
-				      const char *address,
+				      const char *address, uint16_t port,
 				      void (*on_fail)(redisAsyncContext *ac,
 						      const char *why),
 				      char *err, size_t errlen);

@@ -21,6 +21,7 @@
 #define WSPUSHD_REDIS_PUBSUB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wspushd/redis_core.h"
 
@@ -65,13 +66,15 @@ struct redis_pubsub {
 };
 
 /*
- * Open a context to address (numeric; ignored for a unix socket) and
- * queue AUTH, SELECT and the subscriptions of ps->cfg: hiredis sends
+ * Open a context to address and port (numeric, 0 for cfg's port; both
+ * ignored for a unix socket) and queue AUTH, SELECT, with Sentinel ROLE
+ * (redis_link_setup_count() counts it), and the subscriptions of
+ * ps->cfg: hiredis sends
  * them as soon as the socket connects, so one round trip suffices.
  * 0, or -1 with the reason in err and nothing left open.
  */
 int redis_pubsub_open(struct redis_pubsub *ps, const char *address,
-		      char *err, size_t errlen);
+		      uint16_t port, char *err, size_t errlen);
 
 /* Free the context now, if any: nothing more is reported from it. */
 void redis_pubsub_close(struct redis_pubsub *ps);
