@@ -90,33 +90,6 @@ on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 	ps->report(ps->report_arg, REV_SETUP_REFUSED, reply->str);
 }
 
-/*
- * With Sentinel: the address it gave must be the master's (ROLE), not a
- * replica's, such as an old master not yet told of a failover.
- */
-static void
-on_role_reply(redisAsyncContext *ac, void *r, void *privdata)
-{
-	struct redis_pubsub *ps = privdata;
-	redisReply *reply = r;
-	char why[96];
-
-	if (reply == NULL || ac != ps->ac)
-		return;
-	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING &&
-	    strcmp(reply->element[0]->str, "master") == 0) {
-		ps->report(ps->report_arg, REV_SETUP_DONE, NULL);
-		return;
-	}
-	snprintf(why, sizeof(why), "the address Sentinel gave is not the "
-		 "master's (ROLE: %s)", reply->type == REDIS_REPLY_ARRAY &&
-		 reply->elements > 0 && reply->element[0]->type ==
-		 REDIS_REPLY_STRING ? reply->element[0]->str : "?");
-	log_warnx("redis: %s: %s", ps->endpoint, why);
-	ps->report(ps->report_arg, REV_SETUP_REFUSED, why);
-}
-
 /* A message, or a (P)SUBSCRIBE confirmed; anything else is not ours. */
 static void
 on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
@@ -194,8 +167,6 @@ redis_pubsub_open(struct redis_pubsub *ps, const char *address,
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	ps->ac = ac;
 	if (redis_link_send_setup(ac, cfg, on_setup_reply, ps) < 0 ||
-	    (cfg->sentinels != NULL &&
-	     redisAsyncCommand(ac, on_role_reply, ps, "ROLE") != REDIS_OK) ||
 	    send_strlist(ps, "SUBSCRIBE", &cfg->channels) < 0 ||
 	    send_strlist(ps, "PSUBSCRIBE", &cfg->patterns) < 0) {
 		redis_pubsub_close(ps);

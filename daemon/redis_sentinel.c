@@ -24,6 +24,9 @@ struct redis_sentinel {
 	struct dns *dns;
 	const struct config *cfg;
 	struct redis_cmd *cmd;		/* to the sentinel being asked */
+	struct redis_cmd *check;	/* to the master it named: ROLE */
+	char ip[HOSTPORT_ADDR_MAX];	/* the master it named */
+	uint16_t port;
 	struct strlist list;		/* "host:port", the last to answer first */
 	size_t next;			/* in this question: the one asked */
 	unsigned gen;			/* a question's replies carry it */
@@ -54,6 +57,7 @@ stop_asking(struct redis_sentinel *s)
 		s->query = NULL;
 	}
 	redis_cmd_close(s->cmd);	/* its callback sees the old gen */
+	redis_cmd_close(s->check);
 }
 
 static void
@@ -87,6 +91,58 @@ to_front(struct redis_sentinel *s)
 	s->list.items[0] = first;
 }
 
+static struct ticket *
+ticket(struct redis_sentinel *s)
+{
+	struct ticket *t = xmalloc(sizeof(*t));
+
+	*t = (struct ticket){ .s = s, .gen = s->gen };
+	return t;
+}
+
+/* The master named must say it is one: not an old master, now a replica. */
+static void
+role_checked(void *arg, const redisReply *r)
+{
+	struct ticket *t = arg;
+	struct redis_sentinel *s = t->s;
+	bool stale = t->gen != s->gen;
+
+	free(t);
+	if (stale)
+		return;
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "master") == 0) {
+		to_front(s);
+		finish(s, s->ip, s->port, NULL);
+		return;
+	}
+	snprintf(s->why, sizeof(s->why), "sentinel %s named %s:%u, which is "
+		 "not the master (ROLE: %s)", s->list.items[s->next], s->ip,
+		 (unsigned)s->port, r == NULL ? "no answer" :
+		 r->type == REDIS_REPLY_ERROR ? r->str :
+		 r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+		 r->element[0]->type == REDIS_REPLY_STRING ?
+		 r->element[0]->str : "?");
+	failed(s);
+}
+
+static void
+check_role(struct redis_sentinel *s)
+{
+	const char *argv[] = { "ROLE" };
+	struct ticket *t = ticket(s);
+
+	redis_cmd_enable(s->check, s->ip, s->port);
+	if (redis_cmd_send(s->check, role_checked, t, 1, argv, NULL) < 0) {
+		free(t);
+		snprintf(s->why, sizeof(s->why), "cannot connect to %s:%u",
+			 s->ip, (unsigned)s->port);
+		failed(s);
+	}
+}
+
 static void
 answered(void *arg, const redisReply *r)
 {
@@ -103,14 +159,12 @@ answered(void *arg, const redisReply *r)
 	    r->element[1]->type == REDIS_REPLY_STRING &&
 	    r->element[0]->len < HOSTPORT_ADDR_MAX &&
 	    hostport_port(r->element[1]->str, r->element[1]->len, &port) == 0) {
-		char ip[HOSTPORT_ADDR_MAX];
-
-		snprintf(ip, sizeof(ip), "%s", r->element[0]->str);
+		snprintf(s->ip, sizeof(s->ip), "%s", r->element[0]->str);
+		s->port = port;
 		log_debug("redis: sentinel %s: master %s is at %s:%u",
-			  s->list.items[s->next], s->cfg->sentinel_master, ip,
+			  s->list.items[s->next], s->cfg->sentinel_master, s->ip,
 			  (unsigned)port);
-		to_front(s);
-		finish(s, ip, port, NULL);
+		check_role(s);
 		return;
 	}
 	snprintf(s->why, sizeof(s->why), "sentinel %s: %s",
@@ -138,8 +192,7 @@ resolved(void *arg, int status, const struct dns_result *res)
 	}
 	hostport_port(colon + 1, strlen(colon + 1), &port);
 	redis_cmd_enable(s->cmd, res->addrs[0].ip, port);
-	t = xmalloc(sizeof(*t));
-	*t = (struct ticket){ .s = s, .gen = s->gen };
+	t = ticket(s);
 	if (redis_cmd_send(s->cmd, answered, t, 3, argv, NULL) < 0) {
 		free(t);
 		snprintf(s->why, sizeof(s->why), "sentinel %s: cannot connect", hp);
@@ -216,7 +269,8 @@ redis_sentinel_new(struct lws_context *ctx, struct lws_vhost *vh,
 	s->cfg = cfg;
 	snprintf(s->endpoint, sizeof(s->endpoint), "a sentinel");
 	s->cmd = redis_cmd_new(vh, cfg, s->endpoint, REDIS_LINK_COMMANDS);
-	if (s->cmd == NULL)
+	s->check = redis_cmd_new(vh, cfg, s->endpoint, REDIS_LINK_COMMANDS);
+	if (s->cmd == NULL || s->check == NULL)
 		oom();
 	redis_cmd_set_bare(s->cmd);
 	load_list(s);
@@ -252,6 +306,7 @@ redis_sentinel_reconfigure(struct redis_sentinel *s, const struct config *cfg)
 {
 	s->cfg = cfg;
 	redis_cmd_reconfigure(s->cmd, cfg);
+	redis_cmd_reconfigure(s->check, cfg);
 	s->reload_list = true;
 }
 
@@ -262,6 +317,7 @@ redis_sentinel_free(struct redis_sentinel *s)
 		return;
 	redis_sentinel_cancel(s);
 	redis_cmd_free(s->cmd);
+	redis_cmd_free(s->check);
 	strlist_free(&s->list);
 	free(s);
 }

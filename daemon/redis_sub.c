@@ -25,6 +25,7 @@
 #include "wspushd/redis_pubsub.h"
 #include "wspushd/redis_sub.h"
 #include "wspushd/redis_where.h"
+#include "wspushd/sentinel_watch.h"
 #include "wspushd/url.h"
 
 /* Events waiting while a step's actions run; two or three at most. */
@@ -45,6 +46,7 @@ struct redis_sub {
 	struct redis_cmd *cmd;		/* the command connection */
 	struct redis_cmd *reader;	/* streams: XREADGROUP BLOCK holds it */
 	struct redis_where where;	/* DNS, or Sentinel */
+	struct sentinel_watch *watch;	/* with Sentinel: +switch-master */
 	struct dns_addr addrs[DNS_MAX_ADDRS];	/* the last answer */
 	uint32_t naddrs;
 	char address[46];		/* the address dialled ("" for unix) */
@@ -165,6 +167,14 @@ on_pong(void *arg, const struct redisReply *reply)
 }
 
 /* ---- actions --------------------------------------------------------- */
+
+/* Sentinel moved the master: reconnect now, not at the next failure. */
+static void
+master_moved(void *arg, const char *text)
+{
+	(void)text;
+	post(arg, REV_FAILED, 0, "Sentinel moved the master");
+}
 
 /* Where Redis is (DNS, or Sentinel), for the attempt under way. */
 static void
@@ -317,8 +327,7 @@ params_from(const struct config *cfg, struct redis_core_params *p)
 	p->ping_interval_ms = cfg->redis_ping_interval_ms;
 	p->ping_timeout_ms = cfg->redis_ping_timeout_ms;
 	p->resolve = cfg->redis.transport == REDIS_TCP;
-	/* With Sentinel, ROLE too: is it the master? */
-	p->setup = redis_link_setup_count(cfg) + (cfg->sentinels != NULL);
+	p->setup = redis_link_setup_count(cfg);
 	p->subscriptions = (uint32_t)(cfg->channels.count + cfg->patterns.count);
 }
 
@@ -333,6 +342,7 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 		return NULL;
 	rs->cmd = redis_cmd_new(vh, cfg, rs->endpoint, REDIS_LINK_COMMANDS);
 	redis_where_init(&rs->where, ctx, vh, dns, cfg);
+	rs->watch = sentinel_watch_new(ctx, vh, dns, cfg, master_moved, rs);
 	rs->reader = redis_cmd_new(vh, cfg, rs->endpoint, REDIS_LINK_STREAMS);
 	if (rs->cmd == NULL || rs->reader == NULL) {
 		redis_cmd_free(rs->cmd);
@@ -357,14 +367,17 @@ redis_sub_new(struct lws_context *ctx, struct lws_vhost *vh, struct dns *dns,
 void
 redis_sub_start(struct redis_sub *rs)
 {
+	sentinel_watch_start(rs->watch);
 	post(rs, REV_START, 0, NULL);
 }
 
 void
 redis_sub_stop(struct redis_sub *rs)
 {
-	if (rs != NULL)
-		post(rs, REV_STOP, 0, NULL);
+	if (rs == NULL)
+		return;
+	sentinel_watch_stop(rs->watch);
+	post(rs, REV_STOP, 0, NULL);
 }
 
 
@@ -394,6 +407,7 @@ redis_sub_reconfigure(struct redis_sub *rs, const struct config *cfg,
 	redis_cmd_reconfigure(rs->cmd, cfg);
 	redis_cmd_reconfigure(rs->reader, cfg);
 	redis_where_reconfigure(&rs->where, cfg);
+	sentinel_watch_reconfigure(rs->watch, cfg);
 	params_from(view(rs), &p);
 	redis_core_set_params(&rs->core, &p);
 }
@@ -458,6 +472,7 @@ redis_sub_free(struct redis_sub *rs)
 	redis_cmd_free(rs->cmd);
 	redis_cmd_free(rs->reader);
 	redis_where_free(&rs->where);
+	sentinel_watch_free(rs->watch);
 	lws_sul_cancel(&rs->timer);
 	free(rs);
 }

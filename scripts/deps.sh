@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config
 	libwebsockets-dev libhiredis-dev libcmocka-dev libc-ares-dev libsystemd-dev libssl-dev
-	redis-server redis-tools dnsmasq-base
+	redis-server redis-sentinel redis-tools dnsmasq-base
 	python3 python3-websockets python3-redis
 	lsof iproute2 procps valgrind openssl
 	clang libclang-rt-14-dev

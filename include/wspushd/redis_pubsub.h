@@ -67,9 +67,8 @@ struct redis_pubsub {
 
 /*
  * Open a context to address and port (numeric, 0 for cfg's port; both
- * ignored for a unix socket) and queue AUTH, SELECT, with Sentinel ROLE
- * (redis_link_setup_count() counts it), and the subscriptions of
- * ps->cfg: hiredis sends
+ * ignored for a unix socket) and queue AUTH, SELECT and the
+ * subscriptions of ps->cfg: hiredis sends
  * them as soon as the socket connects, so one round trip suffices.
  * 0, or -1 with the reason in err and nothing left open.
  */

@@ -4,10 +4,12 @@
  * The Sentinel client rules: ask each sentinel of [redis] sentinel in
  * turn, with a short timeout each (the attempt's connect_timeout shared
  * among them, 200 ms at least), SENTINEL get-master-addr-by-name
- * [redis] master; the first that answers with an address is moved to
- * the front of the list, so the next question goes to it first.  The
- * address is then checked with ROLE on the connection made to it
- * (redis_pubsub.h), and asked again on every reconnect.
+ * [redis] master.  The address a sentinel gives is checked with ROLE
+ * (with the master's AUTH): an old master not yet reconfigured says it
+ * is a replica, and the next sentinel is asked.  The first sentinel whose
+ * master checks out is moved to the front of the list, so the next
+ * question goes to it first.  The question is asked again before every
+ * connection attempt; sentinel_watch.h says when to make one at once.
  *
  * Sentinels get no AUTH and no SELECT: those are the master's.
  */

@@ -573,8 +573,9 @@ def utf8_kind(payload):
 
 
 class RedisServer:
-    def __init__(self, ctx, name="redis", port=None, password=None):
+    def __init__(self, ctx, name="redis", port=None, password=None, extra_args=()):
         self.ctx = ctx
+        self.extra_args = list(extra_args)    # e.g. ["--replicaof", HOST, PORT]
         self.name = name
         self.port = port
         self.password = password    # None: no AUTH (--requirepass) at all
@@ -596,6 +597,7 @@ class RedisServer:
                     "--databases", "16"]
             if self.password is not None:
                 argv += ["--requirepass", self.password]
+            argv += self.extra_args
             self.proc = self.ctx.spawn(self.name, argv)
             try:
                 wait_until(lambda: self.ping() or not self.proc.alive(), 10,

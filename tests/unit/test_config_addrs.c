@@ -124,6 +124,77 @@ test_dns_server_errors(void **state)
 	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
 }
 
+/* ---- [redis] sentinel --------------------------------------------------- */
+
+static void
+test_sentinels(void **state)
+{
+	static const struct { const char *value, *stored; } cases[] = {
+		{ "10.0.0.1", "10.0.0.1:26379" },
+		{ "Sentinel-1.Example:26380, 10.0.0.2 ,[2001:db8::2]:1",
+		  "sentinel-1.example:26380,10.0.0.2:26379,[2001:db8::2]:1" },
+		{ "a, a:26380", "a:26379,a:26380" },
+	};
+	char text[512];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(text, sizeof(text), GOOD_UPSTREAM GOOD_REDIS
+			 "sentinel = %s\nmaster = mymaster\n", cases[i].value);
+		path = write_file("sentinel.conf", text);
+		load(&r, "-c", path, NULL);
+		if (r.rc != 0)
+			fail_msg("'%s' refused: %s", cases[i].value, r.text);
+		assert_string_equal(r.cfg.sentinels, cases[i].stored);
+		assert_string_equal(r.cfg.sentinel_master, "mymaster");
+		run_free(&r);
+		cleanup_files(NULL);
+	}
+}
+
+static void
+test_sentinel_errors(void **state)
+{
+	static const struct bad_value cases[] = {
+		{ "redis", "sentinel = a:0", "sentinel: invalid port '0' in "
+		  "'a:0' (expected 1-65535)" },
+		{ "redis", "sentinel = [::1", "sentinel: invalid sentinel "
+		  "'[::1' (expected HOST, HOST:PORT or [IPv6]:PORT)" },
+		{ "redis", "sentinel = a,,b", "sentinel: empty item in 'a,,b' "
+		  "(expected sentinels separated by commas)" },
+		{ "redis", "sentinel = a, A:26379", "sentinel: sentinel "
+		  "'a:26379' is listed more than once" },
+	};
+	const char *path;
+	struct run r;
+
+	(void)state;
+	check_bad_values(cases, sizeof(cases) / sizeof(*cases));
+	/* The two go together. */
+	path = write_file("s.conf", GOOD_UPSTREAM GOOD_REDIS "sentinel = a\n");
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "$D/s.conf:5: sentinel without master "
+			    "(the name the sentinels know the master by)\n");
+	run_free(&r);
+	path = write_file("m.conf", GOOD_UPSTREAM GOOD_REDIS "master = m\n");
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "$D/m.conf:5: master without sentinel "
+			    "(the sentinels to ask where it is)\n");
+	run_free(&r);
+	path = write_file("u.conf", GOOD_UPSTREAM GOOD_REDIS "sentinel = a\n"
+			  "master = m\nurl = unix:///run/r.sock\n");
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text, "$D/u.conf:5: sentinel with a unix:// url: "
+			    "the sentinels give a TCP address (url's password "
+			    "and database still apply)\n");
+	run_free(&r);
+}
+
 /* ---- [metrics] -------------------------------------------------------- */
 
 static void
@@ -226,6 +297,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_dns_servers),
 		T(test_dns_server_errors),
+		T(test_sentinels),
+		T(test_sentinel_errors),
 		T(test_metrics_listen),
 		T(test_metrics_errors),
 	};
