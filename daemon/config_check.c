@@ -129,6 +129,18 @@ check_sentinel(struct loader *ld)
 		ld_fail(ld, "%s: master without sentinel (the sentinels to "
 			"ask where it is)",
 			ld_origin(ld, RD_MASTER, where, sizeof(where)));
+	if (cfg->sentinels != NULL && cfg->redis_cluster)
+		ld_fail(ld, "%s: sentinel and cluster together: a Redis Cluster "
+			"fails over by itself", ld_origin(ld, RD_SENTINEL, where,
+							  sizeof(where)));
+	if (cfg->redis_cluster && cfg->redis.db != 0)
+		ld_fail(ld, "%s: cluster with database %d in url: a Redis "
+			"Cluster has database 0 only", ld_origin(ld, RD_CLUSTER,
+			where, sizeof(where)), cfg->redis.db);
+	if (cfg->redis_cluster && cfg->redis.transport == REDIS_UNIX)
+		ld_fail(ld, "%s: cluster with a unix:// url: cluster nodes are "
+			"reached over TCP", ld_origin(ld, RD_CLUSTER, where,
+						      sizeof(where)));
 	if (cfg->sentinels != NULL && cfg->redis.transport == REDIS_UNIX)
 		ld_fail(ld, "%s: sentinel with a unix:// url: the sentinels "
 			"give a TCP address (url's password and database still "

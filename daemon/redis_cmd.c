@@ -1,156 +1,238 @@
 /*
  * redis_cmd.c - the command connection.  See redis_cmd.h.
  *
- * hiredis 0.14's rules shape it as they shape redis_sub.c: a refused
- * connect arrives as onConnect(REDIS_ERR) and hiredis frees the context
- * itself; redisAsyncFree() on a connected context calls onDisconnect
- * from inside the call.  So c->ac is cleared before a context is freed,
- * and every callback first checks that it speaks for the current one.
+ * One connection (redis_conn.h) to the node the subscription is on, and
+ * with [redis] cluster one more per node a key lives on: each command
+ * goes to the node its key's slot belongs to, as CLUSTER SLOTS and
+ * every MOVED say, and a -MOVED or -ASK answer sends it there again.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "wspushd/cluster_slot.h"
 #include "wspushd/config.h"
 #include "wspushd/log.h"
 #include "wspushd/redis_cmd.h"
-#include "wspushd/redis_link.h"
+#include "wspushd/xalloc.h"
 
-enum cmd_mode {
-	CMD_DISABLED,		/* no new connection */
-	CMD_ENABLED,		/* the first command opens one */
-};
+#include "redis_conn.h"
+
+/* Nodes beyond the first; a command redirected more often fails. */
+#define MAX_PEERS 32
+#define MAX_REDIRECTS 5
 
 struct redis_cmd {
 	struct lws_vhost *vh;
 	const struct config *cfg;
-	enum cmd_mode mode;
-	enum redis_link_kind kind;	/* commands, or stream reads */
-	redisAsyncContext *ac;		/* the connection, or NULL */
-	char address[46];		/* where to open it (numeric) */
-	uint16_t port;			/* 0: cfg's */
-	bool bare;			/* no AUTH, no SELECT (a Sentinel) */
-	const char *endpoint;		/* the owner's, redacted, for logs */
+	enum redis_link_kind kind;
+	const char *endpoint;
+	struct redis_conn *node[1 + MAX_PEERS];	/* [0]: where enabled */
+	size_t nodes;
+	uint8_t *slots;			/* slot -> node; NULL until a cluster */
+	bool refreshing;		/* CLUSTER SLOTS asked, not answered */
 };
 
-/* A command's callback, between hiredis and the caller. */
-struct pending {
+/* A command in a cluster: kept whole, to be sent again if redirected. */
+struct routed {
+	struct redis_cmd *c;
 	redis_reply_fn *fn;
 	void *arg;
+	int argc;
+	char **argv;
+	size_t *lens;
+	size_t at;			/* the node it went to */
+	int redirects;
 };
 
-/* From outside any of its callbacks, or deferred by hiredis if inside. */
-static void
-close_conn(struct redis_cmd *c)
+static bool
+cluster(const struct redis_cmd *c)
 {
-	redis_link_free(&c->ac);
+	return c->cfg->redis_cluster;
 }
 
-static void
-on_reply(redisAsyncContext *ac, void *r, void *privdata)
+/* The node at ip:port, made (and enabled, if the first is) when new. */
+static size_t
+node_at(struct redis_cmd *c, const char *ip, uint16_t port)
 {
-	struct pending *p = privdata;
+	struct redis_conn *n;
 
-	(void)ac;
-	p->fn(p->arg, r);
-	free(p);
-}
+	for (size_t i = 0; i < c->nodes; i++) {
+		uint16_t p = c->node[i]->port ? c->node[i]->port : c->cfg->redis.port;
 
-static void
-on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
-{
-	struct redis_cmd *c = privdata;
-	redisReply *reply = r;
-
-	if (reply == NULL || ac != c->ac || reply->type != REDIS_REPLY_ERROR)
-		return;
-	log_err("redis: %s: setup command refused: %s", c->endpoint, reply->str);
-	/* Deferred by hiredis while inside a callback; onDisconnect follows. */
-	redisAsyncDisconnect(ac);
-}
-
-static void
-on_connect(const redisAsyncContext *ac, int status)
-{
-	struct redis_cmd *c = ac->data;
-
-	if (status != REDIS_OK && ac == c->ac)
-		c->ac = NULL;	/* hiredis frees it */
-}
-
-static void
-on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct redis_cmd *c = ac->data;
-
-	(void)status;
-	if (ac == c->ac)
-		c->ac = NULL;
-}
-
-/* Outside any hiredis callback: the socket hung up, or Redis spoke nonsense. */
-static void
-on_link_failed(redisAsyncContext *ac, const char *why)
-{
-	struct redis_cmd *c = ac->data;
-
-	if (ac != c->ac)
-		return;
-	/* A hang-up is the subscription's news; nonsense is news here. */
-	log_msg(strncmp(why, "protocol", 8) == 0 ? LOG_WARNING : LOG_DEBUG,
-		"redis: command connection to %s: %s", c->endpoint, why);
-	close_conn(c);
-}
-
-/* The connection, opened now if there is none and one is allowed. */
-static redisAsyncContext *
-conn(struct redis_cmd *c)
-{
-	char err[128];
-
-	if (c->ac != NULL || c->mode != CMD_ENABLED)
-		return c->ac;
-	c->ac = redis_link_connect(c->vh, c->cfg, c->kind, c->address,
-				   c->port, on_link_failed, err, sizeof(err));
-	if (c->ac == NULL) {
-		log_debug("redis: command connection: %s", err);
-		return NULL;
+		if (p == port && strcmp(c->node[i]->address, ip) == 0)
+			return i;
 	}
-	c->ac->data = c;
-	redisAsyncSetConnectCallback(c->ac, on_connect);
-	redisAsyncSetDisconnectCallback(c->ac, on_disconnect);
-	if (!c->bare &&
-	    redis_link_send_setup(c->ac, c->cfg, on_setup_reply, c) < 0)
-		close_conn(c);
-	return c->ac;
+	if (c->nodes == 1 + MAX_PEERS)
+		return 0;	/* its commands will be redirected, then fail */
+	n = redis_conn_new(c->vh, c->cfg, c->endpoint, c->kind);
+	if (n == NULL)
+		return 0;
+	/* Enabled with the first node; its address kept either way. */
+	redis_conn_enable(n, ip, port);
+	if (c->node[0]->mode != CONN_ENABLED)
+		redis_conn_disable(n);
+	c->node[c->nodes] = n;
+	return c->nodes++;
+}
+
+/* [[start, end, [ip, port, ...], replicas...], ...] */
+static void
+slots_answered(void *arg, const redisReply *r)
+{
+	struct redis_cmd *c = arg;
+
+	c->refreshing = false;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || c->slots == NULL)
+		return;
+	for (size_t i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i], *m;
+		long long lo, hi;
+		size_t n;
+
+		if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 ||
+		    e->element[0]->type != REDIS_REPLY_INTEGER ||
+		    e->element[1]->type != REDIS_REPLY_INTEGER ||
+		    e->element[2]->type != REDIS_REPLY_ARRAY ||
+		    e->element[2]->elements < 2)
+			continue;
+		m = e->element[2];
+		lo = e->element[0]->integer;
+		hi = e->element[1]->integer;
+		if (m->element[0]->type != REDIS_REPLY_STRING ||
+		    m->element[1]->type != REDIS_REPLY_INTEGER || lo < 0 ||
+		    hi >= CLUSTER_SLOTS || lo > hi || m->element[1]->integer < 1 ||
+		    m->element[1]->integer > 65535 || m->element[0]->len >= 46)
+			continue;
+		n = node_at(c, m->element[0]->str, (uint16_t)m->element[1]->integer);
+		memset(c->slots + lo, (int)n, (size_t)(hi - lo + 1));
+	}
+}
+
+/* Ask the first node for the slots' owners (one question at a time). */
+static void
+refresh(struct redis_cmd *c)
+{
+	const char *argv[] = { "CLUSTER", "SLOTS" };
+
+	if (c->slots == NULL)
+		c->slots = xcalloc(CLUSTER_SLOTS, 1);
+	if (c->refreshing)
+		return;
+	c->refreshing = redis_conn_send(c->node[0], slots_answered, c, 2,
+					argv, NULL) == 0;
+}
+
+static void routed_reply(void *arg, const redisReply *r);
+
+static int
+send_routed(struct routed *rt, size_t at, bool asking)
+{
+	struct redis_cmd *c = rt->c;
+	const char *ask[] = { "ASKING" };
+
+	rt->at = at;
+	if (asking && redis_conn_send(c->node[at], NULL, NULL, 1, ask, NULL) < 0)
+		return -1;
+	return redis_conn_send(c->node[at], routed_reply, rt, rt->argc,
+			       (const char **)rt->argv, rt->lens);
+}
+
+static void
+routed_free(struct routed *rt)
+{
+	for (int i = 0; i < rt->argc; i++)
+		free(rt->argv[i]);
+	free(rt->argv);
+	free(rt->lens);
+	free(rt);
+}
+
+/* Sent again where the redirection says, or false: answer as it is. */
+static bool
+follow(struct routed *rt, const redisReply *r)
+{
+	struct redis_cmd *c = rt->c;
+	struct cluster_redirect to;
+	enum cluster_redirect_kind kind;
+	size_t at;
+
+	if (r == NULL || r->type != REDIS_REPLY_ERROR ||
+	    rt->redirects >= MAX_REDIRECTS)
+		return false;
+	kind = cluster_redirect_parse(r->str, r->len, &to);
+	if (kind == CLUSTER_NOT_REDIRECTED)
+		return false;
+	rt->redirects++;
+	at = node_at(c, to.ip, to.port);
+	if (kind == CLUSTER_MOVED) {
+		/* This slot moved; others may have with it (a resharding). */
+		c->slots[to.slot] = (uint8_t)at;
+		refresh(c);
+	}
+	log_debug("redis: %s %s: %s", rt->argv[0], rt->argv[1] ? rt->argv[1] : "",
+		  r->str);
+	return send_routed(rt, at, kind == CLUSTER_ASK) == 0;
+}
+
+static void
+routed_reply(void *arg, const redisReply *r)
+{
+	struct routed *rt = arg;
+	struct redis_cmd *c = rt->c;
+
+	if (follow(rt, r))
+		return;
+	/* A node that went (a failover): ask where its slots are now. */
+	if (r == NULL && rt->at != 0 && c->slots != NULL) {
+		for (size_t s = 0; s < CLUSTER_SLOTS; s++)
+			if (c->slots[s] == rt->at)
+				c->slots[s] = 0;
+		refresh(c);
+	}
+	if (rt->fn != NULL)
+		rt->fn(rt->arg, r);
+	routed_free(rt);
+}
+
+static int
+send_cluster(struct redis_cmd *c, redis_reply_fn *fn, void *arg, int argc,
+	     const char **argv, const size_t *lens)
+{
+	struct routed *rt = xcalloc(1, sizeof(*rt));
+	int key = cluster_key_arg(argc, argv);
+	size_t at = 0;
+
+	if (c->slots == NULL)
+		refresh(c);
+	*rt = (struct routed){ .c = c, .fn = fn, .arg = arg, .argc = argc };
+	rt->argv = xcalloc((size_t)argc + 1, sizeof(*rt->argv));
+	rt->lens = xcalloc((size_t)argc, sizeof(*rt->lens));
+	for (int i = 0; i < argc; i++) {
+		rt->lens[i] = lens != NULL ? lens[i] : strlen(argv[i]);
+		rt->argv[i] = xmalloc(rt->lens[i] + 1);
+		memcpy(rt->argv[i], argv[i], rt->lens[i]);
+		rt->argv[i][rt->lens[i]] = '\0';
+	}
+	if (key >= 0)
+		at = c->slots[cluster_slot(rt->argv[key], rt->lens[key])];
+	if (send_routed(rt, at, false) < 0) {
+		routed_free(rt);
+		return -1;
+	}
+	return 0;
 }
 
 int
 redis_cmd_send(struct redis_cmd *c, redis_reply_fn *fn, void *arg,
 	       int argc, const char **argv, const size_t *lens)
 {
-	redisAsyncContext *ac = conn(c);
-	struct pending *p = NULL;
-
-	if (ac == NULL)
-		return -1;
-	if (fn != NULL) {
-		p = malloc(sizeof(*p));
-		if (p == NULL)
-			return -1;
-		p->fn = fn;
-		p->arg = arg;
-	}
-	if (redisAsyncCommandArgv(ac, p != NULL ? on_reply : NULL, p, argc,
-				  argv, lens) != REDIS_OK) {
-		free(p);
-		return -1;
-	}
-	return 0;
+	if (cluster(c))
+		return send_cluster(c, fn, arg, argc, argv, lens);
+	return redis_conn_send(c->node[0], fn, arg, argc, argv, lens);
 }
 
 struct redis_cmd *
@@ -165,7 +247,26 @@ redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
 	c->cfg = cfg;
 	c->kind = kind;
 	c->endpoint = endpoint;
+	c->node[0] = redis_conn_new(vh, cfg, endpoint, kind);
+	if (c->node[0] == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->nodes = 1;
 	return c;
+}
+
+/* Every connection closed; the other nodes and the slots forgotten. */
+static void
+forget_nodes(struct redis_cmd *c)
+{
+	redis_conn_close(c->node[0]);
+	for (size_t i = 1; i < c->nodes; i++)
+		redis_conn_free(c->node[i]);
+	c->nodes = 1;
+	free(c->slots);
+	c->slots = NULL;
+	c->refreshing = false;
 }
 
 void
@@ -173,47 +274,53 @@ redis_cmd_free(struct redis_cmd *c)
 {
 	if (c == NULL)
 		return;
-	close_conn(c);
+	forget_nodes(c);
+	redis_conn_free(c->node[0]);
 	free(c);
 }
 
 void
 redis_cmd_enable(struct redis_cmd *c, const char *address, uint16_t port)
 {
-	snprintf(c->address, sizeof(c->address), "%s", address);
-	c->port = port;
-	c->mode = CMD_ENABLED;
+	redis_conn_enable(c->node[0], address, port);
+	for (size_t i = 1; i < c->nodes; i++)
+		redis_conn_enable(c->node[i], c->node[i]->address,
+				  c->node[i]->port);
 }
 
 void
 redis_cmd_set_bare(struct redis_cmd *c)
 {
-	c->bare = true;
+	c->node[0]->bare = true;
 }
 
 void
 redis_cmd_disable(struct redis_cmd *c)
 {
-	c->mode = CMD_DISABLED;
+	for (size_t i = 0; i < c->nodes; i++)
+		redis_conn_disable(c->node[i]);
 }
 
 void
 redis_cmd_close(struct redis_cmd *c)
 {
 	redis_cmd_disable(c);
-	close_conn(c);
+	forget_nodes(c);
 }
 
 void
 redis_cmd_reconfigure(struct redis_cmd *c, const struct config *cfg)
 {
 	c->cfg = cfg;
-	redis_link_set_limits(c->ac, cfg);
+	for (size_t i = 0; i < c->nodes; i++)
+		redis_conn_reconfigure(c->node[i], cfg);
 }
 
 void
 redis_cmd_flush(struct redis_cmd *c)
 {
-	if (c != NULL && c->ac != NULL && (c->ac->c.flags & REDIS_CONNECTED))
-		redisAsyncHandleWrite(c->ac);
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nodes; i++)
+		redis_conn_flush(c->node[i]);
 }

@@ -77,6 +77,8 @@ struct config {
 	char *sentinels;		/* NULL: none; else "host:port,host:port"
 					 * (addrs.h): ask them where master is */
 	char *sentinel_master;		/* the master's name; set iff sentinels */
+	bool redis_cluster;		/* route keyed commands by slot, follow
+					 * MOVED and ASK (redis_cmd.h) */
 	struct strlist channels;	/* SUBSCRIBE */
 	struct strlist patterns;	/* PSUBSCRIBE */
 	struct strlist streams;		/* XREADGROUP */

@@ -29,14 +29,8 @@
 
 struct config;
 struct lws_vhost;
-struct redisReply;
 struct redis_cmd;
 
-/*
- * A command's reply (hiredis' redisReply: type, str, len, ...), valid
- * only during the call; NULL when the connection went first.
- */
-typedef void redis_reply_fn(void *arg, const struct redisReply *reply);
 
 /*
  * cfg must outlive the module, and stay at the same address on reload;

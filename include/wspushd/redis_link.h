@@ -15,6 +15,13 @@
 #include <libwebsockets.h>
 
 struct config;
+struct redisReply;
+
+/*
+ * A command's reply (hiredis' redisReply: type, str, len, ...), valid
+ * only during the call; NULL when the connection went first.
+ */
+typedef void redis_reply_fn(void *arg, const struct redisReply *reply);
 
 /*
  * What a connection is for: what hiredis 0.14 will do with its replies
