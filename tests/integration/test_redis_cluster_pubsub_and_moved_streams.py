@@ -12,6 +12,9 @@
    the third node (IMPORTING, MIGRATING, MIGRATE, SETSLOT NODE).  The
    daemon follows -MOVED (and -ASK in between) to it: every entry
    arrives, nothing is left pending there.
+4. Failover: a replica joins the third node and takes over with CLUSTER
+   FAILOVER while entries are added; the daemon follows to it, every
+   entry arrives, nothing is left pending.
 """
 import os
 import subprocess
@@ -49,9 +52,9 @@ def key_on(nodes, node, prefix):
 class Producer(threading.Thread):
     """XADD key * data eNNNNNN, following -MOVED and -ASK like a client."""
 
-    def __init__(self, port, key):
+    def __init__(self, port, key, first=0):
         super().__init__(daemon=True)
-        self.port, self.key = port, key
+        self.port, self.key, self.first = port, key, first
         self.added = []
         self.redirects = 0
         self.error = None
@@ -59,7 +62,7 @@ class Producer(threading.Thread):
 
     def run(self):
         try:
-            for seq in range(20000):
+            for seq in range(self.first, self.first + 20000):
                 if self.halt.is_set():
                     break
                 self.add(seq)
@@ -130,7 +133,7 @@ def test(ctx):
     w2 = ctx.ws(record_on_read=True).start()
     d2 = ctx.daemon(config_text(w2.url(), first.port, redis={
         "stream": key, "cluster": "yes", "backoff_min": "50ms",
-        "backoff_max": "200ms"})).start()
+        "backoff_max": "200ms"}, daemon={"log_level": "debug"})).start()
     wait_until(lambda: second.call("EXISTS", key) == 1, 15,
                "the group made on the node that owns %s" % key)
     check(tcp_sockets(d2.pid, second.port), "no connection to the node that owns the key")
@@ -167,6 +170,41 @@ def test(ctx):
     log("Streams: %d entries added (the producer was redirected %d times), all arrived, "
         "%d twice; nothing pending on the new owner" % (len(prod.added), prod.redirects,
                                                         len(got_all) - len(set(got_all))))
+    check(d2.alive(), "the daemon exited")
+
+    # 4. Failover: a replica of the key's node takes over (CLUSTER FAILOVER).
+    replica = ctx.redis(extra_args=["--cluster-enabled", "yes", "--cluster-config-file",
+                                    "nodes.conf", "--cluster-node-timeout", "2000"]).start()
+    replica.call("CLUSTER", "MEET", "127.0.0.1", third.port)
+    wait_until(lambda: node_id(replica) in third.call("CLUSTER", "NODES").decode(), 15,
+               "the replica to join")
+    replica.call("CLUSTER", "REPLICATE", node_id(third))
+    wait_until(lambda: b"master_link_status:up" in replica.call("INFO", "replication"),
+               30, "the replica to sync")
+    prod = Producer(third.port, key, first=100000)
+    prod.start()
+    try:
+        wait_until(lambda: len(prod.added) >= 20 and
+                   set(prod.added[:20]) <= set(arrived(w2)), 20,
+                   "entries to flow before the failover")
+        check(replica.call("CLUSTER", "FAILOVER") == "OK", "CLUSTER FAILOVER refused")
+        wait_until(lambda: owner(nodes + [replica], slot) is replica, 30,
+                   "the replica to serve the slot")
+        mark = prod.first + len(prod.added)
+        wait_until(lambda: any(s >= mark for s in arrived(w2)), 20,
+                   "an entry added after the failover to arrive")
+        check(tcp_sockets(d2.pid, replica.port), "no connection to the promoted replica")
+    finally:
+        prod.halt.set()
+        prod.join(10)
+    check(prod.error is None, "producer: %r" % prod.error)
+    wait_until(lambda: set(prod.added) <= set(arrived(w2)), 30,
+               lambda: "every entry to arrive after the failover (%d missing)"
+               % len(set(prod.added) - set(arrived(w2))))
+    wait_until(lambda: replica.call("XPENDING", key, "wspushd")[0] == 0, 15,
+               "the pending list on the promoted replica to empty")
+    log("failover: %d entries added across it, all arrived; nothing pending"
+        % len(prod.added))
     check(d2.alive(), "the daemon exited")
     check("MOVED" not in d2.log_text() or "warn" not in d2.log_text().lower(),
           "redirections were logged as problems")
