@@ -50,11 +50,18 @@ status_line(const struct conn_snapshot *s, const char *redis_state,
 		r = snprintf(buf, len, "closing%s%s", err ? ": " : "",
 			     err ? err : "");
 	}
-	if (r < 0 || (size_t)r >= len || redis_state == NULL ||
-	    strcmp(redis_state, "subscribed") == 0)
+	if (r < 0 || (size_t)r >= len)
 		return;
 	n = (size_t)r;
-	snprintf(buf + n, len - n, "; redis %s", redis_state);
+	if (redis_state != NULL && strcmp(redis_state, "subscribed") != 0) {
+		r = snprintf(buf + n, len - n, "; redis %s", redis_state);
+		if (r < 0 || (size_t)r >= len - n)
+			return;
+		n += (size_t)r;
+	}
+	if (s->role != NULL && strcmp(s->role, "leader") == 0)
+		snprintf(buf + n, len - n, "; fleet leader, term %llu",
+			 (unsigned long long)s->term);
 }
 
 /*

@@ -75,7 +75,8 @@ status_query(const struct config *cfg, FILE *out)
 {
 	static const char *const order[] = {
 		"state", "status", "url", "since", "sent", "dropped", "queued",
-		"reconnects", "last_error", "pid", "updated",
+		"reconnects", "last_error", "pid", "updated", "role", "term",
+		"lease_holder", "streams",
 	};
 	const char *argv[2] = { "HGETALL", cfg->status_key };
 	redisContext *c = connect_redis(cfg, out);

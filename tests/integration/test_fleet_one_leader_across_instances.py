@@ -87,6 +87,17 @@ def test(ctx):
           "standbys must not subscribe: PUBLISH saw more than one subscriber")
     check(r.call("GET", KEY).decode().endswith(":%d" % leader.pid),
           "the lease names another instance than the connected one")
+    # The status hash is the leader's, and says so; --status prints it.
+    wait_until(lambda: r.call("HGET", "wspushd:status", "role") == b"leader", 10,
+               "the leader's status hash")
+    st = dict(zip(*[iter(r.call("HGETALL", "wspushd:status"))] * 2))
+    check(st[b"pid"] == str(leader.pid).encode() and
+          st[b"lease_holder"].endswith(b":%d" % leader.pid) and int(st[b"term"]) >= 1
+          and b"fleet leader, term" in st[b"status"],
+          "status hash: %r" % st)
+    rc, out, _ = ctx.run_daemon(["--status", "-c", leader.config_path])
+    check(rc == 0 and "role        leader" in out and "lease_holder" in out,
+          "--status: exit %d, %r" % (rc, out))
 
     # 2. SIGKILL the leader, ten times.
     waits = []

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "wspushd/fleet_report.h"
 #include "wspushd/fsm.h"
 #include "wspushd/metrics_text.h"
 #include "wspushd/stream_report.h"
@@ -523,11 +524,52 @@ test_checker_rejects(void **state)
 			fail_msg("accepted bad text #%zu: %s", k, bad[k]);
 }
 
+/* The fleet's families: role, term, counts, and the holder escaped. */
+static void
+test_fleet_families(void **state)
+{
+	struct fleet_view v = { .role = "leader", .term = 42, .terms_won = 3,
+				.fenced = 2, .holder = "host\"a\\:1" };
+	static const char want[] =
+		"# HELP wspushd_fleet_leader 1 while this instance holds the "
+		"fleet lease (and may connect upstream).\n"
+		"# TYPE wspushd_fleet_leader gauge\n"
+		"wspushd_fleet_leader 1\n"
+		"# HELP wspushd_fleet_term The last lease term this instance won "
+		"(the fencing token); 0: none.\n"
+		"# TYPE wspushd_fleet_term gauge\n"
+		"wspushd_fleet_term 42\n"
+		"# HELP wspushd_fleet_leader_terms_total Times this instance became "
+		"the leader.\n"
+		"# TYPE wspushd_fleet_leader_terms_total counter\n"
+		"wspushd_fleet_leader_terms_total 3\n"
+		"# HELP wspushd_fleet_fenced_total Times this instance stood down "
+		"(lease lost, or not renewed in time).\n"
+		"# TYPE wspushd_fleet_fenced_total counter\n"
+		"wspushd_fleet_fenced_total 2\n"
+		"# HELP wspushd_fleet_lease_holder_info The lease's holder, as "
+		"this instance last saw it.\n"
+		"# TYPE wspushd_fleet_lease_holder_info gauge\n"
+		"wspushd_fleet_lease_holder_info{holder=\"host\\\"a\\\\:1\"} 1\n";
+	char buf[2048];
+
+	(void)state;
+	assert_int_equal(fleet_report_metrics(&v, buf, sizeof(buf)), strlen(want));
+	assert_string_equal(buf, want);
+	/* Measured whole, cut short. */
+	assert_int_equal(fleet_report_metrics(&v, buf, 10), strlen(want));
+	assert_int_equal(strlen(buf), 9);
+	v.role = "standby";
+	fleet_report_metrics(&v, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "wspushd_fleet_leader 0\n"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_output),
+		cmocka_unit_test(test_fleet_families),
 		cmocka_unit_test(test_not_subscribed_and_idle),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_largest_numbers),

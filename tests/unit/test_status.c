@@ -24,6 +24,32 @@ snap(enum fsm_state st)
 	return s;
 }
 
+/* In a fleet: a standby says who leads; a leader says its term. */
+static void
+test_fleet_roles(void **state)
+{
+	struct conn_snapshot s = snap(FSM_IDLE);
+	char buf[200];
+
+	(void)state;
+	s.role = "standby";
+	s.holder = "host-b:4242";
+	status_line(&s, "subscribed", buf, sizeof(buf));
+	assert_string_equal(buf, "standby (lease held by host-b:4242)");
+	s.holder = "";
+	status_line(&s, "connecting", buf, sizeof(buf));
+	assert_string_equal(buf, "standby (lease held by nobody yet); redis connecting");
+	s = snap(FSM_OPEN);
+	s.role = "leader";
+	s.term = 7;
+	status_line(&s, "subscribed", buf, sizeof(buf));
+	assert_string_equal(buf, "open to wss://push.example.com:443/socket, 0 sent, "
+			    "0 dropped; fleet leader, term 7");
+	/* Cut short, it stays a string. */
+	status_line(&s, "subscribed", buf, 20);
+	assert_int_equal(strlen(buf), 19);
+}
+
 static void
 test_open(void **state)
 {
@@ -143,6 +169,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fleet_roles),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_event_json_escapes),
 		cmocka_unit_test(test_event_json_cuts_whole_characters),
