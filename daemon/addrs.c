@@ -113,8 +113,18 @@ parse_sentinel(const char *s, size_t len, char *out, size_t outlen,
 	return 0;
 }
 
-int
-parse_sentinels(const char *value, char **out, char *err, size_t errlen)
+/* How each list differs: the item's parser, and the words for errors. */
+struct list_kind {
+	int (*one)(const char *s, size_t len, char *out, size_t outlen,
+		   char *err, size_t errlen);
+	const char *items;		/* "addresses", "sentinels" */
+	const char *item;		/* "name server", "sentinel" */
+};
+
+/* A comma-separated list, each item normalised, none twice, joined. */
+static int
+parse_list(const char *value, const struct list_kind *k, char **out,
+	   char *err, size_t errlen)
 {
 	struct strlist list = { 0 };
 	char one[300], q[DIAG_QUOTE_BUF];
@@ -125,16 +135,16 @@ parse_sentinels(const char *value, char **out, char *err, size_t errlen)
 	list_iter_init(&it, value);
 	while (list_iter_next(&it, &item, &len)) {
 		if (len == 0) {
-			snprintf(err, errlen, "empty item in %s (expected "
-				 "sentinels separated by commas)",
-				 diag_quote(q, sizeof(q), value));
+			snprintf(err, errlen, "empty item in %s (expected %s "
+				 "separated by commas)",
+				 diag_quote(q, sizeof(q), value), k->items);
 			goto bad;
 		}
-		if (parse_sentinel(item, len, one, sizeof(one), err, errlen) < 0)
+		if (k->one(item, len, one, sizeof(one), err, errlen) < 0)
 			goto bad;
 		if (strlist_has(&list, one)) {
-			snprintf(err, errlen, "sentinel %s is listed more than "
-				 "once", diag_quote(q, sizeof(q), one));
+			snprintf(err, errlen, "%s %s is listed more than once",
+				 k->item, diag_quote(q, sizeof(q), one));
 			goto bad;
 		}
 		strlist_add(&list, one);
@@ -149,39 +159,21 @@ bad:
 }
 
 int
+parse_sentinels(const char *value, char **out, char *err, size_t errlen)
+{
+	static const struct list_kind k = { parse_sentinel, "sentinels",
+					    "sentinel" };
+
+	return parse_list(value, &k, out, err, errlen);
+}
+
+int
 parse_dns_servers(const char *value, char **out, char *err, size_t errlen)
 {
-	struct strlist servers = { 0 };
-	char one[INET6_ADDRSTRLEN + 16], q[DIAG_QUOTE_BUF];
-	struct list_iter it;
-	const char *item;
-	size_t len;
+	static const struct list_kind k = { parse_name_server, "addresses",
+					    "name server" };
 
-	list_iter_init(&it, value);
-	while (list_iter_next(&it, &item, &len)) {
-		if (len == 0) {
-			snprintf(err, errlen, "empty item in %s (expected "
-				 "addresses separated by commas)",
-				 diag_quote(q, sizeof(q), value));
-			goto bad;
-		}
-		if (parse_name_server(item, len, one, sizeof(one), err,
-				      errlen) < 0)
-			goto bad;
-		if (strlist_has(&servers, one)) {
-			snprintf(err, errlen, "name server %s is listed more "
-				 "than once", diag_quote(q, sizeof(q), one));
-			goto bad;
-		}
-		strlist_add(&servers, one);
-	}
-	*out = join(&servers);
-	strlist_free(&servers);
-	return 0;
-
-bad:
-	strlist_free(&servers);
-	return -1;
+	return parse_list(value, &k, out, err, errlen);
 }
 
 static bool

@@ -3,7 +3,7 @@ entries at a steady pace, and what arrived upstream."""
 import threading
 import time
 
-from harness import Resp, scaled
+from harness import Resp, check, scaled, wait_until
 
 PERIOD = 0.004
 MAX_ENTRIES = 20000
@@ -59,3 +59,23 @@ def first_arrivals(got):
             seen.add(s)
             firsts.append(s)
     return firsts, seen
+
+
+def all_delivered(prod, r, w, stream):
+    """After the producer stopped: every entry it added arrives upstream,
+    the group's pending list empties, first arrivals are in the order the
+    entries were added, and nothing arrives that was not added.  Returns
+    (added, what arrived, the set of what arrived)."""
+    check(prod.error is None, "producer failed: %r" % prod.error)
+    added = [s for s, _ in prod.added]
+    wait_until(lambda: set(added) <= set(arrived(w)), 30,
+               lambda: "every entry to arrive (%d missing)"
+               % len(set(added) - set(arrived(w))))
+    wait_until(lambda: pending(r, stream) == 0, 15,
+               lambda: "the pending list to empty (%r left)" % pending(r, stream))
+    got = arrived(w)
+    firsts, seen = first_arrivals(got)
+    bad = [(a, b) for a, b in zip(firsts, firsts[1:]) if b <= a]
+    check(not bad, "first arrivals out of order: %r" % bad[:5])
+    check(seen == set(added), "arrived but never added: %r" % sorted(seen - set(added))[:5])
+    return added, got, seen

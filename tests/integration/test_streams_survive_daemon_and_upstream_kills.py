@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, config_text, log, main, wait_until
-from stream_scenarios import Producer, arrived, first_arrivals, pending
+from stream_scenarios import Producer, all_delivered, arrived, pending
 
 KILLS = 40
 STREAM = "ws:out"
@@ -56,19 +56,7 @@ def test(ctx):
                    "an entry added after the last kill to arrive")
     finally:
         prod.stop()
-    check(prod.error is None, "producer failed: %r" % prod.error)
-    added = [s for s, _ in prod.added]
-    wait_until(lambda: set(added) <= set(arrived(w)), 30,
-               lambda: "every entry to arrive (%d missing)"
-               % len(set(added) - set(arrived(w))))
-    wait_until(lambda: pending(r, STREAM) == 0, 15,
-               lambda: "the pending list to empty (%r left)" % pending(r, STREAM))
-
-    got = arrived(w)
-    firsts, seen = first_arrivals(got)
-    bad = [(a, b) for a, b in zip(firsts, firsts[1:]) if b <= a]
-    check(not bad, "first arrivals out of order: %r" % bad[:5])
-    check(seen == set(added), "arrived but never added: %r" % sorted(seen - set(added))[:5])
+    added, got, seen = all_delivered(prod, r, w, STREAM)
     d.stop()
     check(pending(r, STREAM) == 0, "entries left pending after a clean stop: %r"
           % pending(r, STREAM))
