@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wspushd/cluster_slot.h"
 #include "wspushd/config.h"
 #include "wspushd/config_keys.h"
 #include "wspushd/units.h"
@@ -112,9 +113,20 @@ check_tls_needs_wss(struct loader *ld)
 			cfg_keys[first].name, cfg->url_text);
 }
 
-/* Sentinel and master go together, and name a TCP master. */
+/* The slot of the lease's term counter, "<lease_key>:term". */
+static uint16_t
+term_slot(const char *lease_key)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "%s:term", lease_key);
+	return cluster_slot(key, strlen(key));
+}
+
+/* Sentinel and master go together, and name a TCP master; a cluster
+ * has database 0 only, and keys that must share a slot. */
 static void
-check_sentinel(struct loader *ld)
+check_topology(struct loader *ld)
 {
 	const struct config *cfg = ld->cfg;
 	char where[512];
@@ -133,6 +145,13 @@ check_sentinel(struct loader *ld)
 		ld_fail(ld, "%s: sentinel and cluster together: a Redis Cluster "
 			"fails over by itself", ld_origin(ld, RD_SENTINEL, where,
 							  sizeof(where)));
+	if (cfg->redis_cluster && cfg->lease_key != NULL &&
+	    cluster_slot(cfg->lease_key, strlen(cfg->lease_key)) !=
+	    term_slot(cfg->lease_key))
+		ld_fail(ld, "%s: in a cluster the lease key and its term counter "
+			"(%s:term) must share a slot: put a hash tag in it, such "
+			"as {%s}", ld_origin(ld, FL_LEASE_KEY, where,
+			sizeof(where)), cfg->lease_key, cfg->lease_key);
 	if (cfg->redis_cluster && cfg->redis.db != 0)
 		ld_fail(ld, "%s: cluster with database %d in url: a Redis "
 			"Cluster has database 0 only", ld_origin(ld, RD_CLUSTER,
@@ -291,7 +310,7 @@ config_check(struct loader *ld)
 	check_sizes(ld);
 	check_tls(ld);
 	default_value(ld, RD_URL);
-	check_sentinel(ld);
+	check_topology(ld);
 	apply_password(ld);
 	default_runtime_dir(ld);
 	default_status(ld);

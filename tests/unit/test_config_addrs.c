@@ -193,6 +193,26 @@ test_sentinel_errors(void **state)
 			    "the sentinels give a TCP address (url's password "
 			    "and database still apply)\n");
 	run_free(&r);
+	/* A cluster: no Sentinel, database 0, the lease's keys in one slot. */
+	path = write_file("c.conf", GOOD_UPSTREAM GOOD_REDIS "cluster = yes\n"
+			  "sentinel = a\nmaster = m\nurl = redis://h/3\n"
+			  "[fleet]\nlease_key = wspushd:lease\n");
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.text,
+		"$D/c.conf:6: sentinel and cluster together: a Redis Cluster "
+		"fails over by itself\n"
+		"$D/c.conf:10: in a cluster the lease key and its term counter "
+		"(wspushd:lease:term) must share a slot: put a hash tag in it, "
+		"such as {wspushd:lease}\n"
+		"$D/c.conf:5: cluster with database 3 in url: a Redis Cluster "
+		"has database 0 only\n");
+	run_free(&r);
+	path = write_file("t.conf", GOOD_UPSTREAM GOOD_REDIS "cluster = yes\n"
+			  "[fleet]\nlease_key = {wspushd}:lease\n");
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, 0);
+	run_free(&r);
 }
 
 /* ---- [metrics] -------------------------------------------------------- */
