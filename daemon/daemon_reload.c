@@ -140,6 +140,9 @@ reload_apply(struct daemon *d, struct config *next,
 	if (plan->streams)
 		log_warnx("reload: [redis] stream, group and consumer apply at "
 			  "the next start; still reading as the daemon started");
+	if (plan->fleet)
+		log_warnx("reload: [fleet] lease_key, lease_ttl and instance apply "
+			  "at the next start; still competing as the daemon started");
 	if (plan->status) {
 		status_pub_free(d->status);
 		d->status = status_pub_new(d->ctx, d->redis, next, report_snapshot,

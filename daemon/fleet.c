@@ -41,7 +41,9 @@ static const char release_script[] =
 struct fleet {
 	struct lws_context *ctx;
 	struct redis_cmd *cmd;
-	const struct config *cfg;
+	/* Copied at start: a reload changes them only at the next start. */
+	char *key, *instance;
+	uint64_t ttl_ms;
 	struct lease_core core;
 	lws_sorted_usec_list_t timer;
 	char *term_key;			/* lease_key + ":term" */
@@ -72,7 +74,7 @@ say_error(struct fleet *f, const redisReply *r, const char *what)
 	if (r == NULL)	/* the connection went: the subscription says why */
 		return;
 	log_repeated(&f->err_log, LOG_WARNING, "fleet: %s %s: %.*s", what,
-		     f->cfg->lease_key, r->type == REDIS_REPLY_ERROR ?
+		     f->key, r->type == REDIS_REPLY_ERROR ?
 		     (int)r->len : 16, r->type == REDIS_REPLY_ERROR ?
 		     r->str : "unexpected reply");
 }
@@ -131,7 +133,7 @@ on_release(void *arg, const redisReply *r)
 	struct fleet *f = arg;
 
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-		log_info("fleet: lease %s given back", f->cfg->lease_key);
+		log_info("fleet: lease %s given back", f->key);
 	finish_release(f);
 }
 
@@ -141,7 +143,7 @@ release_waited(lws_sorted_usec_list_t *sul)
 	struct fleet *f = lws_container_of(sul, struct fleet, release_timer);
 
 	log_warnx("fleet: Redis did not answer the release; %s passes when "
-		  "it expires", f->cfg->lease_key);
+		  "it expires", f->key);
 	finish_release(f);
 	lws_cancel_service(f->ctx);
 }
@@ -151,12 +153,12 @@ static int
 send_script(struct fleet *f, const char *script, redis_reply_fn *fn)
 {
 	char ttl[24];
-	const char *argv[] = { "EVAL", script, "2", f->cfg->lease_key,
-			       f->term_key, f->cfg->instance, ttl };
+	const char *argv[] = { "EVAL", script, "2", f->key,
+			       f->term_key, f->instance, ttl };
 	size_t lens[7];
 
 	snprintf(ttl, sizeof(ttl), "%llu",
-		 (unsigned long long)f->cfg->lease_ttl_ms);
+		 (unsigned long long)f->ttl_ms);
 	for (size_t i = 0; i < 7; i++)
 		lens[i] = strlen(argv[i]);
 	return redis_cmd_send(f->cmd, fn, f, 7, argv, lens);
@@ -189,10 +191,10 @@ changed(struct fleet *f, const struct lease_output *out)
 {
 	if (out->actions & LACT_LEAD) {
 		f->terms_won++;
-		snprintf(f->holder, sizeof(f->holder), "%s", f->cfg->instance);
+		snprintf(f->holder, sizeof(f->holder), "%s", f->instance);
 		log_info("fleet: leading as %s, term %llu (lease %s)",
-			 f->cfg->instance, (unsigned long long)out->term,
-			 f->cfg->lease_key);
+			 f->instance, (unsigned long long)out->term,
+			 f->key);
 		f->on_role(f->arg, true, out->term, "lease won");
 	}
 	if (out->actions & LACT_FENCE) {
@@ -242,7 +244,9 @@ fleet_new(struct lws_context *ctx, struct redis_sub *rs,
 
 	f->ctx = ctx;
 	f->cmd = redis_sub_commands(rs);
-	f->cfg = cfg;
+	f->key = xstrdup(cfg->lease_key);
+	f->instance = xstrdup(cfg->instance);
+	f->ttl_ms = cfg->lease_ttl_ms;
 	f->on_role = on_role;
 	f->arg = arg;
 	f->term_key = xasprintf("%s:term", cfg->lease_key);
@@ -256,8 +260,8 @@ void
 fleet_start(struct fleet *f)
 {
 	log_info("fleet: %s competing for lease %s (ttl %llums)",
-		 f->cfg->instance, f->cfg->lease_key,
-		 (unsigned long long)f->cfg->lease_ttl_ms);
+		 f->instance, f->key,
+		 (unsigned long long)f->ttl_ms);
 	arm(f, lease_core_deadline(&f->core));
 }
 
@@ -280,6 +284,8 @@ fleet_free(struct fleet *f)
 	lws_sul_cancel(&f->release_timer);
 	log_repeat_reset(&f->err_log, LOG_WARNING);
 	free(f->term_key);
+	free(f->key);
+	free(f->instance);
 	free(f);
 }
 

@@ -99,6 +99,16 @@ def test(ctx):
     check(rc == 0 and "role        leader" in out and "lease_holder" in out,
           "--status: exit %d, %r" % (rc, out))
 
+    # A reload that changes the lease applies at the next start: the
+    # leader keeps leading, as it started.
+    leader.rewrite_config(text.replace("lease_ttl = %dms" % (TTL * 1000), "lease_ttl = 5s"))
+    leader.proc.signal(signal.SIGHUP)
+    wait_until(lambda: "[fleet] lease_key, lease_ttl and instance apply at the next start"
+               in leader.log_text(), 10, "the reload to say when the lease changes")
+    leader.rewrite_config(text)
+    check(r.publish_many([("x", b"after-reload")]) == [1], "the leader stopped subscribing")
+    check(leaders(daemons, w) == [leader], "another instance took over on a reload")
+
     # 2. SIGKILL the leader, ten times.
     waits = []
     for i in range(10):
