@@ -106,8 +106,12 @@ def test(ctx):
         "nothing pending; at most %d socket in %d samples"
         % (len(added), KILLS, sum(stranded), stranded, len(got) - len(seen),
            sampler.most, sampler.samples))
+    # Standbys stop cleanly too, once started (a SIGTERM before the
+    # daemon has set up its signal handling would end it by the signal).
     for d in daemons:
         if d.alive() and count_tcp(d.pid, w.port) == 0:
+            wait_until(lambda: "competing for lease" in d.log_text(), 30,
+                       "%s to be up" % d.name)
             d.stop()
 
 
