@@ -195,7 +195,7 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 				 KIND_DURATION, OFF(tcp_user_timeout_ms),
 				 "30s", 0, HOURS(1) },
 	/* $RUNTIME_DIRECTORY, when systemd sets it, comes first. */
-	[D_RUNTIME_DIR] = { "daemon", "runtime_dir", NULL, KIND_RUNTIME_DIR,
+	[D_RUNTIME_DIR] = { "daemon", "runtime_dir", "--runtime-dir", KIND_RUNTIME_DIR,
 			    OFF(runtime_dir), "/run/wspushd", 0, 0 },
 	[ST_KEY] = { "status", "key", NULL, KIND_REDIS_NAME, OFF(status_key),
 		     "wspushd:status", 0, 0, .reload = RELOAD_STATUS },

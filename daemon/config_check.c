@@ -202,20 +202,37 @@ default_value(struct loader *ld, enum key_id id)
 }
 
 /*
- * systemd's RuntimeDirectory= sets $RUNTIME_DIRECTORY, several
- * directories separated by ':' when several are named; the first one
- * is wspushd's.
+ * Where the lock files go, when neither the file nor --runtime-dir says:
+ * systemd's RuntimeDirectory= sets $RUNTIME_DIRECTORY (several
+ * directories separated by ':' when several are named; the first one is
+ * wspushd's); else root's /run/wspushd; else the user's own
+ * $XDG_RUNTIME_DIR/wspushd, as a desktop or "systemd --user" session
+ * has it.
  */
 static void
 default_runtime_dir(struct loader *ld)
 {
 	const char *env = getenv("RUNTIME_DIRECTORY");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	size_t n;
 
 	if (ld_is_set(ld, D_RUNTIME_DIR) || ld->bad[D_RUNTIME_DIR])
 		return;
-	if (env == NULL || *env == '\0') {
+	if ((env == NULL || *env == '\0') && geteuid() == 0) {
 		default_value(ld, D_RUNTIME_DIR);
+		return;
+	}
+	if ((env == NULL || *env == '\0') && xdg != NULL && xdg[0] == '/') {
+		ld->cfg->runtime_dir = xasprintf("%s/wspushd", xdg);
+		return;
+	}
+	if (env == NULL || *env == '\0') {
+		/* Only running needs one; --status and --help do not. */
+		if (ld->action == CLI_RUN || ld->action == CLI_CHECK_CONFIG)
+			ld_fail(ld, "%s: no runtime directory for the lock files: "
+				"not root, and neither RUNTIME_DIRECTORY nor "
+				"XDG_RUNTIME_DIR is set; pass --runtime-dir DIR or "
+				"set [daemon] runtime_dir", anywhere(ld));
 		return;
 	}
 	n = strcspn(env, ":");

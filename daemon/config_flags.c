@@ -190,7 +190,7 @@ apply_flag(struct loader *ld, enum key_id id)
 		    k->kind == KIND_STREAM) &&
 		   ((struct strlist *)config_field(cli, k))->count > 0) {
 		strlist_move(config_field(cfg, k), config_field(cli, k));
-	} else if (k->kind == KIND_REDIS_NAME &&
+	} else if ((k->kind == KIND_REDIS_NAME || k->kind == KIND_RUNTIME_DIR) &&
 		   *(char **)config_field(cli, k) != NULL) {
 		char **dst = config_field(cfg, k), **src = config_field(cli, k);
 

@@ -171,6 +171,30 @@ acquire(const char *dir, const struct relay_id *id, const struct lockfile *same,
 	return NULL;
 }
 
+int
+lockfile_check_dir(const char *dir, char *err, size_t errlen)
+{
+	char parent[4096];
+	const char *slash;
+	int r;
+
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	r = -errno;
+	if (errno == ENOENT && (slash = strrchr(dir, '/')) != NULL) {
+		snprintf(parent, sizeof(parent), "%.*s",
+			 slash == dir ? 1 : (int)(slash - dir), dir);
+		if (access(parent, W_OK | X_OK) == 0)
+			return 0;
+		r = -errno;
+	}
+	snprintf(err, errlen, "runtime directory %s: %s: lock files cannot be "
+		 "made there (run as root, or pass --runtime-dir DIR or set "
+		 "[daemon] runtime_dir to a directory this user can write)",
+		 dir, strerror(-r));
+	return r;
+}
+
 struct lockfile *
 lockfile_acquire(const char *dir, const struct relay_id *id, int *rc,
 		 char *err, size_t errlen)

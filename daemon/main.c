@@ -289,11 +289,20 @@ take_lock(struct daemon *d)
 	d->lock = lockfile_acquire(daemon_runtime_dir(d->cfg), &id, &rc, err,
 				   sizeof(err));
 	relay_id_free(&id);
-	if (d->lock == NULL)
+	if (d->lock == NULL && rc == -EWOULDBLOCK) {
 		log_err("%s", err);
-	if (d->lock == NULL && rc == -EWOULDBLOCK)
 		return WSPUSHD_EX_TEMPFAIL;
-	return d->lock == NULL ? WSPUSHD_EX_SOFTWARE : WSPUSHD_EX_OK;
+	}
+	if (d->lock == NULL) {
+		/*
+		 * Most often: not root, and /run is not this user's.  Then err
+		 * is replaced by what to do instead; else it is acquire's.
+		 */
+		lockfile_check_dir(daemon_runtime_dir(d->cfg), err, sizeof(err));
+		log_err("%s", err);
+		return WSPUSHD_EX_CANTCREAT;
+	}
+	return WSPUSHD_EX_OK;
 }
 
 static void
@@ -328,6 +337,21 @@ teardown(struct daemon *d)
 		lws_context_destroy(d->ctx);
 	lockfile_release(d->lock);
 	config_destroy(d->cfg);
+}
+
+/* --check-config, once the file passed: could it run as it is? */
+static int
+check_config(const struct config *cfg)
+{
+	char err[512];
+
+	/* Running needs its lock files; say now if it could not. */
+	if (lockfile_check_dir(daemon_runtime_dir(cfg), err, sizeof(err)) < 0) {
+		fprintf(stderr, "wspushd: %s\n", err);
+		return WSPUSHD_EX_CANTCREAT;
+	}
+	printf("configuration OK\n");
+	return WSPUSHD_EX_OK;
 }
 
 int
@@ -369,8 +393,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (action == CLI_CHECK_CONFIG) {
-		printf("configuration OK\n");
-		rc = WSPUSHD_EX_OK;
+		rc = check_config(d.cfg);
 		goto out;
 	}
 	log_set_level(d.cfg->log_level);

@@ -123,6 +123,8 @@ channel = demo
 [daemon]
 drain_timeout = 5s
 log_level = info
+# The demo's lock files stay in its own directory, whoever runs it.
+runtime_dir = $TMP/run
 EOF
 say "config file $CONF:"
 sed 's/^/   /' "$CONF"

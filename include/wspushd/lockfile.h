@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+#define WSPUSHD_EX_CANTCREAT 73	/* sysexits: the runtime directory is not ours */
 #define WSPUSHD_EX_TEMPFAIL 75	/* sysexits: another instance runs */
 
 struct relay_id;
@@ -42,6 +43,12 @@ struct lockfile *lockfile_acquire(const char *dir, const struct relay_id *id,
  */
 int lockfile_update(struct lockfile **lf, const char *dir,
 		    const struct relay_id *id, char *err, size_t errlen);
+
+/*
+ * Whether lock files can be made in dir (it, or its parent when it does
+ * not exist yet, is writable): 0, or -errno with what to do in err.
+ */
+int lockfile_check_dir(const char *dir, char *err, size_t errlen);
 
 /* Unlock, remove the file if nobody else uses it, free.  NULL is fine. */
 void lockfile_release(struct lockfile *lf);

@@ -576,9 +576,11 @@ test_status_errors(void **state)
 static void
 test_runtime_dir(void **state)
 {
+	/* Not root, the user's own: a session's $XDG_RUNTIME_DIR. */
+	const char *own = geteuid() == 0 ? "/run/wspushd" : "/run/user/1/wspushd";
 	static const struct { const char *env, *dir; } cases[] = {
-		{ NULL, "/run/wspushd" },
-		{ "", "/run/wspushd" },
+		{ NULL, NULL },
+		{ "", NULL },
 		{ "/run/wspushd-x", "/run/wspushd-x" },
 		{ "/run/a:/run/b", "/run/a" },
 		{ "/run/a:", "/run/a" },
@@ -593,11 +595,20 @@ test_runtime_dir(void **state)
 			setenv("RUNTIME_DIRECTORY", cases[i].env, 1);
 		else
 			unsetenv("RUNTIME_DIRECTORY");
+		setenv("XDG_RUNTIME_DIR", "/run/user/1", 1);
 		load(&r, "--url", "ws://h/", "--channel", "c", NULL);
 		assert_string_equal(r.text, "");
-		assert_string_equal(r.cfg.runtime_dir, cases[i].dir);
+		assert_string_equal(r.cfg.runtime_dir,
+				    cases[i].dir ? cases[i].dir : own);
 		run_free(&r);
 	}
+	/* --runtime-dir wins over the environment. */
+	setenv("RUNTIME_DIRECTORY", "/run/x", 1);
+	load(&r, "--url", "ws://h/", "--channel", "c", "--runtime-dir", "/tmp/y", NULL);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.cfg.runtime_dir, "/tmp/y");
+	run_free(&r);
+	unsetenv("XDG_RUNTIME_DIR");
 
 	/* The environment comes from systemd, but is checked all the same. */
 	setenv("RUNTIME_DIRECTORY", "run/x:/run/y", 1);
