@@ -313,10 +313,14 @@ config_check(struct loader *ld)
 {
 	struct config *cfg = ld->cfg;
 
-	if (cfg->url_text == NULL && !ld->bad[UP_URL] && !ld->unreadable)
+	/* --status only reads Redis: it needs no upstream and no input. */
+	bool relaying = ld->action != CLI_STATUS;
+
+	if (relaying && cfg->url_text == NULL && !ld->bad[UP_URL] &&
+	    !ld->unreadable)
 		ld_fail(ld, "%s: no upstream URL: set url in [upstream] or "
 			"pass --url", anywhere(ld));
-	if (cfg->channels.count == 0 && cfg->patterns.count == 0 &&
+	if (relaying && cfg->channels.count == 0 && cfg->patterns.count == 0 &&
 	    cfg->streams.count == 0 && !ld->bad[RD_CHANNEL] &&
 	    !ld->bad[RD_PATTERN] && !ld->bad[RD_STREAM] && !ld->unreadable)
 		ld_fail(ld, "%s: nothing to read: set channel, pattern or "

@@ -6,7 +6,9 @@
   a TTL that lapses once the daemon is gone;
 - every state change published on [status] channel as JSON;
 - `wspushd --status -c FILE` prints the hash and exits 0 when open, 1 when
-  not, 2 when there is no status at all.
+  not, 2 when there is no status at all, and 4 when Redis cannot be asked
+  (down, or wanting a password it was not given), saying why;
+- `--status` needs nothing but Redis: no upstream URL, no channel.
 """
 import json
 import os
@@ -96,6 +98,26 @@ def run(ctx, r, w, text, events):
     rc, out = status_cmd(d)
     check(rc == 2, "--status should exit 2 with no status, got %d:\n%s" % (rc, out))
     log("exit codes 0 / 1 / 2 as documented")
+
+    # Only Redis is needed: no --url, no --channel.
+    p = subprocess.run([d.binary, "--redis", "redis://127.0.0.1:%d" % r.port, "--status"],
+                       capture_output=True, timeout=scaled(20), stdin=subprocess.DEVNULL)
+    check(p.returncode == 2, "--status with only --redis: exit %d: %s"
+          % (p.returncode, p.stderr.decode(errors="replace")))
+
+    # Redis that cannot be asked is not "no daemon": exit 4, and why.
+    locked = ctx.redis(password="s3cret").start()
+    p = subprocess.run([d.binary, "--redis", "redis://127.0.0.1:%d" % locked.port,
+                        "--status"], capture_output=True, timeout=scaled(20),
+                       stdin=subprocess.DEVNULL)
+    out = p.stdout.decode(errors="replace")
+    check(p.returncode == 4 and "NOAUTH" in out and "s3cret" not in out,
+          "--status against a Redis wanting a password: exit %d: %s" % (p.returncode, out))
+    r.kill()
+    rc, out = status_cmd(d)
+    check(rc == 4 and "cannot ask Redis" in out,
+          "--status with Redis down: exit %d: %s" % (rc, out))
+    log("exit 4 when Redis cannot be asked: %s" % out.strip())
 
 
 if __name__ == "__main__":
