@@ -227,6 +227,7 @@ listener_new(struct lws_context *ctx, struct lws_vhost *vh,
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", where, strerror(-fd));
 		free(l);
+		errno = -fd;	/* for the caller: EADDRINUSE, say */
 		return NULL;
 	}
 	l->ctx = ctx;

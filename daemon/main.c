@@ -215,9 +215,16 @@ start_modules(struct daemon *d)
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
 	}
-	if (metrics_start(d->ctx, d->cfg, report_metrics, &d->report,
-			  &d->metrics) < 0)
+	switch (metrics_start(d->ctx, d->cfg, report_metrics, &d->report,
+			      &d->metrics)) {
+	case 0:
+		break;
+	case -EADDRINUSE:
+		/* Not ours to fix by restarting: the unit does not. */
+		return WSPUSHD_EX_UNAVAILABLE;
+	default:
 		return WSPUSHD_EX_SOFTWARE;
+	}
 	if (d->cfg->streams.count > 0)
 		d->streams = stream_in_new(d->ctx, d->cfg, d->redis, d->conn);
 	if (d->cfg->lease_key != NULL)

@@ -12,6 +12,7 @@
  * later.  The vhost's finalize callback is the one moment nothing can
  * call us any more, so that is where the struct is freed.
  */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -412,7 +413,10 @@ metrics_new(struct lws_context *ctx, const char *host, uint16_t port,
 	m->listener = listener_new(ctx, m->vh, &a.sa, alen, "metrics", m->where,
 				   METRICS_FD_RESERVE, accepted, m, err, errlen);
 	if (m->listener == NULL) {
+		int e = errno;
+
 		metrics_free(m);
+		errno = e;
 		return NULL;
 	}
 	log_info("metrics: serving http://%s%s", m->where, METRICS_PATH);
@@ -449,10 +453,14 @@ metrics_start(struct lws_context *ctx, const struct config *cfg,
 		return 0;
 	*out = metrics_new(ctx, cfg->metrics_host, cfg->metrics_port, render, arg,
 			   err, sizeof(err));
+	if (*out == NULL && errno == EADDRINUSE) {
+		log_err("%s: another process holds it; choose another [metrics] "
+			"listen", err);
+		return -EADDRINUSE;
+	}
 	if (*out == NULL) {
 		log_err("%s", err);
 		return -1;
 	}
-	log_info("metrics on http://%s/metrics", cfg->metrics_listen);
 	return 0;
 }

@@ -30,6 +30,7 @@
 /* sysexits.h values, spelled out so callers need not include it. */
 #define WSPUSHD_EX_OK 0
 #define WSPUSHD_EX_USAGE 64
+#define WSPUSHD_EX_UNAVAILABLE 69	/* [metrics] listen is taken */
 #define WSPUSHD_EX_SOFTWARE 70
 #define WSPUSHD_EX_CONFIG 78
 

@@ -57,8 +57,8 @@ struct metrics;
  */
 /*
  * [metrics] as cfg says: nothing when listen is unset, else metrics_new()
- * on its address, said in the log.  0 (*out NULL or the listener), or -1
- * with the reason logged.
+ * on its address.  0 (*out NULL or the listener), -EADDRINUSE when
+ * another process holds the address, or -1; the reason logged.
  */
 struct config;
 int metrics_start(struct lws_context *ctx, const struct config *cfg,

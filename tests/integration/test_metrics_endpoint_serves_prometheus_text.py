@@ -14,6 +14,7 @@ With the setting, after 3 messages were published and delivered:
 - the daemon holds exactly one listening socket, on 127.0.0.1:PORT (not a
   wildcard), close-on-exec.
 Without the [metrics] section: the daemon holds no listening socket at all.
+An address another process holds: the daemon names it and exits 69.
 """
 import os
 import re
@@ -226,6 +227,23 @@ def test(ctx):
     check(socks == [], "without [metrics] the daemon listens on %r" % socks)
     log("without [metrics]: no listening socket")
     d2.stop()
+
+    # An address another process holds: said, and an exit the unit does
+    # not restart on (69), not "internal error" (70).
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = taken.getsockname()[1]
+    d3 = ctx.daemon(config_text(w2.url(), r2.port, metrics_port=busy),
+                    ["--channel", "events"]).start()
+    wait_until(lambda: not d3.alive(), 15, "the daemon to give up on a taken address")
+    rc = d3.proc.p.returncode
+    check(rc == 69, "metrics address in use: exit %r, expected 69" % rc)
+    check("127.0.0.1:%d: Address already in use" % busy in d3.log_text() and
+          "choose another [metrics] listen" in d3.log_text(),
+          "the log does not say which address: %r" % d3.log_text()[-300:])
+    check(d3.log_text().count("127.0.0.1:%d" % busy) == 1, "the address said more than once")
+    taken.close()
 
 
 if __name__ == "__main__":
