@@ -86,7 +86,7 @@ on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 		ps->report(ps->report_arg, REV_SETUP_DONE, NULL);
 		return;
 	}
-	log_err("redis: %s: setup command refused: %s", ps->endpoint, reply->str);
+	/* Said as the attempt's failure, once, then summarised (redis_sub.c). */
 	ps->report(ps->report_arg, REV_SETUP_REFUSED, reply->str);
 }
 

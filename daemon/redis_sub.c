@@ -58,6 +58,8 @@ struct redis_sub {
 	struct posted ring[EVENT_RING];
 	unsigned ring_head, ring_len;
 	bool dispatching;		/* a step's actions are running */
+	char refused[160];		/* AUTH or SELECT refused: Redis' words,
+					   the reason of the failure that follows */
 	struct log_repeat err_log;	/* why attempts fail */
 	struct log_repeat sub_log;	/* "subscribed", while flapping */
 	char endpoint[300];		/* redacted, for logs */
@@ -116,7 +118,15 @@ post(struct redis_sub *rs, enum redis_event ev, uint32_t count, const char *why)
 	p = &rs->ring[(rs->ring_head + rs->ring_len) % EVENT_RING];
 	p->ev = ev;
 	p->count = count;
+	/* Redis hangs up after refusing AUTH: that refusal is the reason. */
+	if (ev == REV_SETUP_REFUSED)
+		snprintf(rs->refused, sizeof(rs->refused), "refused: %s",
+			 why != NULL ? why : "");
+	if (ev == REV_FAILED && rs->refused[0] != '\0')
+		why = rs->refused;
 	snprintf(p->why, sizeof(p->why), "%s", why != NULL ? why : "");
+	if (ev == REV_FAILED)
+		rs->refused[0] = '\0';
 	rs->ring_len++;
 	if (rs->dispatching)
 		return;

@@ -14,7 +14,8 @@ process's command line, not in configuration errors.
    daemon authenticates, a message arrives, and PW is not in its stderr
    (debug) nor in the status hash.
 3. A wrong password in password_file: the daemon stays up, says Redis
-   refused it, and prints neither the wrong nor the right password.
+   refused it (once, however often it tries again), and prints neither
+   the wrong nor the right password.
 4. --check-config with a token file of two lines, a password file of two
    lines, an unset CREDENTIALS_DIRECTORY and a bad url holding a
    password: exit 78, each error names the file (or the key), and none
@@ -126,6 +127,15 @@ def test(ctx):
                        % d.log_text()[-2000:])
     log("wrong password: %s" % lines[0])
     check(r.numsub("wrong") == 0, "a refused AUTH must not subscribe")
+    # Said once, not at every attempt: let it try three more times, as
+    # Redis counts failed AUTHs (ACL LOG groups them, with a count).
+    def failed_auths():
+        entries = [dict(zip(e[::2], e[1::2])) for e in r.call("ACL", "LOG")]
+        return sum(int(e[b"count"]) for e in entries if e[b"reason"] == b"auth")
+    seen = failed_auths()
+    wait_until(lambda: failed_auths() >= seen + 3, 20, "three more attempts")
+    check(len(refusal()) == 1, "the refusal was logged %d times, not once:\n%s"
+          % (len(refusal()), "\n".join(refusal())))
     d.stop(signal.SIGTERM)
     no_secret("the daemon's log (wrong password)", d.log_text(), all_secrets)
 
