@@ -22,6 +22,7 @@ report_snapshot(void *arg, struct conn_snapshot *out)
 
 	conn_snapshot(r->conn, out);
 	out->streams = NULL;
+	out->uptime_s = (monotonic_ms() - r->started_ms) / 1000;
 	out->role = NULL;
 	out->term = 0;
 	out->holder = "";

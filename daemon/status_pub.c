@@ -13,7 +13,11 @@
 #include "wspushd/log.h"
 #include "wspushd/redis_cmd.h"
 #include "wspushd/redis_sub.h"
+#include "wspushd/status_hash.h"
 #include "wspushd/status_pub.h"
+
+/* How often counters are looked at, to be written when they moved. */
+#define REFRESH_MS 1000
 
 /*
  * What Redis answered to the status writes.  A reply can arrive after
@@ -57,6 +61,11 @@ struct status_pub {
 	void (*snapshot)(void *, struct conn_snapshot *);
 	void *arg;
 	char last_state[16];			/* last state published */
+	char last_error[200];			/* the last one seen, kept */
+	time_t last_error_at;
+	struct conn_stats written;		/* the counters last written */
+	size_t written_queued;
+	uint64_t written_at;			/* monotonic ms; 0: never */
 };
 
 /*
@@ -110,63 +119,52 @@ status_pub_write_errors(void)
 	return write_errors;
 }
 
+/* The last error ever seen, with its time: the snapshot forgets it. */
+static void
+keep_error(struct status_pub *p, const struct conn_snapshot *s)
+{
+	if (s->last_error[0] == '\0' || strcmp(s->last_error, p->last_error) == 0)
+		return;
+	snprintf(p->last_error, sizeof(p->last_error), "%s", s->last_error);
+	p->last_error_at = time(NULL);
+}
+
 /* HSET with every field, then PEXPIRE: one round of writes. */
 static void
 write_hash(struct status_pub *p, const struct conn_snapshot *s)
 {
-	char since[24], sent[24], dropped[24], queued[24], reconnects[24];
-	char updated[24], pid[16], ttl[24], line[300], term[24];
-	const char *argv[40];
-	size_t lens[40];
+	const struct config *cfg = p->cfg;
+	char ttl[24], inputs[96];
+	const char *argv[2 + 2 * STATUS_HASH_MAX];
+	struct status_hash h;
+	struct status_extra x = {
+		.redis_state = redis_sub_state_name(p->rs), .inputs = inputs,
+		.version = WSPUSHD_VERSION, .uptime_s = s->uptime_s,
+		.pid = (long)getpid(), .now = time(NULL),
+		.last_error = p->last_error, .last_error_at = p->last_error_at,
+	};
 	int n = 0;
 
-	snprintf(since, sizeof(since), "%lld", (long long)s->since);
-	snprintf(sent, sizeof(sent), "%llu", (unsigned long long)s->stats.sent);
-	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)
-		 (s->stats.dropped_overflow + s->stats.dropped_oversize +
-		  s->stats.dropped_invalid + s->stats.dropped_refused +
-		  s->stats.dropped_fenced));
-	snprintf(queued, sizeof(queued), "%zu", s->queued);
-	snprintf(reconnects, sizeof(reconnects), "%llu", (unsigned long long)
-		 (s->stats.connects > 0 ? s->stats.connects - 1 : 0));
-	snprintf(updated, sizeof(updated), "%lld", (long long)time(NULL));
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	snprintf(term, sizeof(term), "%llu", (unsigned long long)s->term);
-	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)p->cfg->status_ttl_ms);
-	status_line(s, redis_sub_state_name(p->rs), line, sizeof(line));
-
+	snprintf(inputs, sizeof(inputs), "%zu channel(s), %zu pattern(s), "
+		 "%zu stream(s)", cfg->channels.count, cfg->patterns.count,
+		 cfg->streams.count);
+	status_hash_build(s, &x, &h);
 	argv[n++] = "HSET";
-	argv[n++] = p->cfg->status_key;
-	argv[n++] = "state";	argv[n++] = s->stopping ? "stopping" : s->state_name;
-	argv[n++] = "since";	argv[n++] = since;
-	argv[n++] = "url";	argv[n++] = s->endpoint;
-	argv[n++] = "sent";	argv[n++] = sent;
-	argv[n++] = "dropped";	argv[n++] = dropped;
-	argv[n++] = "queued";	argv[n++] = queued;
-	argv[n++] = "reconnects"; argv[n++] = reconnects;
-	argv[n++] = "last_error"; argv[n++] = s->last_error;
-	argv[n++] = "status";	argv[n++] = line;
-	argv[n++] = "pid";	argv[n++] = pid;
-	argv[n++] = "updated";	argv[n++] = updated;
-	if (s->streams != NULL) {
-		argv[n++] = "streams";
-		argv[n++] = s->streams;
+	argv[n++] = cfg->status_key;
+	for (size_t i = 0; i < h.n; i++) {
+		argv[n++] = h.field[i];
+		argv[n++] = h.value[i];
 	}
-	if (s->role != NULL) {
-		argv[n++] = "role";	argv[n++] = s->role;
-		argv[n++] = "term";	argv[n++] = term;
-		argv[n++] = "lease_holder"; argv[n++] = s->holder;
-	}
-	for (int i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
 	/* Redis down: nothing to do; the next change or refresh writes it. */
-	if (send_write(p, WRITE_HSET, n, argv, lens) < 0)
+	if (send_write(p, WRITE_HSET, n, argv, NULL) < 0)
 		return;
+	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)cfg->status_ttl_ms);
 	argv[0] = "PEXPIRE";
 	argv[2] = ttl;
-	for (int i = 0; i < 3; i++)
-		lens[i] = strlen(argv[i]);
-	send_write(p, WRITE_PEXPIRE, 3, argv, lens);
+	send_write(p, WRITE_PEXPIRE, 3, argv, NULL);
+	p->written = s->stats;
+	p->written_queued = s->queued;
+	p->written_at = monotonic_ms();
 }
 
 static void
@@ -198,7 +196,8 @@ status_pub_update(struct status_pub *p)
 	if (p == NULL)
 		return;
 	p->snapshot(p->arg, &s);
-	state = s.stopping ? "stopping" : s.state_name;
+	state = status_state(&s);
+	keep_error(p, &s);
 	/* In a fleet the hash is the leader's: standbys would mix in theirs. */
 	if (s.role != NULL && strcmp(s.role, "leader") != 0)
 		return;
@@ -208,15 +207,27 @@ status_pub_update(struct status_pub *p)
 		publish_event(p, &s, state);
 }
 
+/*
+ * Every second: write again if a counter moved (at most once a second
+ * while messages flow), and in any case every third of the TTL (two
+ * refreshes may fail before the hash expires).  State changes are
+ * written at once, by status_pub_update().
+ */
 static void
 refresh_fired(lws_sorted_usec_list_t *sul)
 {
 	struct status_pub *p = lws_container_of(sul, struct status_pub, refresh);
+	uint64_t every = p->cfg->status_ttl_ms / 3;
+	struct conn_snapshot s;
 
-	/* A third of the TTL: two refreshes may fail before the hash expires. */
-	status_pub_update(p);
+	p->snapshot(p->arg, &s);
+	if (memcmp(&s.stats, &p->written, sizeof(s.stats)) != 0 ||
+	    s.queued != p->written_queued ||
+	    monotonic_ms() >= p->written_at + every)
+		status_pub_update(p);
 	lws_sul_schedule(p->ctx, 0, &p->refresh, refresh_fired,
-			 (lws_usec_t)(p->cfg->status_ttl_ms / 3) * LWS_US_PER_MS);
+			 (lws_usec_t)(every < REFRESH_MS ? every : REFRESH_MS) *
+			 LWS_US_PER_MS);
 }
 
 struct status_pub *
@@ -238,7 +249,7 @@ status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 	p->snapshot = snapshot;
 	p->arg = arg;
 	lws_sul_schedule(ctx, 0, &p->refresh, refresh_fired,
-			 (lws_usec_t)(cfg->status_ttl_ms / 3) * LWS_US_PER_MS);
+			 (lws_usec_t)REFRESH_MS * LWS_US_PER_MS);
 	return p;
 }
 

@@ -43,6 +43,7 @@ struct conn_snapshot {
 	struct conn_stats stats;
 	size_t queued;
 	const char *streams;		/* the streams' line (report.h), or NULL */
+	uint64_t uptime_s;		/* since the daemon started */
 	/* The fleet lease (fleet.h); role NULL without one. */
 	const char *role;		/* "leader", "standby" */
 	uint64_t term;			/* the last term this process won */

@@ -99,6 +99,24 @@ def run(ctx, r, w, text, events):
     check(rc == 2, "--status should exit 2 with no status, got %d:\n%s" % (rc, out))
     log("exit codes 0 / 1 / 2 as documented")
 
+    # Counters are written within about a second of moving, however long
+    # the TTL (a refresh every third of it would leave "sent 0" for 20 s).
+    w4 = ctx.ws().start()
+    slow = config_text(w4.url(), r.port).replace("[redis]\n", "[redis]\nchannel = more\n", 1)
+    slow += "\n[status]\nkey = app:slow\nchannel =\nttl = 60s\n"
+    d4 = ctx.daemon(slow).start()
+    wait_until(lambda: r.call("HGET", "app:slow", "state") == b"open", 15, "app:slow open")
+    h = dict(zip(*[iter(r.call("HGETALL", "app:slow"))] * 2))
+    for f in (b"received", b"attempts", b"reconnects", b"last_error_at", b"redis",
+              b"inputs", b"uptime", b"version"):
+        check(f in h, "no %r in the status hash: %r" % (f, sorted(h)))
+    check(h[b"inputs"] == b"1 channel(s), 0 pattern(s), 0 stream(s)", "inputs: %r" % h[b"inputs"])
+    r.publish_many([("more", b"m%d" % i) for i in range(7)])
+    wait_until(lambda: r.call("HGET", "app:slow", "sent") == b"7", 5,
+               "sent=7 in the hash soon after the messages")
+    check(r.call("HGET", "app:slow", "received") == b"7", "received in the hash")
+    d4.stop()
+
     # Only Redis is needed: no --url, no --channel.
     p = subprocess.run([d.binary, "--redis", "redis://127.0.0.1:%d" % r.port, "--status"],
                        capture_output=True, timeout=scaled(20), stdin=subprocess.DEVNULL)
