@@ -218,6 +218,7 @@ start_modules(struct daemon *d)
 	switch (metrics_start(d->ctx, d->cfg, report_metrics, &d->report,
 			      &d->metrics)) {
 	case 0:
+		metrics_set_probe(d->metrics, report_probe);
 		break;
 	case -EADDRINUSE:
 		/* Not ours to fix by restarting: the unit does not. */

@@ -49,6 +49,7 @@ struct metrics {
 	struct lws_vhost *vh;		/* NULL once lws freed it */
 	struct listener *listener;	/* NULL after metrics_free */
 	size_t (*render)(void *arg, char *buf, size_t len);	/* NULL after metrics_free */
+	bool (*probe)(void *arg, bool ready, char *why, size_t len);
 	void *arg;
 	unsigned clients;		/* connections open now */
 	bool released;			/* metrics_free() ran: the vhost owns us */
@@ -162,6 +163,24 @@ respond_text(struct lws *wsi, struct session *ss, unsigned status,
 		       strdup(text), strlen(text), head);
 }
 
+/*
+ * /healthz: 200 while the upstream connection is open; /readyz: 200
+ * while messages can come in (subscribed).  503 otherwise, saying why.
+ */
+static int
+answer_probe(struct metrics *m, struct lws *wsi, struct session *ss,
+	     bool ready, bool head)
+{
+	char why[256];
+	bool ok = m->probe != NULL && m->probe(m->arg, ready, why, sizeof(why) - 1);
+
+	if (m->probe == NULL)
+		snprintf(why, sizeof(why) - 1, "no probe");
+	strcat(why, "\n");
+	return respond_text(wsi, ss, ok ? HTTP_STATUS_OK :
+			    HTTP_STATUS_SERVICE_UNAVAILABLE, why, head);
+}
+
 static int
 request(struct metrics *m, struct lws *wsi, struct session *ss, const char *path)
 {
@@ -183,9 +202,13 @@ request(struct metrics *m, struct lws *wsi, struct session *ss, const char *path
 		return respond_text(wsi, ss, HTTP_STATUS_METHOD_NOT_ALLOWED,
 				    "method not allowed: use GET\n", false);
 	}
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0)
+		return answer_probe(m, wsi, ss, path[1] == 'r',
+				    method == LWSHUMETH_HEAD);
 	if (!found)
 		return respond_text(wsi, ss, HTTP_STATUS_NOT_FOUND,
-				    "not found: the metrics are at " METRICS_PATH "\n",
+				    "not found: the metrics are at " METRICS_PATH
+				    " (and /healthz, /readyz)\n",
 				    method == LWSHUMETH_HEAD);
 	body = render_body(m, &len);
 	return respond(wsi, ss, HTTP_STATUS_OK, METRICS_CONTENT_TYPE, body, len,
@@ -374,6 +397,14 @@ create_vhost(struct lws_context *ctx, struct metrics *m)
 	info.finalize = vhost_gone;
 	info.finalize_arg = m;
 	return lws_create_vhost(ctx, &info);
+}
+
+void
+metrics_set_probe(struct metrics *m,
+		  bool (*probe)(void *arg, bool ready, char *why, size_t len))
+{
+	if (m != NULL)
+		m->probe = probe;
 }
 
 struct metrics *

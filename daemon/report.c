@@ -1,7 +1,11 @@
 /*
  * report.c - see report.h.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "wspushd/conn.h"
+#include "wspushd/fsm.h"
 #include "wspushd/fleet.h"
 #include "wspushd/fleet_report.h"
 #include "wspushd/log.h"
@@ -39,6 +43,22 @@ report_snapshot(void *arg, struct conn_snapshot *out)
 	n = stream_in_view(r->streams, &names, &st);
 	stream_report_line(names, st, n, r->streams_line, sizeof(r->streams_line));
 	out->streams = r->streams_line;
+}
+
+bool
+report_probe(void *arg, bool ready, char *why, size_t len)
+{
+	struct report *r = arg;
+	struct conn_snapshot snap;
+	const char *redis = redis_sub_state_name(r->redis);
+
+	if (ready) {
+		snprintf(why, len, "redis %s", redis);
+		return strcmp(redis, "subscribed") == 0;
+	}
+	report_snapshot(r, &snap);
+	status_line(&snap, redis, why, len);
+	return snap.state == FSM_OPEN && !snap.stopping;
 }
 
 size_t

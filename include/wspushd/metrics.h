@@ -61,6 +61,13 @@ struct metrics;
  * another process holds the address, or -1; the reason logged.
  */
 struct config;
+/*
+ * /healthz and /readyz ask probe(arg, ready, why, len) (arg as render's):
+ * true answers 200, false 503; why, the body, says what holds.  ready:
+ * /readyz (messages can come in), else /healthz (the upstream is open).
+ */
+void metrics_set_probe(struct metrics *m,
+		       bool (*probe)(void *arg, bool ready, char *why, size_t len));
 int metrics_start(struct lws_context *ctx, const struct config *cfg,
 		  size_t (*render)(void *arg, char *buf, size_t len), void *arg,
 		  struct metrics **out);

@@ -7,6 +7,7 @@
 #ifndef WSPUSHD_REPORT_H
 #define WSPUSHD_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,8 @@ struct report {
 
 /* status_pub.h's snapshot callback; arg is a struct report. */
 void report_snapshot(void *arg, struct conn_snapshot *out);
+/* metrics.h's probe for /healthz (ready false) and /readyz. */
+bool report_probe(void *arg, bool ready, char *why, size_t len);
 /* metrics.h's render callback; arg is a struct report. */
 size_t report_metrics(void *arg, char *buf, size_t len);
 

@@ -14,6 +14,8 @@ With the setting, after 3 messages were published and delivered:
 - the daemon holds exactly one listening socket, on 127.0.0.1:PORT (not a
   wildcard), close-on-exec.
 Without the [metrics] section: the daemon holds no listening socket at all.
+GET /healthz answers 200 while the upstream is open and 503 (saying why)
+when it is not; GET /readyz 200 while subscribed.
 An address another process holds: the daemon names it and exits 69.
 """
 import os
@@ -219,6 +221,21 @@ def test(ctx):
 
     check_silent_client_is_harmless(d, url, port)
     check_listener(d, port)
+
+    # Probes: /healthz while the upstream is open, /readyz while subscribed.
+    base = "http://127.0.0.1:%d" % port
+    status, _, body = get(base + "/healthz")
+    check(status == 200 and body.startswith("open to "), "/healthz while open: %d %r"
+          % (status, body))
+    status, _, body = get(base + "/readyz")
+    check(status == 200 and "subscribed" in body, "/readyz: %d %r" % (status, body))
+    w.kill()
+    wait_until(lambda: get(base + "/healthz")[0] == 503, 15, "/healthz to say 503")
+    status, _, body = get(base + "/healthz")
+    check("connecting" in body or "closing" in body, "/healthz says why: %r" % body)
+    check(get(base + "/readyz")[0] == 200, "/readyz stays 200 while Redis is subscribed")
+    log("probes: /healthz 200 while open, 503 without the upstream (%s); /readyz 200"
+        % body.strip())
     d.stop()
 
     # Without [metrics], nothing listens.
