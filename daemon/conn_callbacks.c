@@ -154,6 +154,8 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		 */
 		return 1;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		/* The summary of the failures first, then that they are over. */
+		log_repeat_reset(&c->err_log, LOG_WARNING);
 		log_info("upstream: connected to %s", c->req.endpoint);
 		rx_gate_open(&c->rx, c->ctx, wsi, c->cfg->url.tls);
 		conn_report_event(c, UEV_ESTABLISHED, "handshake complete");

@@ -54,6 +54,12 @@ def test(ctx):
     w.start()   # same port
     wait_connected(d, w, n_opens=2, timeout=15)
     log("daemon reconnected")
+    # The log tells it in order: the failures (summarised), then that the
+    # connection is back, not the summary after the recovery.
+    lines = d.log_text().splitlines()
+    back = max(i for i, l in enumerate(lines) if "upstream: connected to" in l)
+    late = [l for l in lines[back:] if "more times" in l and "upstream" in l]
+    check(not late, "a summary of failures came after the recovery: %r" % late)
 
     after = [b"after-%03d" % i for i in range(20)]
     check(r.publish_many([("events", p) for p in after]) == [1] * 20, "not subscribed")
