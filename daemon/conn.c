@@ -310,6 +310,8 @@ conn_submit_seq(struct conn *c, const void *data, size_t len, uint64_t *seq)
 	*seq = c->out.queue.head_seq + c->out.queue.count - 1;
 	if (upstream_core_wants_data(&c->core) && c->wsi != NULL)
 		lws_callback_on_writable(c->wsi);
+	if (c->activity != NULL)
+		c->activity(c->activity_arg);
 	return true;
 }
 
@@ -457,37 +459,15 @@ conn_shutdown(struct conn *c)
 }
 
 void
-conn_snapshot(const struct conn *c, struct conn_snapshot *out)
-{
-	uint64_t now = monotonic_ms(), retry_at = upstream_core_retry_at(&c->core);
-
-	out->state = (int)c->core.fsm.state;
-	out->state_name = fsm_state_name(c->core.fsm.state);
-	out->stopping = c->core.fsm.stopping;
-	out->since = c->state_since;
-	out->attempt = c->stats.attempts;
-	out->retry_in_ms = retry_at > now ? retry_at - now : 0;
-	out->endpoint = c->req.endpoint;
-	out->last_error = c->last_error;
-	out->stats = c->stats;
-	out->queued = outbox_count(&c->out);
-}
-
-void
 conn_set_observer(struct conn *c, void (*fn)(void *), void *arg)
 {
 	c->observer = fn;
 	c->observer_arg = arg;
 }
 
-const struct conn_stats *
-conn_get_stats(const struct conn *c)
+void
+conn_set_activity(struct conn *c, void (*fn)(void *), void *arg)
 {
-	return &c->stats;
-}
-
-size_t
-conn_queued(const struct conn *c)
-{
-	return outbox_count(&c->out);
+	c->activity = fn;
+	c->activity_arg = arg;
 }

@@ -71,6 +71,8 @@ struct conn {
 	void *exit_arg;
 	void (*observer)(void *);
 	void *observer_arg;
+	void (*activity)(void *);	/* a message was queued */
+	void *activity_arg;
 	void (*settled)(void *, uint64_t, uint64_t);
 	void *settled_arg;
 	void (*refused)(void *, uint64_t, const void *, size_t);

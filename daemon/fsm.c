@@ -64,6 +64,10 @@ fsm_event_name(enum fsm_event e)
 /* Leaving OPEN: the timers that only an open connection needs. */
 #define OPEN_TIMERS (ACT_CANCEL_STABLE_TIMER | ACT_CANCEL_PING_TIMERS)
 
+/* A half-made connection dropped: its socket goes, bounded by the close timer. */
+#define DROP_ATTEMPT (ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET | \
+		      ACT_ARM_CLOSE_TIMER)
+
 /*
  * The socket is gone: decide between exiting and trying again.  This is
  * the only way into IDLE, so it is the only place a retry is scheduled,
@@ -110,8 +114,7 @@ finish_draining(struct fsm *m, struct fsm_output *out)
 	case FSM_CONNECTING:
 		/* Nothing left to deliver: a half-made connection is dropped. */
 		out->new_state = FSM_CLOSING;
-		out->actions |= ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET |
-				ACT_ARM_CLOSE_TIMER;
+		out->actions |= DROP_ATTEMPT;
 		break;
 	case FSM_OPEN:
 		out->new_state = FSM_CLOSING;
@@ -172,8 +175,7 @@ step_connecting(struct fsm *m, enum fsm_event ev, struct fsm_output *out)
 	case EV_RESTART:
 		m->restart = true;
 		out->new_state = FSM_CLOSING;
-		out->actions |= ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET |
-				ACT_ARM_CLOSE_TIMER;
+		out->actions |= DROP_ATTEMPT;
 		break;
 	default:
 		break;
@@ -258,8 +260,7 @@ fence(struct fsm *m, struct fsm_output *out)
 		break;
 	case FSM_CONNECTING:
 		out->new_state = FSM_CLOSING;
-		out->actions |= ACT_CANCEL_CONNECT_TIMER | ACT_ABORT_SOCKET |
-				ACT_ARM_CLOSE_TIMER;
+		out->actions |= DROP_ATTEMPT;
 		break;
 	case FSM_OPEN:
 		out->new_state = FSM_CLOSING;

@@ -59,6 +59,14 @@ on_conn_exit(void *arg)
 		on_released(d);
 }
 
+static void
+on_conn_activity(void *arg)
+{
+	struct daemon *d = arg;
+
+	status_pub_activity(d->status);
+}
+
 /* Reading the input: Redis is up and, in a fleet, this one leads. */
 static bool
 reading(const struct daemon *d)
@@ -188,6 +196,7 @@ on_signal(void *arg, int signo)
 static int
 start_modules(struct daemon *d)
 {
+	struct metrics_source src = { report_metrics, report_probe, &d->report };
 	char err[160];
 
 	d->signals = signals_watch(d->vh, on_signal, d);
@@ -215,10 +224,8 @@ start_modules(struct daemon *d)
 		log_warn("cannot start");
 		return WSPUSHD_EX_SOFTWARE;
 	}
-	switch (metrics_start(d->ctx, d->cfg, report_metrics, &d->report,
-			      &d->metrics)) {
+	switch (metrics_start(d->ctx, d->cfg, &src, &d->metrics)) {
 	case 0:
-		metrics_set_probe(d->metrics, report_probe);
 		break;
 	case -EADDRINUSE:
 		/* Not ours to fix by restarting: the unit does not. */
@@ -236,6 +243,7 @@ start_modules(struct daemon *d)
 	d->status = status_pub_new(d->ctx, d->redis, d->cfg, report_snapshot,
 				   &d->report);
 	conn_set_observer(d->conn, on_conn_change, d);
+	conn_set_activity(d->conn, on_conn_activity, d);
 	redis_sub_set_observer(d->redis, on_redis_change, d);
 	return WSPUSHD_EX_OK;
 }

@@ -48,8 +48,7 @@
 struct metrics {
 	struct lws_vhost *vh;		/* NULL once lws freed it */
 	struct listener *listener;	/* NULL after metrics_free */
-	size_t (*render)(void *arg, char *buf, size_t len);	/* NULL after metrics_free */
-	bool (*probe)(void *arg, bool ready, char *why, size_t len);
+	struct metrics_source src;	/* render NULL after metrics_free */
 	void *arg;
 	unsigned clients;		/* connections open now */
 	bool released;			/* metrics_free() ran: the vhost owns us */
@@ -98,12 +97,12 @@ drop_body(struct session *ss)
 static char *
 render_body(struct metrics *m, size_t *len)
 {
-	size_t need = m->render(m->arg, NULL, 0);
+	size_t need = m->src.render(m->src.arg, NULL, 0);
 	char *body = malloc(need + 1);
 
 	if (body == NULL)
 		return NULL;
-	*len = m->render(m->arg, body, need + 1);
+	*len = m->src.render(m->src.arg, body, need + 1);
 	if (*len > need)	/* grew in between: send what was measured */
 		*len = need;
 	return body;
@@ -172,10 +171,8 @@ answer_probe(struct metrics *m, struct lws *wsi, struct session *ss,
 	     bool ready, bool head)
 {
 	char why[256];
-	bool ok = m->probe != NULL && m->probe(m->arg, ready, why, sizeof(why) - 1);
+	bool ok = m->src.probe(m->src.arg, ready, why, sizeof(why) - 1);
 
-	if (m->probe == NULL)
-		snprintf(why, sizeof(why) - 1, "no probe");
 	strcat(why, "\n");
 	return respond_text(wsi, ss, ok ? HTTP_STATUS_OK :
 			    HTTP_STATUS_SERVICE_UNAVAILABLE, why, head);
@@ -189,7 +186,7 @@ request(struct metrics *m, struct lws *wsi, struct session *ss, const char *path
 	size_t len = 0;
 	bool found = strcmp(path, METRICS_PATH) == 0;
 
-	if (m == NULL || m->render == NULL)
+	if (m == NULL || m->src.render == NULL)
 		return -1;	/* shutting down */
 	method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
 	/* Not the path itself: it is the client's text, newlines and all. */
@@ -249,7 +246,7 @@ write_body(struct lws *wsi, struct session *ss)
 static int
 admit(struct metrics *m)
 {
-	if (m->render == NULL)
+	if (m->src.render == NULL)
 		return 1;
 	if (m->clients < METRICS_MAX_CLIENTS)
 		return 0;
@@ -399,18 +396,9 @@ create_vhost(struct lws_context *ctx, struct metrics *m)
 	return lws_create_vhost(ctx, &info);
 }
 
-void
-metrics_set_probe(struct metrics *m,
-		  bool (*probe)(void *arg, bool ready, char *why, size_t len))
-{
-	if (m != NULL)
-		m->probe = probe;
-}
-
 struct metrics *
 metrics_new(struct lws_context *ctx, const char *host, uint16_t port,
-	    size_t (*render)(void *arg, char *buf, size_t len), void *arg,
-	    char *err, size_t errlen)
+	    const struct metrics_source *src, char *err, size_t errlen)
 {
 	struct metrics *m;
 	union addr a;
@@ -427,8 +415,7 @@ metrics_new(struct lws_context *ctx, const char *host, uint16_t port,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	m->render = render;
-	m->arg = arg;
+	m->src = *src;
 	snprintf(m->where, sizeof(m->where), v4 ? "%s:%u" : "[%s]:%u", host, port);
 	m->vh = create_vhost(ctx, m);
 	if (m->vh == NULL) {
@@ -459,8 +446,8 @@ metrics_free(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	m->render = NULL;
-	m->arg = NULL;
+	m->src.render = NULL;
+	m->src.arg = NULL;
 	m->released = true;
 	listener_free(m->listener);
 	m->listener = NULL;
@@ -474,16 +461,15 @@ metrics_free(struct metrics *m)
 
 int
 metrics_start(struct lws_context *ctx, const struct config *cfg,
-	      size_t (*render)(void *, char *, size_t), void *arg,
-	      struct metrics **out)
+	      const struct metrics_source *src, struct metrics **out)
 {
 	char err[160];
 
 	*out = NULL;
 	if (cfg->metrics_listen == NULL)
 		return 0;
-	*out = metrics_new(ctx, cfg->metrics_host, cfg->metrics_port, render, arg,
-			   err, sizeof(err));
+	*out = metrics_new(ctx, cfg->metrics_host, cfg->metrics_port, src, err,
+			   sizeof(err));
 	if (*out == NULL && errno == EADDRINUSE) {
 		log_err("%s: another process holds it; choose another [metrics] "
 			"listen", err);

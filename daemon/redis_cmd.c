@@ -25,11 +25,8 @@
 #define MAX_PEERS 32
 #define MAX_REDIRECTS 5
 
+/* The vhost, configuration, kind and endpoint are node[0]'s, for all. */
 struct redis_cmd {
-	struct lws_vhost *vh;
-	const struct config *cfg;
-	enum redis_link_kind kind;
-	const char *endpoint;
 	struct redis_conn *node[1 + MAX_PEERS];	/* [0]: where enabled */
 	size_t nodes;
 	uint8_t *slots;			/* slot -> node; NULL until a cluster */
@@ -51,24 +48,26 @@ struct routed {
 static bool
 cluster(const struct redis_cmd *c)
 {
-	return c->cfg->redis_cluster;
+	return c->node[0]->cfg->redis_cluster;
 }
 
 /* The node at ip:port, made (and enabled, if the first is) when new. */
 static size_t
 node_at(struct redis_cmd *c, const char *ip, uint16_t port)
 {
+	const struct redis_conn *first = c->node[0];
 	struct redis_conn *n;
 
 	for (size_t i = 0; i < c->nodes; i++) {
-		uint16_t p = c->node[i]->port ? c->node[i]->port : c->cfg->redis.port;
+		uint16_t p = c->node[i]->port ? c->node[i]->port :
+			     first->cfg->redis.port;
 
 		if (p == port && strcmp(c->node[i]->address, ip) == 0)
 			return i;
 	}
 	if (c->nodes == 1 + MAX_PEERS)
 		return 0;	/* its commands will be redirected, then fail */
-	n = redis_conn_new(c->vh, c->cfg, c->endpoint, c->kind);
+	n = redis_conn_new(first->vh, first->cfg, first->endpoint, first->kind);
 	if (n == NULL)
 		return 0;
 	/* Enabled with the first node; its address kept either way. */
@@ -243,10 +242,6 @@ redis_cmd_new(struct lws_vhost *vh, const struct config *cfg,
 
 	if (c == NULL)
 		return NULL;
-	c->vh = vh;
-	c->cfg = cfg;
-	c->kind = kind;
-	c->endpoint = endpoint;
 	c->node[0] = redis_conn_new(vh, cfg, endpoint, kind);
 	if (c->node[0] == NULL) {
 		free(c);
@@ -311,7 +306,6 @@ redis_cmd_close(struct redis_cmd *c)
 void
 redis_cmd_reconfigure(struct redis_cmd *c, const struct config *cfg)
 {
-	c->cfg = cfg;
 	for (size_t i = 0; i < c->nodes; i++)
 		redis_conn_reconfigure(c->node[i], cfg);
 }

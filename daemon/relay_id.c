@@ -33,6 +33,9 @@ host_port(const char *host, unsigned port)
 static char *
 redis_name(const struct config *cfg)
 {
+	/* With Sentinel the url's host is not used: the master is Redis. */
+	if (cfg->sentinels != NULL)
+		return xasprintf("sentinel:%s", cfg->sentinel_master);
 	if (cfg->redis.transport == REDIS_UNIX)
 		return xasprintf("unix:%s", cfg->redis.socket_path);
 	return host_port(cfg->redis.host, cfg->redis.port);

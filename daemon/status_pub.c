@@ -16,7 +16,7 @@
 #include "wspushd/status_hash.h"
 #include "wspushd/status_pub.h"
 
-/* How often counters are looked at, to be written when they moved. */
+/* While counters move, the hash is written at most this often. */
 #define REFRESH_MS 1000
 
 /*
@@ -66,6 +66,7 @@ struct status_pub {
 	struct conn_stats written;		/* the counters last written */
 	size_t written_queued;
 	uint64_t written_at;			/* monotonic ms; 0: never */
+	bool soon;				/* the quick refresh is armed */
 };
 
 /*
@@ -207,27 +208,50 @@ status_pub_update(struct status_pub *p)
 		publish_event(p, &s, state);
 }
 
+static void refresh_fired(lws_sorted_usec_list_t *sul);
+
+static void
+refresh_in(struct status_pub *p, uint64_t ms, bool soon)
+{
+	p->soon = soon;
+	lws_sul_schedule(p->ctx, 0, &p->refresh, refresh_fired,
+			 (lws_usec_t)ms * LWS_US_PER_MS);
+}
+
 /*
- * Every second: write again if a counter moved (at most once a second
- * while messages flow), and in any case every third of the TTL (two
- * refreshes may fail before the hash expires).  State changes are
- * written at once, by status_pub_update().
+ * While counters move, the hash is written again a second after the
+ * last write (at most once a second); idle, every third of the TTL (two
+ * refreshes may fail before the hash expires), so an idle daemon stays
+ * asleep.  State changes are written at once, by status_pub_update().
  */
 static void
 refresh_fired(lws_sorted_usec_list_t *sul)
 {
 	struct status_pub *p = lws_container_of(sul, struct status_pub, refresh);
-	uint64_t every = p->cfg->status_ttl_ms / 3;
+	uint64_t every = p->cfg->status_ttl_ms / 3, now = monotonic_ms();
 	struct conn_snapshot s;
+	bool moved;
 
 	p->snapshot(p->arg, &s);
-	if (memcmp(&s.stats, &p->written, sizeof(s.stats)) != 0 ||
-	    s.queued != p->written_queued ||
-	    monotonic_ms() >= p->written_at + every)
+	moved = memcmp(&s.stats, &p->written, sizeof(s.stats)) != 0 ||
+		s.queued != p->written_queued;
+	if (moved || now >= p->written_at + every)
 		status_pub_update(p);
-	lws_sul_schedule(p->ctx, 0, &p->refresh, refresh_fired,
-			 (lws_usec_t)(every < REFRESH_MS ? every : REFRESH_MS) *
-			 LWS_US_PER_MS);
+	/* Moved: look again soon, the flow may go on; else at the TTL's third. */
+	if (moved)
+		refresh_in(p, REFRESH_MS < every ? REFRESH_MS : every, true);
+	else
+		refresh_in(p, p->written_at + every > now ?
+			   p->written_at + every - now : every, false);
+}
+
+void
+status_pub_activity(struct status_pub *p)
+{
+	/* On every message: one test while the quick refresh is armed. */
+	if (p != NULL && !p->soon)
+		refresh_in(p, REFRESH_MS < p->cfg->status_ttl_ms / 3 ?
+			   REFRESH_MS : p->cfg->status_ttl_ms / 3, true);
 }
 
 struct status_pub *
@@ -248,8 +272,7 @@ status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 	p->cfg = cfg;
 	p->snapshot = snapshot;
 	p->arg = arg;
-	lws_sul_schedule(ctx, 0, &p->refresh, refresh_fired,
-			 (lws_usec_t)REFRESH_MS * LWS_US_PER_MS);
+	refresh_in(p, cfg->status_ttl_ms / 3, false);
 	return p;
 }
 

@@ -115,6 +115,11 @@ const struct conn_stats *conn_get_stats(const struct conn *c);
 
 void conn_snapshot(const struct conn *c, struct conn_snapshot *out);
 
+/*
+ * fn(arg) runs for every message queued (so counters are about to move):
+ * keep it cheap, it is on the path of every message.
+ */
+void conn_set_activity(struct conn *c, void (*fn)(void *), void *arg);
 /* fn(arg) runs on the loop after every state change (and on a drop). */
 void conn_set_observer(struct conn *c, void (*fn)(void *arg), void *arg);
 size_t conn_queued(const struct conn *c);

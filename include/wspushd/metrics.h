@@ -43,12 +43,25 @@ struct metrics;
 #define METRICS_FD_RESERVE 4
 
 /*
- * render(arg, buf, len) runs on the loop for every GET and HEAD of
- * /metrics.  It behaves like snprintf: it returns the length the whole
- * text needs and writes at most len bytes including a NUL; it is first
- * called with buf NULL and len 0 to measure.  metrics_render() wrapped
- * in a function that takes a snapshot fits.
+ * What is served, asked on the loop for every request.
  *
+ * render(arg, buf, len), for every GET and HEAD of /metrics, behaves
+ * like snprintf: it returns the length the whole text needs and writes
+ * at most len bytes including a NUL; it is first called with buf NULL
+ * and len 0 to measure.  metrics_render() wrapped in a function that
+ * takes a snapshot fits.
+ *
+ * probe(arg, ready, why, len), for /healthz (ready false: is the
+ * upstream open?) and /readyz (ready: can messages come in?): true
+ * answers 200, false 503; why, the body, says what holds.
+ */
+struct metrics_source {
+	size_t (*render)(void *arg, char *buf, size_t len);
+	bool (*probe)(void *arg, bool ready, char *why, size_t len);
+	void *arg;
+};
+
+/*
  * host is a numeric IPv4 or IPv6 address without brackets ("127.0.0.1",
  * "::1"), listened on exactly (an IPv4 address never becomes the IPv6
  * wildcard).  Returns NULL when it cannot listen, with err saying why:
@@ -61,21 +74,12 @@ struct metrics;
  * another process holds the address, or -1; the reason logged.
  */
 struct config;
-/*
- * /healthz and /readyz ask probe(arg, ready, why, len) (arg as render's):
- * true answers 200, false 503; why, the body, says what holds.  ready:
- * /readyz (messages can come in), else /healthz (the upstream is open).
- */
-void metrics_set_probe(struct metrics *m,
-		       bool (*probe)(void *arg, bool ready, char *why, size_t len));
 int metrics_start(struct lws_context *ctx, const struct config *cfg,
-		  size_t (*render)(void *arg, char *buf, size_t len), void *arg,
-		  struct metrics **out);
+		  const struct metrics_source *src, struct metrics **out);
 
 struct metrics *metrics_new(struct lws_context *ctx, const char *host,
-			    uint16_t port,
-			    size_t (*render)(void *arg, char *buf, size_t len),
-			    void *arg, char *err, size_t errlen);
+			    uint16_t port, const struct metrics_source *src,
+			    char *err, size_t errlen);
 
 /*
  * Stop serving: render is not called again, so arg may go away right

@@ -14,7 +14,8 @@
  *   pattern PATTERN @ REDIS
  *   stream NAME group GROUP @ REDIS/DB
  *
- * REDIS is "host:port" (host in lower case) or "unix:PATH".
+ * REDIS is "host:port" (host in lower case), "unix:PATH", or with
+ * Sentinel "sentinel:MASTER" (whatever url says).
  */
 #ifndef WSPUSHD_RELAY_ID_H
 #define WSPUSHD_RELAY_ID_H

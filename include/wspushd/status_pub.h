@@ -46,6 +46,13 @@ void status_pub_free(struct status_pub *p);
 void status_pub_update(struct status_pub *p);
 
 /*
+ * A message was queued: counters are moving, so the hash is written
+ * again within a second (and every second while they move) rather than
+ * at the next third of the TTL.  Cheap: on every message.  p may be NULL.
+ */
+void status_pub_activity(struct status_pub *p);
+
+/*
  * Status writes Redis refused since the process started, for /metrics.
  * Kept outside any status_pub, so it survives reloads, and may be read
  * at any time, with or without a status_pub.

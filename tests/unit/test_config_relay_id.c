@@ -115,6 +115,20 @@ test_what_tells_relays_apart(void **state)
 	relay_id_free(&a);
 	relay_id_free(&b);
 
+	/* With Sentinel, the master's name is Redis, not url's host. */
+	load(&r, "--url", "ws://up/ws", "--channel", "x", "-c",
+	     write_file("s1.conf", "[redis]\nsentinel = a\nmaster = m\n"
+			"url = redis://one\n"), NULL);
+	build(&a, &r);
+	load(&r, "--url", "ws://up/ws", "--channel", "x", "-c",
+	     write_file("s2.conf", "[redis]\nsentinel = b\nmaster = m\n"
+			"url = redis://two\n"), NULL);
+	build(&b, &r);
+	assert_true(same(&a, &b));
+	assert_string_equal(a.inputs.items[0], "channel x @ sentinel:m");
+	relay_id_free(&a);
+	relay_id_free(&b);
+
 	load(&r, "--url", "ws://up/ws", "--channel", "x", NULL);
 	build(&a, &r);
 	load(&r, "--url", "ws://up/other", "--channel", "x", NULL);
