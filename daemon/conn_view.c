@@ -23,6 +23,9 @@ conn_snapshot(const struct conn *c, struct conn_snapshot *out)
 	out->last_error = c->last_error;
 	out->stats = c->stats;
 	out->queued = outbox_count(&c->out);
+	out->queued_bytes = c->out.queue.bytes;
+	out->queue_max_messages = c->out.queue.max_count;
+	out->queue_max_bytes = c->out.queue.max_bytes;
 }
 
 const struct conn_stats *

@@ -2,6 +2,7 @@
  * daemon_reload.c - SIGHUP: read, prepare, apply.  See daemon_reload.h.
  */
 #include <stdbool.h>
+#include <time.h>
 #include <string.h>
 
 #include <libwebsockets.h>
@@ -150,6 +151,7 @@ reload_apply(struct daemon *d, struct config *next,
 	} else {
 		status_pub_reconfigure(d->status, next);
 	}
+	sub_counts_set(&d->report.subs, &next->channels, &next->patterns);
 	config_destroy(old);
 	log_info("configuration reloaded%s%s%s",
 		 plan->upstream ? "; upstream reconnecting" : "",
@@ -167,6 +169,7 @@ daemon_reload(struct daemon *d)
 {
 	struct config *next = config_new();
 	struct reload_plan plan;
+	bool ok;
 
 	if (next == NULL) {
 		log_err("reload rejected: out of memory");
@@ -175,15 +178,22 @@ daemon_reload(struct daemon *d)
 	notify_reloading(d->notify);
 	log_info("SIGHUP: reloading %s",
 		 d->cfg->path ? d->cfg->path : "the command line");
-	if (!reload_read(d, next)) {
-		config_destroy(next);
-	} else {
+	ok = reload_read(d, next);
+	if (ok) {
 		reload_plan(d->cfg, next, &plan);
-		if (reload_prepare(d, next, &plan))
-			reload_apply(d, next, &plan);
-		else
-			config_destroy(next);
+		ok = reload_prepare(d, next, &plan);
 	}
+	if (ok)
+		reload_apply(d, next, &plan);
+	else
+		config_destroy(next);
+	/* For /metrics: how the last one went, and when. */
+	d->report.reloads.last_ok = ok;
+	d->report.reloads.last_at = (int64_t)time(NULL);
+	if (ok)
+		d->report.reloads.applied++;
+	else
+		d->report.reloads.rejected++;
 	notify_reloaded(d->notify);
 }
 

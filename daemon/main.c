@@ -127,6 +127,10 @@ on_redis_message(void *arg, const struct redis_message *m)
 {
 	struct daemon *d = arg;
 
+	if (m->pattern != NULL)
+		sub_counts_add(&d->report.subs, true, m->pattern, m->pattern_len);
+	else
+		sub_counts_add(&d->report.subs, false, m->channel, m->channel_len);
 	if (m->data != NULL)
 		conn_submit(d->conn, m->data, m->len);
 	else
@@ -237,9 +241,11 @@ start_modules(struct daemon *d)
 		d->streams = stream_in_new(d->ctx, d->cfg, d->redis, d->conn);
 	if (d->cfg->lease_key != NULL)
 		d->fleet = fleet_new(d->ctx, d->redis, d->cfg, on_role, d);
-	d->report = (struct report){ .conn = d->conn, .redis = d->redis,
-				     .streams = d->streams, .fleet = d->fleet,
-				     .started_ms = d->report.started_ms };
+	d->report.conn = d->conn;
+	d->report.redis = d->redis;
+	d->report.streams = d->streams;
+	d->report.fleet = d->fleet;
+	sub_counts_set(&d->report.subs, &d->cfg->channels, &d->cfg->patterns);
 	d->status = status_pub_new(d->ctx, d->redis, d->cfg, report_snapshot,
 				   &d->report);
 	conn_set_observer(d->conn, on_conn_change, d);
@@ -349,6 +355,7 @@ teardown(struct daemon *d)
 	conn_free(d->conn);
 	signals_free(d->signals);
 	dns_free(d->dns);
+	sub_counts_free(&d->report.subs);
 	if (d->ctx != NULL)
 		lws_context_destroy(d->ctx);
 	lockfile_release(d->lock);

@@ -110,8 +110,26 @@ messages(struct out *o, const struct conn_snapshot *s)
 	sample(o, dropped, "{reason=\"invalid\"}", s->stats.dropped_invalid);
 	sample(o, dropped, "{reason=\"refused\"}", s->stats.dropped_refused);
 	sample(o, dropped, "{reason=\"fenced\"}", s->stats.dropped_fenced);
+	counter(o, "wspushd_bytes_sent_total",
+		"Payload bytes of the messages written to the upstream.",
+		s->stats.sent_bytes);
+	gauge(o, "wspushd_last_sent_timestamp_seconds",
+	      "When a message was last written to the upstream (Unix time); "
+	      "0: never.", (uint64_t)s->stats.last_sent_at);
+	gauge(o, "wspushd_last_confirmed_timestamp_seconds",
+	      "When the upstream last confirmed messages (Unix time); 0: never.",
+	      (uint64_t)s->stats.last_confirmed_at);
 	gauge(o, "wspushd_queue_messages",
 	      "Messages waiting in the queue for the upstream.", s->queued);
+	gauge(o, "wspushd_queue_bytes",
+	      "Payload bytes of the messages waiting in the queue.",
+	      s->queued_bytes);
+	gauge(o, "wspushd_queue_max_messages",
+	      "The queue's bound in messages ([queue] max_messages).",
+	      s->queue_max_messages);
+	gauge(o, "wspushd_queue_max_bytes",
+	      "The queue's bound in payload bytes ([queue] max_bytes).",
+	      s->queue_max_bytes);
 }
 
 /*
@@ -136,6 +154,9 @@ connection(struct out *o, const struct conn_snapshot *s)
 	gauge(o, "wspushd_connection_state",
 	      "Upstream connection state: 0 idle, 1 connecting, 2 open, "
 	      "3 closing.", s->state < 0 ? 0 : (uint64_t)s->state);
+	gauge(o, "wspushd_connection_state_since_timestamp_seconds",
+	      "When the upstream connection entered its current state "
+	      "(Unix time).", s->since < 0 ? 0 : (uint64_t)s->since);
 	family(o, info, "gauge",
 	       "1 for the upstream connection's current state, 0 for the others.");
 	for (int st = 0; st < FSM_STATE_COUNT; st++) {
@@ -169,5 +190,38 @@ metrics_render(const struct conn_snapshot *s, const char *redis_state,
 	out_printf(&o, "wspushd_build_info{version=\"");
 	label_value(&o, WSPUSHD_VERSION);
 	out_printf(&o, "\"} 1\n");
+	return o.need;
+}
+
+size_t
+metrics_render_extra(const struct metrics_extra *x, char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+
+	if (len > 0)
+		buf[0] = '\0';
+	counter(&o, "wspushd_redis_subscriptions_total",
+		"Times the Redis subscription was made (the first time, and "
+		"every reconnect).", x->redis_subscribed);
+	counter(&o, "wspushd_redis_failures_total",
+		"Redis connection attempts that failed, and connections lost.",
+		x->redis_failures);
+	family(&o, "wspushd_reloads_total", "counter",
+	       "Configuration reloads (SIGHUP): applied, or rejected (the "
+	       "running configuration stays).");
+	sample(&o, "wspushd_reloads_total", "{result=\"applied\"}",
+	       x->reloads_applied);
+	sample(&o, "wspushd_reloads_total", "{result=\"rejected\"}",
+	       x->reloads_rejected);
+	gauge(&o, "wspushd_last_reload_success",
+	      "1 if the last reload was applied (or none was asked for), "
+	      "0 if it was rejected.", x->reloads_applied + x->reloads_rejected == 0 ||
+	      x->last_reload_ok);
+	gauge(&o, "wspushd_last_reload_timestamp_seconds",
+	      "When the last reload was asked for (Unix time); 0: never.",
+	      x->last_reload_at < 0 ? 0 : (uint64_t)x->last_reload_at);
+	gauge(&o, "wspushd_status_key_conflict",
+	      "1 while the [status] key holds another instance's status, so "
+	      "this one writes none.", x->status_conflict);
 	return o.need;
 }

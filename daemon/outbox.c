@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "wspushd/config.h"
 #include "wspushd/outbox.h"
@@ -162,6 +163,8 @@ outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes, int runs,
 		else
 			queue_consume(&o->queue, &run);
 		o->stats->sent += run.count;
+		o->stats->sent_bytes += run.payload;
+		o->stats->last_sent_at = (int64_t)time(NULL);
 	}
 	if (o->queue.count == 0)
 		/* The backlog is gone: report drops that were only counted. */
@@ -172,7 +175,11 @@ outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes, int runs,
 void
 outbox_confirm(struct outbox *o, uint64_t upto)
 {
-	o->stats->confirmed += queue_confirm(&o->queue, upto);
+	size_t n = queue_confirm(&o->queue, upto);
+
+	o->stats->confirmed += n;
+	if (n > 0)
+		o->stats->last_confirmed_at = (int64_t)time(NULL);
 	if (o->queue.count == 0)
 		log_repeat_reset(&o->drop_log, LOG_WARNING);
 }

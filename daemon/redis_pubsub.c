@@ -115,6 +115,10 @@ on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 		   reply->elements >= 4) {
 		channel = reply->element[2];
 		payload = reply->element[3];
+		if (reply->element[1]->type == REDIS_REPLY_STRING) {
+			m.pattern = reply->element[1]->str;
+			m.pattern_len = reply->element[1]->len;
+		}
 	} else {
 		if (strcasecmp(kind->str, "subscribe") == 0 ||
 		    strcasecmp(kind->str, "psubscribe") == 0)

@@ -61,6 +61,7 @@ struct redis_sub {
 	char refused[160];		/* AUTH or SELECT refused: Redis' words,
 					   the reason of the failure that follows */
 	struct log_repeat err_log;	/* why attempts fail */
+	struct redis_counts counts;
 	struct log_repeat sub_log;	/* "subscribed", while flapping */
 	char endpoint[300];		/* redacted, for logs */
 	void (*observer)(void *, bool);
@@ -259,6 +260,8 @@ changed(struct redis_sub *rs, const struct redis_transition *t)
 	/* While Redis keeps failing, the cycle is the same every time. */
 	log_msg(t->failures > 0 ? LOG_DEBUG : LOG_INFO, "redis: %s -> %s (%s)",
 		redis_state_name(t->from), redis_state_name(t->to), t->why);
+	if (t->to == RC_SUBSCRIBED)
+		rs->counts.subscribed++;
 	if (rs->observer != NULL)
 		rs->observer(rs->observer_arg, t->to == RC_SUBSCRIBED);
 }
@@ -286,9 +289,11 @@ run_actions(struct redis_sub *rs, const struct redis_output *out)
 		redis_cmd_enable(rs->cmd, rs->address, rs->port);
 		redis_cmd_enable(rs->reader, rs->address, rs->port);
 	}
-	if (a & RACT_REPORT)
+	if (a & RACT_REPORT) {
+		rs->counts.failures++;
 		log_repeated(&rs->err_log, LOG_WARNING, "redis: %s: %s",
 			     rs->endpoint, out->why);
+	}
 	for (size_t i = 0; i < out->ntrans; i++)
 		changed(rs, &out->trans[i]);
 	if (a & RACT_REPORT)
@@ -470,6 +475,12 @@ const char *
 redis_sub_state_name(const struct redis_sub *rs)
 {
 	return redis_state_name(rs->core.state);
+}
+
+void
+redis_sub_counts(const struct redis_sub *rs, struct redis_counts *out)
+{
+	*out = rs->counts;
 }
 
 void

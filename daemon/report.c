@@ -61,6 +61,41 @@ report_probe(void *arg, bool ready, char *why, size_t len)
 	return snap.state == FSM_OPEN && !snap.stopping;
 }
 
+/* Where text goes after used bytes of buf: like snprintf, all of it. */
+static char *
+tail(char *buf, size_t len, size_t used, size_t *room)
+{
+	size_t put = used < len ? used : (len > 0 ? len - 1 : 0);
+
+	*room = len > put ? len - put : 0;
+	return len > 0 ? buf + put : NULL;
+}
+
+/* Redis' counts, the reloads, the status key; then each subscription's. */
+static size_t
+report_more(struct report *r, char *buf, size_t len, size_t used)
+{
+	struct redis_counts rc;
+	struct metrics_extra x;
+	size_t room, more;
+	char *at;
+
+	redis_sub_counts(r->redis, &rc);
+	x = (struct metrics_extra){
+		.redis_subscribed = rc.subscribed,
+		.redis_failures = rc.failures,
+		.reloads_applied = r->reloads.applied,
+		.reloads_rejected = r->reloads.rejected,
+		.last_reload_at = r->reloads.last_at,
+		.last_reload_ok = r->reloads.last_ok,
+		.status_conflict = status_pub_conflict(),
+	};
+	at = tail(buf, len, used, &room);
+	more = metrics_render_extra(&x, at, room);
+	at = tail(buf, len, used + more, &room);
+	return more + sub_counts_metrics(&r->subs, at, room);
+}
+
 size_t
 report_metrics(void *arg, char *buf, size_t len)
 {
@@ -68,7 +103,8 @@ report_metrics(void *arg, char *buf, size_t len)
 	struct conn_snapshot snap;
 	const struct stream_stats *st;
 	char *const *names;
-	size_t n, used, put;
+	size_t n, used, room;
+	char *at;
 
 	conn_snapshot(r->conn, &snap);
 	used = metrics_render(&snap, redis_sub_state_name(r->redis),
@@ -78,16 +114,13 @@ report_metrics(void *arg, char *buf, size_t len)
 		struct fleet_view v;
 
 		fleet_view(r->fleet, &v);
-		/* Like snprintf, all of it: measured past the end when cut. */
-		put = used < len ? used : (len > 0 ? len - 1 : 0);
-		used += fleet_report_metrics(&v, len > 0 ? buf + put : NULL,
-					     len > put ? len - put : 0);
+		at = tail(buf, len, used, &room);
+		used += fleet_report_metrics(&v, at, room);
 	}
+	used += report_more(r, buf, len, used);
 	if (r->streams == NULL)
 		return used;
-	put = used < len ? used : (len > 0 ? len - 1 : 0);
 	n = stream_in_view(r->streams, &names, &st);
-	return used + stream_report_metrics(names, st, n,
-					    len > 0 ? buf + put : NULL,
-					    len > put ? len - put : 0);
+	at = tail(buf, len, used, &room);
+	return used + stream_report_metrics(names, st, n, at, room);
 }

@@ -65,6 +65,7 @@ status_hash_build(const struct conn_snapshot *s, const struct status_extra *x,
 	add_number(h, "uptime", (long long)x->uptime_s);
 	add(h, "version", x->version);
 	add_number(h, "pid", x->pid);
+	add(h, "host", x->host != NULL ? x->host : "");
 	add_number(h, "updated", (long long)x->now);
 	if (s->streams != NULL)
 		add(h, "streams", s->streams);

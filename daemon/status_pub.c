@@ -13,6 +13,7 @@
 #include "wspushd/log.h"
 #include "wspushd/redis_cmd.h"
 #include "wspushd/redis_sub.h"
+#include "wspushd/relay_id.h"
 #include "wspushd/status_hash.h"
 #include "wspushd/status_pub.h"
 
@@ -29,8 +30,7 @@
  * as a Prometheus counter must.
  */
 enum status_write {
-	WRITE_HSET,
-	WRITE_PEXPIRE,
+	WRITE_HASH,
 	WRITE_PUBLISH,
 	WRITE_COUNT,
 };
@@ -46,11 +46,43 @@ struct write_log {
 };
 
 static struct write_log write_logs[WRITE_COUNT] = {
-	[WRITE_HSET] = { .command = "HSET" },
-	[WRITE_PEXPIRE] = { .command = "PEXPIRE" },
+	[WRITE_HASH] = { .command = "EVAL" },
 	[WRITE_PUBLISH] = { .command = "PUBLISH" },
 };
 static uint64_t write_errors;
+
+/*
+ * Two daemons given the same [status] key would each overwrite the
+ * other's fields, and --status would print a mix.  So the hash names its
+ * owner (this host and what it relays, relay_id.h: a restart, or a
+ * reload that keeps the inputs, is the same owner), and the script below
+ * writes it only while it is free, expired, or ours.  Another live
+ * owner's hash is left alone and its owner named.  A fleet's leader
+ * always writes (take = 1): the hash is the lease holder's, and the last
+ * leader's stays behind when it dies.
+ *
+ * KEYS[1] the hash; ARGV: owner, our previous owner (a reload changed
+ * the inputs), take, TTL in ms, then the fields and values.
+ */
+static const char write_script[] =
+	/* Redis' refusal, named by the command refused (a script hides it). */
+	"local function bad(c, r)\n"
+	"  return type(r) == 'table' and r.err and redis.error_reply(c .. ': ' .. r.err)\n"
+	"end\n"
+	"local o = redis.pcall('HGET', KEYS[1], 'owner')\n"
+	"local e = bad('HGET', o) if e then return e end\n"
+	"if o and o ~= ARGV[1] and o ~= ARGV[2] and ARGV[3] ~= '1' then\n"
+	"  return redis.pcall('HMGET', KEYS[1], 'host', 'pid', 'url')\n"
+	"end\n"
+	"e = bad('HSET', redis.pcall('HSET', KEYS[1], 'owner', ARGV[1], unpack(ARGV, 5)))\n"
+	"if e then return e end\n"
+	"e = bad('PEXPIRE', redis.pcall('PEXPIRE', KEYS[1], ARGV[4]))\n"
+	"if e then return e end\n"
+	"return 0\n";
+
+/* The key holds another instance's status (said once, until it clears). */
+static struct log_repeat conflict_log;
+static bool conflict;
 
 struct status_pub {
 	lws_sorted_usec_list_t refresh;		/* first: lws_container_of */
@@ -60,6 +92,9 @@ struct status_pub {
 	const struct config *cfg;
 	void (*snapshot)(void *, struct conn_snapshot *);
 	void *arg;
+	char owner[120];			/* host/digest of the relay */
+	char prev_owner[120];			/* before a reload; "" none */
+	char host[64];
 	char last_state[16];			/* last state published */
 	char last_error[200];			/* the last one seen, kept */
 	time_t last_error_at;
@@ -68,6 +103,48 @@ struct status_pub {
 	uint64_t written_at;			/* monotonic ms; 0: never */
 	bool soon;				/* the quick refresh is armed */
 };
+
+/* "x" of an HMGET answer, or "?" where the field was nil. */
+static const char *
+field(const redisReply *r, size_t i, char *buf, size_t len)
+{
+	if (r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
+	    r->element[i]->type != REDIS_REPLY_STRING)
+		return "?";
+	return log_printable(buf, len, r->element[i]->str, r->element[i]->len);
+}
+
+/* The script's answer: false when the key was another's (said here). */
+static bool
+owner_reply(struct write_log *w, const redisReply *reply)
+{
+	char host[80], pid[24], url[200];
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		if (conflict && reply->type == REDIS_REPLY_INTEGER) {
+			conflict = false;
+			log_repeat_reset(&conflict_log, LOG_WARNING);
+			log_notice("status: key %s is this instance's again",
+				   w->target);
+		}
+		return true;
+	}
+	conflict = true;
+	log_repeated(&conflict_log, LOG_WARNING,
+		     "status: key %s holds the status of another wspushd "
+		     "(pid %s on %s, upstream %s); this one writes none there: "
+		     "give each instance its own [status] key", w->target,
+		     field(reply, 1, pid, sizeof(pid)),
+		     field(reply, 0, host, sizeof(host)),
+		     field(reply, 2, url, sizeof(url)));
+	return false;
+}
+
+bool
+status_pub_conflict(void)
+{
+	return conflict;
+}
 
 /*
  * Redis refuses a write (an ACL without HSET, a read-only replica, OOM):
@@ -81,6 +158,8 @@ on_write_reply(void *arg, const redisReply *reply)
 
 	/* NULL: the connection went first; redis_sub reports that itself. */
 	if (reply == NULL)
+		return;
+	if (w == &write_logs[WRITE_HASH] && !owner_reply(w, reply))
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		char text[160];
@@ -110,7 +189,8 @@ send_write(struct status_pub *p, enum status_write kind, int argc,
 	 * before the next refresh, so it is this one, unless a reload
 	 * renamed the key while a reply was on its way.
 	 */
-	snprintf(w->target, sizeof(w->target), "%s", argv[1]);
+	snprintf(w->target, sizeof(w->target), "%s",
+		 kind == WRITE_HASH ? argv[3] : argv[1]);
 	return redis_cmd_send(p->cmd, on_write_reply, w, argc, argv, lens);
 }
 
@@ -130,18 +210,18 @@ keep_error(struct status_pub *p, const struct conn_snapshot *s)
 	p->last_error_at = time(NULL);
 }
 
-/* HSET with every field, then PEXPIRE: one round of writes. */
+/* Every field, owned and with its TTL: one script, one round trip. */
 static void
 write_hash(struct status_pub *p, const struct conn_snapshot *s)
 {
 	const struct config *cfg = p->cfg;
 	char ttl[24], inputs[96];
-	const char *argv[2 + 2 * STATUS_HASH_MAX];
+	const char *argv[8 + 2 * STATUS_HASH_MAX];
 	struct status_hash h;
 	struct status_extra x = {
 		.redis_state = redis_sub_state_name(p->rs), .inputs = inputs,
 		.version = WSPUSHD_VERSION, .uptime_s = s->uptime_s,
-		.pid = (long)getpid(), .now = time(NULL),
+		.pid = (long)getpid(), .host = p->host, .now = time(NULL),
 		.last_error = p->last_error, .last_error_at = p->last_error_at,
 	};
 	int n = 0;
@@ -149,20 +229,23 @@ write_hash(struct status_pub *p, const struct conn_snapshot *s)
 	snprintf(inputs, sizeof(inputs), "%zu channel(s), %zu pattern(s), "
 		 "%zu stream(s)", cfg->channels.count, cfg->patterns.count,
 		 cfg->streams.count);
+	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)cfg->status_ttl_ms);
 	status_hash_build(s, &x, &h);
-	argv[n++] = "HSET";
+	argv[n++] = "EVAL";
+	argv[n++] = write_script;
+	argv[n++] = "1";
 	argv[n++] = cfg->status_key;
+	argv[n++] = p->owner;
+	argv[n++] = p->prev_owner;
+	argv[n++] = s->role != NULL ? "1" : "0";	/* only leaders get here */
+	argv[n++] = ttl;
 	for (size_t i = 0; i < h.n; i++) {
 		argv[n++] = h.field[i];
 		argv[n++] = h.value[i];
 	}
 	/* Redis down: nothing to do; the next change or refresh writes it. */
-	if (send_write(p, WRITE_HSET, n, argv, NULL) < 0)
+	if (send_write(p, WRITE_HASH, n, argv, NULL) < 0)
 		return;
-	snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)cfg->status_ttl_ms);
-	argv[0] = "PEXPIRE";
-	argv[2] = ttl;
-	send_write(p, WRITE_PEXPIRE, 3, argv, NULL);
 	p->written = s->stats;
 	p->written_queued = s->queued;
 	p->written_at = monotonic_ms();
@@ -254,6 +337,28 @@ status_pub_activity(struct status_pub *p)
 			   REFRESH_MS : p->cfg->status_ttl_ms / 3, true);
 }
 
+/*
+ * The owner's name: this host, and a digest (FNV-1a, 64 bits) of what
+ * this configuration relays, in relay_id.h's canonical form.
+ */
+static void
+owner_of(const struct config *cfg, const char *host, char *out, size_t len)
+{
+	struct relay_id id;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	relay_id_build(cfg, &id);
+	for (size_t i = 0; i <= id.inputs.count; i++) {
+		const char *t = i == 0 ? id.upstream : id.inputs.items[i - 1];
+
+		for (; *t != '\0'; t++)
+			h = (h ^ (unsigned char)*t) * 0x100000001b3ull;
+		h = (h ^ '\n') * 0x100000001b3ull;
+	}
+	relay_id_free(&id);
+	snprintf(out, len, "%s/%016llx", host, (unsigned long long)h);
+}
+
 struct status_pub *
 status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 	       const struct config *cfg,
@@ -272,6 +377,9 @@ status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 	p->cfg = cfg;
 	p->snapshot = snapshot;
 	p->arg = arg;
+	if (gethostname(p->host, sizeof(p->host) - 1) < 0)
+		snprintf(p->host, sizeof(p->host), "localhost");
+	owner_of(cfg, p->host, p->owner, sizeof(p->owner));
 	refresh_in(p, cfg->status_ttl_ms / 3, false);
 	return p;
 }
@@ -288,6 +396,15 @@ status_pub_free(struct status_pub *p)
 void
 status_pub_reconfigure(struct status_pub *p, const struct config *cfg)
 {
-	if (p != NULL)
-		p->cfg = cfg;
+	char owner[sizeof(p->owner)];
+
+	if (p == NULL)
+		return;
+	p->cfg = cfg;
+	/* The hash we hold stays ours when the inputs change. */
+	owner_of(cfg, p->host, owner, sizeof(owner));
+	if (strcmp(owner, p->owner) != 0) {
+		memcpy(p->prev_owner, p->owner, sizeof(p->prev_owner));
+		memcpy(p->owner, owner, sizeof(p->owner));
+	}
 }

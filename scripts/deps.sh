@@ -11,6 +11,8 @@ packages=(
 	lsof iproute2 procps valgrind openssl
 	clang libclang-rt-14-dev
 	systemd man-db groff-base
+	php-cli php-redis
+	debhelper dpkg-dev fakeroot lintian
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #ifndef WSPUSHD_METRICS_TEXT_H
 #define WSPUSHD_METRICS_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,20 @@
 size_t metrics_render(const struct conn_snapshot *s, const char *redis_state,
 		      uint64_t status_write_errors, uint64_t uptime_s,
 		      char *buf, size_t len);
+
+/* What the snapshot does not hold: Redis, reloads, the status key. */
+struct metrics_extra {
+	uint64_t redis_subscribed;	/* redis_sub.h's counts */
+	uint64_t redis_failures;
+	uint64_t reloads_applied;
+	uint64_t reloads_rejected;
+	int64_t last_reload_at;		/* Unix time; 0: none */
+	bool last_reload_ok;
+	bool status_conflict;		/* status_pub.h */
+};
+
+/* Their families, as metrics_render() does the snapshot's. */
+size_t metrics_render_extra(const struct metrics_extra *x, char *buf,
+			    size_t len);
 
 #endif

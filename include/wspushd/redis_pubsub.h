@@ -39,6 +39,8 @@ struct redisAsyncContext;
 struct redis_message {
 	const char *channel;
 	size_t channel_len;
+	const char *pattern;		/* the pattern that matched, or NULL */
+	size_t pattern_len;
 	const char *data;
 	size_t len;
 };

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wspushd/redis_pubsub.h"	/* struct redis_message */
 
@@ -83,5 +84,12 @@ struct redis_cmd *redis_sub_reader(struct redis_sub *rs);
 void redis_sub_set_observer(struct redis_sub *rs,
 			    void (*fn)(void *arg, bool subscribed), void *arg);
 const char *redis_sub_state_name(const struct redis_sub *rs);
+
+/* For /metrics: how often the subscription was made, and failed. */
+struct redis_counts {
+	uint64_t subscribed;	/* times it reached subscribed */
+	uint64_t failures;	/* attempts that failed, connections lost */
+};
+void redis_sub_counts(const struct redis_sub *rs, struct redis_counts *out);
 
 #endif

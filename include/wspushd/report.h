@@ -11,11 +11,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wspushd/sub_counts.h"
+
 struct conn;
 struct conn_snapshot;
 struct fleet;
 struct redis_sub;
 struct stream_in;
+
+/* SIGHUPs, and what came of them. */
+struct reload_counts {
+	uint64_t applied, rejected;
+	int64_t last_at;		/* Unix time; 0: none */
+	bool last_ok;
+};
 
 struct report {
 	struct conn *conn;
@@ -23,6 +32,8 @@ struct report {
 	struct stream_in *streams;	/* NULL: none */
 	struct fleet *fleet;		/* NULL: no lease */
 	uint64_t started_ms;		/* monotonic, for the uptime */
+	struct sub_counts subs;		/* messages per subscription */
+	struct reload_counts reloads;
 	char streams_line[2048];	/* what the last snapshot pointed to */
 };
 

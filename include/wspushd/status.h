@@ -28,6 +28,9 @@ struct conn_stats {
 	uint64_t confirmed;	/* messages the server showed it read */
 	uint64_t resent;	/* written, unconfirmed when the connection was
 				   lost: sent again */
+	uint64_t sent_bytes;	/* payload bytes of the frames written */
+	int64_t last_sent_at;	/* wall clock, s, of the last write; 0 none */
+	int64_t last_confirmed_at;	/* ... of the last confirmation; 0 none */
 };
 
 /* Everything an operator may ask about the connection, at one instant. */
@@ -42,6 +45,9 @@ struct conn_snapshot {
 	const char *last_error;		/* "" if none since the last success */
 	struct conn_stats stats;
 	size_t queued;
+	size_t queued_bytes;		/* payload bytes of the queued messages */
+	size_t queue_max_messages;	/* the queue's bounds */
+	size_t queue_max_bytes;
 	const char *streams;		/* the streams' line (report.h), or NULL */
 	uint64_t uptime_s;		/* since the daemon started */
 	/* The fleet lease (fleet.h); role NULL without one. */

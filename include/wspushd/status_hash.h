@@ -24,12 +24,13 @@ struct status_extra {
 	const char *version;
 	uint64_t uptime_s;
 	long pid;
+	const char *host;		/* this host's name */
 	time_t now;
 	const char *last_error;		/* the last one ever ("" none) ... */
 	time_t last_error_at;		/* ... and when (0: none) */
 };
 
-#define STATUS_HASH_MAX 24
+#define STATUS_HASH_MAX 28
 
 struct status_hash {
 	size_t n;

@@ -12,6 +12,7 @@
 #ifndef WSPUSHD_STATUS_PUB_H
 #define WSPUSHD_STATUS_PUB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libwebsockets.h>
@@ -58,5 +59,11 @@ void status_pub_activity(struct status_pub *p);
  * at any time, with or without a status_pub.
  */
 uint64_t status_pub_write_errors(void);
+/*
+ * True while the [status] key holds another live instance's status, so
+ * this one writes none there (status_pub.c says why).  Like the above,
+ * kept outside any status_pub.
+ */
+bool status_pub_conflict(void);
 
 #endif

@@ -20,6 +20,7 @@ An address another process holds: the daemon names it and exits 69.
 """
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -162,7 +163,7 @@ def check_silent_client_is_harmless(d, url, port):
     try:
         t0 = time.monotonic()
         series = check_metrics(url)
-        check(series.get("wspushd_messages_sent_total") == 3, "counters changed?")
+        check(series.get("wspushd_messages_sent_total") == 4, "counters changed?")
         silent.setblocking(False)     # a timeout would make recv() wait
         try:
             gone = silent.recv(1) == b""
@@ -188,12 +189,44 @@ def check_silent_client_is_harmless(d, url, port):
     check(d.alive(), "the daemon exited")
 
 
+def check_reloads(d, url, r, w):
+    """A rejected reload, then an applied one that adds a pattern: counted,
+    the last one's result and time said, the pattern its own series."""
+    with open(d.config_path) as f:
+        good = f.read()
+    t0 = int(time.time())
+    d.rewrite_config(good + "\n[queue]\nmax_messages = lots\n")
+    d.proc.signal(signal.SIGHUP)
+    series = wait_until(lambda: (lambda s: s.get('wspushd_reloads_total{result="rejected"}') == 1
+                                 and s)(check_metrics(url)), 10, "the rejected reload counted")
+    check(series["wspushd_last_reload_success"] == 0, "a rejected reload left success at %r"
+          % series["wspushd_last_reload_success"])
+    check(t0 <= series["wspushd_last_reload_timestamp_seconds"] <= time.time() + 1,
+          "last reload time %r" % series["wspushd_last_reload_timestamp_seconds"])
+
+    d.rewrite_config(good.replace("[redis]\n", "[redis]\npattern = ev:*\n", 1))
+    d.proc.signal(signal.SIGHUP)
+    wait_until(lambda: r.subscribed(["events"], ["ev:*"]), 15, "the pattern subscribed")
+    check(r.publish_many([("ev:1", b"p1")]) == [1], "the pattern should reach the daemon")
+    key = 'wspushd_subscription_messages_total{kind="pattern",name="ev:*"}'
+    series = wait_until(lambda: (lambda s: s.get(key) == 1 and s)(check_metrics(url)), 10,
+                        "the pattern's message counted")
+    check(series['wspushd_reloads_total{result="applied"}'] == 1 and
+          series["wspushd_last_reload_success"] == 1, "the applied reload: %r" % {
+              k: v for k, v in series.items() if "reload" in k})
+    check(series['wspushd_subscription_messages_total{kind="channel",name="events"}'] == 3,
+          "the channel's count did not survive the reload")
+    wait_until(lambda: len(w.messages()) >= 4, 15, "the pattern's message at the recorder")
+    log("reloads: rejected then applied, counted; pattern series %s 1" % key)
+
+
 def test(ctx):
     port = free_port()
     r, w, d = start(ctx, port)
     url = "http://127.0.0.1:%d/metrics" % port
     check_listener(d, port)
 
+    t_before = int(time.time())
     counts = r.publish_many([("events", b"m%d" % i) for i in range(3)])
     check(counts == [1, 1, 1], "PUBLISH should reach the daemon, got %r" % counts)
     wait_until(lambda: len(w.messages()) >= 3, 15, "3 messages at the recorder")
@@ -210,14 +243,38 @@ def test(ctx):
         "wspushd_redis_subscribed": 1,
         "wspushd_queue_messages": 0,
         'wspushd_messages_dropped_total{reason="overflow"}': 0,
+        "wspushd_bytes_sent_total": 6,
+        "wspushd_queue_bytes": 0,
+        "wspushd_queue_max_messages": 100000,
+        "wspushd_queue_max_bytes": 64 << 20,
+        "wspushd_redis_subscriptions_total": 1,
+        "wspushd_redis_failures_total": 0,
+        'wspushd_subscription_messages_total{kind="channel",name="events"}': 3,
+        'wspushd_subscription_messages_total{kind="other",name=""}': 0,
+        'wspushd_reloads_total{result="applied"}': 0,
+        'wspushd_reloads_total{result="rejected"}': 0,
+        "wspushd_last_reload_success": 1,
+        "wspushd_last_reload_timestamp_seconds": 0,
+        "wspushd_status_key_conflict": 0,
     }
     for key, want in expect.items():
         check(series.get(key) == want, "%s is %r, expected %r" % (key, series.get(key), want))
     check(any(k.startswith("wspushd_build_info{version=") for k in series), "no build_info")
+    now = time.time() + 1
+    for key in ("wspushd_last_sent_timestamp_seconds",
+                "wspushd_connection_state_since_timestamp_seconds"):
+        check(t_before - 30 <= series.get(key, 0) <= now, "%s is %r, not a time of this run"
+              % (key, series.get(key)))
+    check(t_before <= series["wspushd_last_sent_timestamp_seconds"],
+          "last sent %r is before the messages were published" % series.get(key))
     log("/metrics: %d series, as expected" % len(series))
 
     status, _, body = get("http://127.0.0.1:%d/other" % port)
     check(status == 404, "GET /other: status %d, expected 404" % status)
+
+    # A reload: a rejected one is counted and said by the gauge, then an
+    # applied one, with a new channel, gets its own series.
+    check_reloads(d, url, r, w)
 
     check_silent_client_is_harmless(d, url, port)
     check_listener(d, port)

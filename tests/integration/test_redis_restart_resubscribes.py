@@ -3,13 +3,15 @@
 resubscribes by itself (PUBSUB NUMSUB / NUMPAT show it again) and forwards
 what is published afterwards; its own wspushd_redis_subscribed follows (0
 while Redis is down, 1 again after).  The upstream WebSocket connection is not
-disturbed: still one connection, still one socket.
+disturbed: still one connection, still one socket.  /metrics counts the
+subscription made twice, at least one failure (the loss, and each refused
+attempt while Redis was down), and each subscription's messages.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (bring_up, check, check_sequence, free_port, log, main, sample_for,
+from harness import (bring_up, check, check_sequence, free_port, log, main, metric, sample_for,
                      tcp_sockets, wait_metric, wait_until)
 
 
@@ -62,6 +64,20 @@ def test(ctx):
     socks = tcp_sockets(d.pid, r.port)
     check(len(socks) <= 2, "expected the subscription and the command connection "
           "to Redis at most (the old ones closed), the daemon holds %r" % socks)
+    series = {k: metric(mport, k) for k in (
+        "wspushd_redis_subscriptions_total", "wspushd_redis_failures_total",
+        'wspushd_subscription_messages_total{kind="channel",name="events"}',
+        'wspushd_subscription_messages_total{kind="channel",name="more"}',
+        'wspushd_subscription_messages_total{kind="pattern",name="alerts.*"}')}
+    want = {"wspushd_redis_subscriptions_total": 2,
+            'wspushd_subscription_messages_total{kind="channel",name="events"}': 3,
+            'wspushd_subscription_messages_total{kind="channel",name="more"}': 2,
+            'wspushd_subscription_messages_total{kind="pattern",name="alerts.*"}': 2}
+    for k, v in want.items():
+        check(series[k] == v, "%s is %r, expected %r" % (k, series[k], v))
+    check(series["wspushd_redis_failures_total"] >= 1, "Redis failures not counted: %r"
+          % series)
+    log("metrics: %r" % series)
     subs = [l for l in r.call("CLIENT", "LIST").decode().splitlines()
             if " sub=0 " not in l or " psub=0 " not in l]
     check(len(subs) == 1, "expected exactly one subscribed connection, Redis lists:\n%s"

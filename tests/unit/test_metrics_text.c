@@ -40,7 +40,14 @@ snap(void)
 	s.stats.attempts = 4;
 	s.stats.connects = 3;
 	s.stats.rx_floods = 1;
+	s.stats.sent_bytes = 1203400;
+	s.stats.last_sent_at = 1764000000;
+	s.stats.last_confirmed_at = 1763999999;
+	s.since = 1763990000;
 	s.queued = 3;
+	s.queued_bytes = 300;
+	s.queue_max_messages = 100000;
+	s.queue_max_bytes = 67108864;
 	return s;
 }
 
@@ -71,9 +78,29 @@ static const char expected[] =
 	"wspushd_messages_dropped_total{reason=\"invalid\"} 0\n"
 	"wspushd_messages_dropped_total{reason=\"refused\"} 0\n"
 	"wspushd_messages_dropped_total{reason=\"fenced\"} 0\n"
+	"# HELP wspushd_bytes_sent_total Payload bytes of the messages written to the upstream.\n"
+	"# TYPE wspushd_bytes_sent_total counter\n"
+	"wspushd_bytes_sent_total 1203400\n"
+	"# HELP wspushd_last_sent_timestamp_seconds When a message was last written to the "
+	"upstream (Unix time); 0: never.\n"
+	"# TYPE wspushd_last_sent_timestamp_seconds gauge\n"
+	"wspushd_last_sent_timestamp_seconds 1764000000\n"
+	"# HELP wspushd_last_confirmed_timestamp_seconds When the upstream last confirmed "
+	"messages (Unix time); 0: never.\n"
+	"# TYPE wspushd_last_confirmed_timestamp_seconds gauge\n"
+	"wspushd_last_confirmed_timestamp_seconds 1763999999\n"
 	"# HELP wspushd_queue_messages Messages waiting in the queue for the upstream.\n"
 	"# TYPE wspushd_queue_messages gauge\n"
 	"wspushd_queue_messages 3\n"
+	"# HELP wspushd_queue_bytes Payload bytes of the messages waiting in the queue.\n"
+	"# TYPE wspushd_queue_bytes gauge\n"
+	"wspushd_queue_bytes 300\n"
+	"# HELP wspushd_queue_max_messages The queue's bound in messages ([queue] max_messages).\n"
+	"# TYPE wspushd_queue_max_messages gauge\n"
+	"wspushd_queue_max_messages 100000\n"
+	"# HELP wspushd_queue_max_bytes The queue's bound in payload bytes ([queue] max_bytes).\n"
+	"# TYPE wspushd_queue_max_bytes gauge\n"
+	"wspushd_queue_max_bytes 67108864\n"
 	"# HELP wspushd_connection_attempts_total Upstream connection attempts started.\n"
 	"# TYPE wspushd_connection_attempts_total counter\n"
 	"wspushd_connection_attempts_total 4\n"
@@ -88,6 +115,10 @@ static const char expected[] =
 	"1 connecting, 2 open, 3 closing.\n"
 	"# TYPE wspushd_connection_state gauge\n"
 	"wspushd_connection_state 2\n"
+	"# HELP wspushd_connection_state_since_timestamp_seconds When the upstream connection "
+	"entered its current state (Unix time).\n"
+	"# TYPE wspushd_connection_state_since_timestamp_seconds gauge\n"
+	"wspushd_connection_state_since_timestamp_seconds 1763990000\n"
 	"# HELP wspushd_connection_state_info 1 for the upstream connection's "
 	"current state, 0 for the others.\n"
 	"# TYPE wspushd_connection_state_info gauge\n"
@@ -351,7 +382,7 @@ static void
 test_exact_output(void **state)
 {
 	struct conn_snapshot s = snap();
-	char buf[4096];
+	char buf[8192];
 	size_t n;
 
 	(void)state;
@@ -364,7 +395,7 @@ static void
 test_not_subscribed_and_idle(void **state)
 {
 	struct conn_snapshot s = snap();
-	char buf[4096];
+	char buf[8192];
 
 	(void)state;
 	s.state = FSM_IDLE;
@@ -410,7 +441,7 @@ test_largest_numbers(void **state)
 {
 	struct conn_snapshot s = snap();
 	struct checker c;
-	char buf[4096];
+	char buf[8192];
 	size_t n;
 
 	(void)state;
@@ -419,7 +450,10 @@ test_largest_numbers(void **state)
 	s.stats.dropped_oversize = s.stats.dropped_invalid = UINT64_MAX;
 	s.stats.confirmed = s.stats.resent = UINT64_MAX;
 	s.stats.dropped_refused = UINT64_MAX;
-	s.queued = SIZE_MAX;
+	s.stats.sent_bytes = UINT64_MAX;
+	s.stats.last_sent_at = s.stats.last_confirmed_at = INT64_MAX;
+	s.queued = s.queued_bytes = SIZE_MAX;
+	s.queue_max_messages = s.queue_max_bytes = SIZE_MAX;
 	s.state = FSM_CLOSING;
 	n = metrics_render(&s, "subscribed", UINT64_MAX, UINT64_MAX,
 			   buf, sizeof(buf));
@@ -435,13 +469,19 @@ test_every_line_valid(void **state)
 {
 	struct conn_snapshot s = snap();
 	struct checker c;
-	char buf[4096];
+	char buf[8192];
 	static const char *const families[] = {
 		"wspushd_messages_received_total", "wspushd_messages_sent_total",
 		"wspushd_messages_confirmed_total", "wspushd_messages_resent_total",
-		"wspushd_messages_dropped_total", "wspushd_queue_messages",
+		"wspushd_messages_dropped_total", "wspushd_bytes_sent_total",
+		"wspushd_last_sent_timestamp_seconds",
+		"wspushd_last_confirmed_timestamp_seconds", "wspushd_queue_messages",
+		"wspushd_queue_bytes", "wspushd_queue_max_messages",
+		"wspushd_queue_max_bytes",
 		"wspushd_connection_attempts_total", "wspushd_connections_total",
-		"wspushd_upstream_floods_total", "wspushd_connection_state", "wspushd_connection_state_info",
+		"wspushd_upstream_floods_total", "wspushd_connection_state",
+		"wspushd_connection_state_since_timestamp_seconds",
+		"wspushd_connection_state_info",
 		"wspushd_redis_subscribed", "wspushd_status_write_errors_total",
 		"wspushd_uptime_seconds",
 		"wspushd_build_info",
@@ -564,12 +604,48 @@ test_fleet_families(void **state)
 	assert_non_null(strstr(buf, "wspushd_fleet_leader 0\n"));
 }
 
+/* Redis, reloads, the status key: exact counts, valid text, cut like snprintf. */
+static void
+test_extra_families(void **state)
+{
+	struct metrics_extra x = {
+		.redis_subscribed = 3, .redis_failures = 7,
+		.reloads_applied = 2, .reloads_rejected = 1,
+		.last_reload_at = 1764000000, .last_reload_ok = false,
+		.status_conflict = true,
+	};
+	struct checker c;
+	char buf[4096];
+	size_t n;
+
+	(void)state;
+	n = metrics_render_extra(&x, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_true(exposition_valid(&c, buf));
+	assert_non_null(strstr(buf, "\nwspushd_redis_subscriptions_total 3\n"));
+	assert_non_null(strstr(buf, "\nwspushd_redis_failures_total 7\n"));
+	assert_non_null(strstr(buf, "\nwspushd_reloads_total{result=\"applied\"} 2\n"));
+	assert_non_null(strstr(buf, "\nwspushd_reloads_total{result=\"rejected\"} 1\n"));
+	assert_non_null(strstr(buf, "\nwspushd_last_reload_success 0\n"));
+	assert_non_null(strstr(buf, "\nwspushd_last_reload_timestamp_seconds 1764000000\n"));
+	assert_non_null(strstr(buf, "\nwspushd_status_key_conflict 1\n"));
+	/* No reload asked for yet: nothing failed. */
+	x = (struct metrics_extra){ 0 };
+	n = metrics_render_extra(&x, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nwspushd_last_reload_success 1\n"));
+	assert_non_null(strstr(buf, "\nwspushd_status_key_conflict 0\n"));
+	/* Measured whole, cut short. */
+	assert_int_equal(metrics_render_extra(&x, buf, 10), n);
+	assert_int_equal(strlen(buf), 9);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_output),
 		cmocka_unit_test(test_fleet_families),
+		cmocka_unit_test(test_extra_families),
 		cmocka_unit_test(test_not_subscribed_and_idle),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_largest_numbers),
