@@ -377,6 +377,33 @@ check_config(const struct config *cfg)
 	return WSPUSHD_EX_OK;
 }
 
+/*
+ * lws gives "4.1.6-" and a build's git hash after the dash; a packaged
+ * build has none, so the dash alone is dropped.
+ */
+static void
+print_version(void)
+{
+	const char *lws = lws_get_library_version();
+	size_t n = strlen(lws);
+
+	if (n > 0 && lws[n - 1] == '-')
+		n--;
+	printf("wspushd %s (libwebsockets %.*s, hiredis %d.%d.%d)\n",
+	       WSPUSHD_VERSION, (int)n, lws, HIREDIS_MAJOR, HIREDIS_MINOR,
+	       HIREDIS_PATCH);
+}
+
+/* Did any error come from a flag (config_flags.c's prefix)? */
+static bool
+from_command_line(const struct diag *diag)
+{
+	for (size_t k = 0; k < diag->count; k++)
+		if (strncmp(diag->lines[k], "command line: ", 14) == 0)
+			return true;
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,9 +422,7 @@ main(int argc, char **argv)
 		rc = WSPUSHD_EX_OK;
 		goto out;
 	case CLI_VERSION:
-		printf("wspushd %s (libwebsockets %s, hiredis %d.%d.%d)\n",
-		       WSPUSHD_VERSION, lws_get_library_version(),
-		       HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+		print_version();
 		rc = WSPUSHD_EX_OK;
 		goto out;
 	default:
@@ -406,8 +431,8 @@ main(int argc, char **argv)
 	if (rc < 0) {
 		for (size_t k = 0; k < diag.count; k++)
 			fprintf(stderr, "%s\n", diag.lines[k]);
-		fprintf(stderr, "wspushd: %zu error(s) in the configuration\n",
-			diag.count);
+		fprintf(stderr, "wspushd: %zu error(s) in the configuration%s\n",
+			diag.count, from_command_line(&diag) ? "; try --help" : "");
 		rc = WSPUSHD_EX_CONFIG;
 		goto out;
 	}

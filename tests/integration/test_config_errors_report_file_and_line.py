@@ -110,6 +110,17 @@ def test(ctx):
         rc, out, err = ctx.run_daemon([flag])
         check(rc == 0, "%s: expected status 0, got %d" % (flag, rc))
         check((out + err).strip(), "%s printed nothing" % flag)
+    rc, out, err = ctx.run_daemon(["--version"])
+    check(re.match(r"^wspushd \S+ \(libwebsockets \d+\.\d+\.\d+(-\w+)?, hiredis "
+                   r"\d+\.\d+\.\d+\)$", out.strip()),
+          "--version: %r (no dangling '-' after the libwebsockets version)" % out)
+
+    # A mistake on the command line points at --help; one in a file does not.
+    rc, out, err = ctx.run_daemon(["--bogus", "--channel", "a"])
+    check(rc == 78 and "unrecognized option '--bogus'" in err and
+          err.rstrip().endswith("; try --help"), "a bad flag: status %d, stderr %r" % (rc, err))
+    rc, out, err = ctx.run_daemon(["-c", bad, "--check-config"])
+    check("try --help" not in err, "errors in a file should not point at --help: %r" % err)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,11 @@ both can carry the same name):
     lapses, and status.php's PUBLISH count (0) catches it.
 
 PHP runs as it would in production, never under WSPUSHD_TEST_WRAPPER.
+What README.md shows of each example is the file's marked block, verbatim,
+so the page cannot drift from what runs here.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,8 +112,23 @@ def pending(r):
         return None
 
 
+def check_readme_quotes_examples():
+    """Each example's block between its "// --- example ---" and
+    "// --- end ---" lines appears in README.md as a php block."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    for name in ("publish.php", "status.php", "xadd.php"):
+        with open(os.path.join(EXAMPLES, name)) as f:
+            m = re.search(r"(?ms)^// --- example ---\n(.*?)^// --- end ---$", f.read())
+        check(m is not None, "%s has no marked example block" % name)
+        check("```php\n" + m.group(1) + "```\n" in readme,
+              "README.md does not quote %s's example block verbatim" % name)
+    log("README.md quotes the three examples verbatim")
+
+
 def test(ctx):
     require_php()
+    check_readme_quotes_examples()
     r = ctx.redis().start()
     w = ctx.ws().start()
 
