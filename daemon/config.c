@@ -108,6 +108,25 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[UP_TLS_INSECURE] = { "upstream", "tls_insecure", NULL, KIND_BOOL,
 			      OFF(tls_insecure), "no", 0, 0,
 			      .reload = RELOAD_UPSTREAM },
+	/*
+	 * What every connection says first (a login, a subscribe), so a
+	 * change reconnects: the open connection was greeted the old way.
+	 */
+	[UP_ON_OPEN] = { "upstream", "on_open", NULL, KIND_ON_OPEN,
+			 OFF(on_open), NULL, 0, 0, .repeatable = true,
+			 .reload = RELOAD_UPSTREAM },
+	[UP_ON_OPEN_TYPE] = { "upstream", "on_open_type", NULL,
+			      KIND_MESSAGE_TYPE, OFF(on_open_type), "text",
+			      0, 0, .reload = RELOAD_UPSTREAM },
+	[UP_ON_OPEN_WAIT] = { "upstream", "on_open_wait", NULL, KIND_DURATION,
+			      OFF(on_open_wait_ms), "0", 0, MINS(1),
+			      .reload = RELOAD_UPSTREAM },
+	[UP_HEARTBEAT_INTERVAL] = { "upstream", "heartbeat_interval", NULL,
+				    KIND_DURATION, OFF(heartbeat_interval_ms),
+				    "0", 0, HOURS(1) },
+	[UP_HEARTBEAT_MESSAGE] = { "upstream", "heartbeat_message", NULL,
+				   KIND_TEXT, OFF(heartbeat_message), NULL,
+				   0, 0 },
 	[RD_URL] = { "redis", "url", "--redis", KIND_REDIS_URL,
 		     OFF(redis_url_text), "redis://127.0.0.1:6379", 0, 0,
 		     .reload = RELOAD_REDIS },
@@ -221,6 +240,18 @@ const struct key_def cfg_keys[KEY_COUNT] = {
 	[FL_FENCE_HEADER] = { "fleet", "fence_header", NULL, KIND_HEADER_NAME,
 			      OFF(fence_header), NULL, 0, 0,
 			      .reload = RELOAD_UPSTREAM },
+	/* What the server says, back into Redis: read where it is used. */
+	[IN_CHANNEL] = { "inbound", "channel", NULL, KIND_REDIS_NAME,
+			 OFF(inbound_channel), NULL, 0, 0 },
+	[IN_STREAM] = { "inbound", "stream", NULL, KIND_REDIS_NAME,
+			OFF(inbound_stream), NULL, 0, 0 },
+	[IN_MAXLEN] = { "inbound", "maxlen", NULL, KIND_COUNT,
+			OFF(inbound_maxlen), "100000", 1, 1000000000 },
+	[IN_MAX_PENDING] = { "inbound", "max_pending", NULL, KIND_COUNT,
+			     OFF(inbound_max_pending), "10000", 1, 10000000 },
+	[IN_MAX_PENDING_BYTES] = { "inbound", "max_pending_bytes", NULL,
+				   KIND_SIZE, OFF(inbound_max_pending_bytes),
+				   "16MiB", 1, GIB(64) },
 };
 
 int
@@ -408,6 +439,13 @@ config_free(struct config *cfg)
 	free(cfg->instance);
 	free(cfg->fence_header);
 	free(cfg->metrics_listen);
+	/* An on-open message may be a login: leave no copies. */
+	for (size_t i = 0; i < cfg->on_open.count; i++)
+		wipe(cfg->on_open.items[i]);
+	strlist_free(&cfg->on_open);
+	free(cfg->heartbeat_message);
+	free(cfg->inbound_channel);
+	free(cfg->inbound_stream);
 	config_init(cfg);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wspushd/utf8.h"
 #include "wspushd/cluster_slot.h"
 #include "wspushd/config.h"
 #include "wspushd/config_keys.h"
@@ -164,6 +165,36 @@ check_topology(struct loader *ld)
 		ld_fail(ld, "%s: sentinel with a unix:// url: the sentinels "
 			"give a TCP address (url's password and database still "
 			"apply)", ld_origin(ld, RD_SENTINEL, where, sizeof(where)));
+}
+
+/*
+ * What the daemon says of its own accord, and where the server's words
+ * go: each needs its partner, and a text frame must be UTF-8.  An
+ * on-open message may be a secret: it is named by its place, never
+ * shown.
+ */
+static void
+check_talk(struct loader *ld)
+{
+	const struct config *cfg = ld->cfg;
+	char where[512];
+
+	if (cfg->heartbeat_interval_ms > 0 && cfg->heartbeat_message == NULL &&
+	    !ld->bad[UP_HEARTBEAT_MESSAGE])
+		ld_fail(ld, "%s: heartbeat_interval without heartbeat_message "
+			"(the text to send)", ld_origin(ld, UP_HEARTBEAT_INTERVAL,
+							where, sizeof(where)));
+	for (size_t i = 0; cfg->on_open_type == MESSAGE_TEXT &&
+	     i < cfg->on_open.count; i++)
+		if (!utf8_valid(cfg->on_open.items[i],
+				strlen(cfg->on_open.items[i])))
+			ld_fail(ld, "%s: on_open message %zu is not UTF-8 text: "
+				"set on_open_type = binary (or auto)", ld_origin(
+				ld, UP_ON_OPEN, where, sizeof(where)), i + 1);
+	if (cfg->inbound_channel != NULL && cfg->inbound_stream != NULL)
+		ld_fail(ld, "%s: [inbound] channel and stream together: the "
+			"server's messages go to one of them", ld_origin(ld,
+			IN_STREAM, where, sizeof(where)));
 }
 
 static void
@@ -330,6 +361,7 @@ config_check(struct loader *ld)
 	check_order(ld, RD_BACKOFF_MIN, RD_BACKOFF_MAX);
 	check_sizes(ld);
 	check_tls(ld);
+	check_talk(ld);
 	default_value(ld, RD_URL);
 	check_topology(ld);
 	apply_password(ld);

@@ -14,6 +14,7 @@
 #include "wspushd/addrs.h"
 #include "wspushd/config_files.h"
 #include "wspushd/headers.h"
+#include "wspushd/utf8.h"
 #include "wspushd/xalloc.h"
 
 #include "config_set.h"
@@ -95,6 +96,51 @@ set_header(struct loader *ld, struct config *cfg, const char *where,
 	}
 	strlist_add(&cfg->headers, line);
 	wipe_free(line);
+	return 0;
+}
+
+/*
+ * An on-open message: the value as written, or "@FILE" for one that
+ * holds a secret (a login), read like a header's; "@@..." is a message
+ * that really starts with "@".
+ */
+static int
+set_on_open(struct loader *ld, struct config *cfg, const char *where,
+	    const char *value)
+{
+	char *prefix, *secret;
+
+	/* Empty, as the example file writes a key left at its default. */
+	if (*value == '\0')
+		return 0;
+	if (value[0] != '@' || value[1] == '@') {
+		strlist_add(&cfg->on_open, value[0] == '@' ? value + 1 : value);
+		return 0;
+	}
+	prefix = xasprintf("%s: on_open '%s'", where, value);
+	secret = read_secret(ld, value + 1, false, prefix);
+	free(prefix);
+	if (secret == NULL)
+		return -1;
+	strlist_add(&cfg->on_open, secret);
+	wipe_free(secret);
+	return 0;
+}
+
+/* A message written in the file: one line of UTF-8 text. */
+static int
+set_text(struct config *cfg, const struct key_def *k, const char *value,
+	 char *err, size_t errlen)
+{
+	char **dst = config_field(cfg, k);
+
+	if (!utf8_valid(value, strlen(value))) {
+		snprintf(err, errlen, "expected a message of UTF-8 text");
+		return -1;
+	}
+	/* Empty: none. */
+	free(*dst);
+	*dst = *value != '\0' ? xstrdup(value) : NULL;
 	return 0;
 }
 
@@ -241,6 +287,11 @@ ld_set_value(struct loader *ld, struct config *cfg, enum key_id id,
 	switch (k->kind) {
 	case KIND_HEADER:
 		return set_header(ld, cfg, where, value);
+	case KIND_ON_OPEN:
+		return set_on_open(ld, cfg, where, value);
+	case KIND_TEXT:
+		rc = set_text(cfg, k, value, err, sizeof(err));
+		break;
 	case KIND_FILE:
 	case KIND_DIR:
 		return set_path(ld, cfg, k, where, value);

@@ -137,6 +137,23 @@ struct config {
 	char *instance;			/* this process in the fleet; config_load
 					 * fills in "host:pid" */
 	char *fence_header;		/* the term, sent on the upgrade; NULL: none */
+
+	/* [upstream]: what the connection says of its own accord */
+	struct strlist on_open;		/* sent first on every connection,
+					 * in order (secrets already read) */
+	enum message_type on_open_type;	/* their frames; default text */
+	uint64_t on_open_wait_ms;	/* then hold the queue until the server's
+					 * first message, or this long; 0: no */
+	uint64_t heartbeat_interval_ms;	/* heartbeat_message after this long
+					 * with nothing sent; 0: off */
+	char *heartbeat_message;	/* a text frame; NULL: none */
+
+	/* [inbound]: what the server says goes back into Redis */
+	char *inbound_channel;		/* PUBLISHed there; NULL: not */
+	char *inbound_stream;		/* or XADDed there; NULL: not */
+	size_t inbound_maxlen;		/* XADD MAXLEN ~; default 100000 */
+	size_t inbound_max_pending;	/* messages waiting for Redis, at most */
+	size_t inbound_max_pending_bytes;	/* and their bytes */
 };
 
 /* What main() should do once the command line is parsed. */

@@ -56,6 +56,8 @@ enum value_kind {
 	KIND_RUNTIME_DIR,	/* char *, an absolute path */
 	KIND_HEADER_NAME,	/* char *, an HTTP header's name; "" = off */
 	KIND_SENTINELS,		/* char *, "host:port,..." normalised; "" = off */
+	KIND_ON_OPEN,		/* struct strlist; "@FILE" reads a secret */
+	KIND_TEXT,		/* char *, a message: no NUL, no line break */
 };
 
 /* What to do with a new message when the queue is full. */

@@ -96,7 +96,7 @@ test_file_errors_all_reported(void **state)
 		"$D/many.conf:19: pattern: empty pattern name\n"
 		"$D/many.conf:20: unknown section [sidecar] (expected "
 		"[upstream], [redis], [queue], [daemon], [status], "
-		"[metrics] or [fleet])\n"
+		"[metrics], [fleet] or [inbound])\n"
 		"$D/many.conf:23: max_messages: number '0' is out of range "
 		"(expected 1..100000000)\n"
 		"$D/many.conf:24: max_bytes: invalid size '-5' (expected "
@@ -176,7 +176,8 @@ test_unknown_section_reported_once(void **state)
 	assert_int_equal(r.rc, -1);
 	assert_string_equal(r.text, "$D/sect.conf:5: unknown section "
 			    "[Upstream] (expected [upstream], [redis], [queue], "
-			    "[daemon], [status], [metrics] or [fleet])\n");
+			    "[daemon], [status], [metrics], [fleet] or "
+			    "[inbound])\n");
 	/* The known section after it is read normally. */
 	assert_int_equal(r.cfg.queue_max_messages, 7);
 	run_free(&r);
