@@ -117,7 +117,7 @@ set_on_open(struct loader *ld, struct config *cfg, const char *where,
 		strlist_add(&cfg->on_open, value[0] == '@' ? value + 1 : value);
 		return 0;
 	}
-	prefix = xasprintf("%s: on_open '%s'", where, value);
+	prefix = xasprintf("%s: message '%s'", where, value);
 	secret = read_secret(ld, value + 1, false, prefix);
 	free(prefix);
 	if (secret == NULL)

@@ -466,6 +466,14 @@ conn_set_observer(struct conn *c, void (*fn)(void *), void *arg)
 }
 
 void
+conn_set_inbound(struct conn *c,
+		 void (*fn)(void *arg, const struct conn_fragment *f), void *arg)
+{
+	c->inbound = fn;
+	c->inbound_arg = arg;
+}
+
+void
 conn_set_activity(struct conn *c, void (*fn)(void *), void *arg)
 {
 	c->activity = fn;

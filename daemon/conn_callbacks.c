@@ -7,6 +7,7 @@
  * the server's Close, whose log line says what the core made of its code.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libwebsockets.h>
@@ -17,6 +18,75 @@
 #include "wspushd/conn_callbacks.h"
 #include "wspushd/sockopt.h"
 #include "wspushd/tls.h"
+#include "wspushd/utf8.h"
+#include "wspushd/ws_frame.h"
+
+/*
+ * The n messages in one raw write, each a masked frame (ws_frame.h) of
+ * type: lws keeps whatever the socket does not take.  0, or -1 if the
+ * socket failed.
+ */
+static int
+write_messages(struct conn *c, struct lws *wsi, char *const *msgs, size_t n,
+	       enum message_type type)
+{
+	unsigned char *buf, *p, key[4];
+	size_t total = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		total += ws_frame_header_len(strlen(msgs[i])) + strlen(msgs[i]);
+	buf = malloc(LWS_PRE + total);
+	if (buf == NULL) {
+		log_err("upstream: out of memory writing %zu message(s)", n);
+		return -1;
+	}
+	p = buf + LWS_PRE;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(msgs[i]);
+		bool binary = type == MESSAGE_BINARY ||
+			      (type == MESSAGE_AUTO && !utf8_valid(msgs[i], len));
+
+		if (ws_mask_keys_next(&c->out.mask_keys, key) < 0) {
+			free(buf);
+			log_warn("upstream: no random masking key");
+			return -1;
+		}
+		p += ws_frame_encode(p, msgs[i], len, binary, key);
+	}
+	r = lws_write(wsi, buf + LWS_PRE, total, LWS_WRITE_RAW);
+	/* They may hold a login: the copy goes as the originals do. */
+	explicit_bzero(buf, LWS_PRE + total);
+	free(buf);
+	return r < 0 || (size_t)r < total ? -1 : 0;
+}
+
+/* What the connection says of its own accord (greeting.h). */
+static int
+write_greeting(struct conn *c, struct lws *wsi, unsigned actions)
+{
+	const struct config *cfg = c->cfg;
+
+	if (actions & UACT_WRITE_HELLO) {
+		if (write_messages(c, wsi, cfg->on_open.items, cfg->on_open.count,
+				   cfg->on_open_type) < 0)
+			return -1;
+		c->stats.on_open_sent += cfg->on_open.count;
+		/* Never their contents: a login holds a secret. */
+		log_info("upstream: sent %zu on-open message(s)%s",
+			 cfg->on_open.count, cfg->on_open_wait_ms > 0 ?
+			 "; the queue waits for the server's answer" : "");
+	}
+	if ((actions & UACT_WRITE_BEAT) && cfg->heartbeat_message != NULL) {
+		char *beat = cfg->heartbeat_message;
+
+		if (write_messages(c, wsi, &beat, 1, MESSAGE_TEXT) < 0)
+			return -1;
+		c->stats.heartbeats_sent++;
+		log_debug("upstream: heartbeat sent");
+	}
+	return 0;
+}
 
 static int
 on_writeable(struct conn *c, struct lws *wsi)
@@ -36,6 +106,8 @@ on_writeable(struct conn *c, struct lws *wsi)
 		log_info("upstream: sending close %u", out.close_code);
 		return -1;
 	}
+	if (write_greeting(c, wsi, out.actions & UACT_WRITE_HELLO) < 0)
+		return -1;
 	if (out.actions & UACT_WRITE_PING) {
 		unsigned char ping[LWS_PRE + CONFIRM_PING_BYTES];
 
@@ -45,6 +117,8 @@ on_writeable(struct conn *c, struct lws *wsi)
 			      LWS_WRITE_PING) < 0)
 			return -1;
 	}
+	if (write_greeting(c, wsi, out.actions & UACT_WRITE_BEAT) < 0)
+		return -1;
 	if (!(out.actions & UACT_WRITE_DATA))
 		return 0;
 	head = c->out.queue.head_seq;
@@ -118,7 +192,7 @@ on_pong(struct conn *c, const void *payload, size_t len)
 }
 
 static void
-on_receive(struct conn *c, struct lws *wsi, size_t len)
+on_receive(struct conn *c, struct lws *wsi, const void *data, size_t len)
 {
 	struct upstream_input in = {
 		.ev = UEV_RECEIVED, .len = len, .final = lws_is_final_fragment(wsi),
@@ -129,8 +203,16 @@ on_receive(struct conn *c, struct lws *wsi, size_t len)
 	 * the middle of a large frame crashes lws 4.1.6.  The core asks for
 	 * a Close, which is sent from WRITEABLE.
 	 */
-	log_debug("upstream: ignoring %zu byte(s) from the server", len);
 	conn_report(c, &in);
+	if (c->inbound != NULL) {
+		struct conn_fragment f = {
+			.data = data, .len = len, .final = in.final,
+			.first = lws_is_first_fragment(wsi) != 0,
+			.binary = lws_frame_is_binary(wsi) != 0,
+		};
+
+		c->inbound(c->inbound_arg, &f);
+	}
 }
 
 static int
@@ -166,7 +248,7 @@ dispatch_callback(struct conn *c, struct lws *wsi,
 		on_pong(c, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		on_receive(c, wsi, len);
+		on_receive(c, wsi, in, len);
 		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		on_peer_close(c, in, len);

@@ -22,6 +22,7 @@
 #include "wspushd/upstream_core.h"
 
 struct config;
+struct conn_fragment;
 struct fin_wait;
 
 /*
@@ -73,6 +74,8 @@ struct conn {
 	void *observer_arg;
 	void (*activity)(void *);	/* a message was queued */
 	void *activity_arg;
+	void (*inbound)(void *, const struct conn_fragment *);
+	void *inbound_arg;		/* what the server says, for Redis */
 	void (*settled)(void *, uint64_t, uint64_t);
 	void *settled_arg;
 	void (*refused)(void *, uint64_t, const void *, size_t);

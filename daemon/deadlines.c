@@ -13,6 +13,7 @@ static const char *const names[DL_COUNT] = {
 	[DL_FIN] = "FIN wait",
 	[DL_CONFIRM] = "confirm",
 	[DL_CLOSE_CONFIRM] = "close confirm",
+	[DL_GREETING] = "greeting",
 };
 
 const char *

@@ -151,6 +151,12 @@ connection(struct out *o, const struct conn_snapshot *s)
 		"Times the upstream sent control frames and headers faster "
 		"than 40 KiB/s and was read at a bounded rate.",
 		s->stats.rx_floods);
+	counter(o, "wspushd_on_open_messages_sent_total",
+		"On-open messages written ([upstream] on_open, at the start of "
+		"every connection).", s->stats.on_open_sent);
+	counter(o, "wspushd_heartbeats_sent_total",
+		"Application heartbeats written ([upstream] heartbeat_message).",
+		s->stats.heartbeats_sent);
 	gauge(o, "wspushd_connection_state",
 	      "Upstream connection state: 0 idle, 1 connecting, 2 open, "
 	      "3 closing.", s->state < 0 ? 0 : (uint64_t)s->state);

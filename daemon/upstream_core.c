@@ -54,88 +54,6 @@ upstream_close_reason(uint16_t code)
 	}
 }
 
-/* ---- timers ------------------------------------------------------------ */
-
-static void
-connect_timed_out(struct upstream_step *s)
-{
-	struct upstream_core *c = s->c;
-
-	snprintf(s->out->text, sizeof(s->out->text),
-		 "timed out after %llums during %s",
-		 (unsigned long long)c->p.connect_timeout_ms,
-		 wsock_phase(&c->sock, c->p.tls, s->in->tcp_up));
-	s->out->why = s->out->text;
-	s->out->actions |= UACT_SAY_FAILED;
-	upstream_drive(s, EV_CONNECT_TIMEOUT, s->out->text);
-}
-
-static void
-heartbeat_due(struct upstream_step *s)
-{
-	struct upstream_core *c = s->c;
-
-	switch (heartbeat_tick(&c->live, s->in->now)) {
-	case HEARTBEAT_PING_DUE:
-		s->out->actions |= UACT_WANT_WRITE;
-		break;
-	case HEARTBEAT_DEAD:
-		snprintf(s->out->text, sizeof(s->out->text),
-			 "no %s within %llums of a ping",
-			 c->p.any_frame_is_alive ? "frame" : "pong",
-			 (unsigned long long)c->p.pong_timeout_ms);
-		s->out->why = s->out->text;
-		s->out->actions |= UACT_SAY_DEAD;
-		upstream_drive(s, EV_PEER_DEAD, s->out->text);
-		break;
-	case HEARTBEAT_NOTHING_DUE:
-		break;
-	}
-}
-
-static void
-tick(struct upstream_step *s)
-{
-	switch (deadlines_take_due(&s->c->timers, s->in->now)) {
-	case DL_RETRY:
-		upstream_drive(s, EV_CONNECT, "retry timer");
-		break;
-	case DL_CONNECT:
-		connect_timed_out(s);
-		break;
-	case DL_STABLE:
-		upstream_drive(s, EV_STABLE, "connection stable");
-		break;
-	case DL_CLOSE:
-		upstream_drive(s, EV_CLOSE_TIMEOUT, "close handshake timed out");
-		break;
-	case DL_DRAIN:
-		if (!s->in->queue_empty)
-			s->out->actions |= UACT_SAY_UNDRAINED;
-		upstream_drive(s, EV_DRAIN_TIMEOUT, "drain time over");
-		break;
-	case DL_HEARTBEAT:
-		heartbeat_due(s);
-		break;
-	case DL_FIN:
-		/* The server did not close TCP in time: close our end. */
-		s->out->actions |= UACT_END_FIN_WAIT;
-		break;
-	case DL_CLOSE_CONFIRM:
-		/* Confirmation is given up on: the Close goes now. */
-		s->out->actions |= UACT_WANT_WRITE;
-		break;
-	case DL_CONFIRM:
-		if (confirm_wants_ping(&s->c->confirm, s->in->now, s->in->unsent)) {
-			confirm_asked(&s->c->confirm);
-			s->out->actions |= UACT_WANT_WRITE;
-		}
-		break;
-	case DL_COUNT:
-		break;
-	}
-}
-
 /* ---- what the socket reports -------------------------------------------- */
 
 /*
@@ -209,6 +127,11 @@ writable(struct upstream_step *s)
 	case WSOCK_WRITE_DATA:
 		if (c->fsm.state != FSM_OPEN)
 			break;
+		/* What every connection says first, before anything queued. */
+		if (greeting_hello_due(&c->greet)) {
+			greeting_hello_written(&c->greet, now);
+			s->out->actions |= UACT_WRITE_HELLO;
+		}
 		/*
 		 * Ahead of any queued data, so a backlog cannot hide a dead
 		 * peer; it confirms what was written before it.
@@ -221,6 +144,13 @@ writable(struct upstream_step *s)
 			s->out->ping_seq = confirm_ping_sent(&c->confirm, now);
 			s->out->actions |= UACT_WRITE_PING;
 		}
+		if (greeting_beat_due(&c->greet)) {
+			greeting_beat_written(&c->greet, now);
+			s->out->actions |= UACT_WRITE_BEAT;
+		}
+		/* The server must answer the on-open messages first. */
+		if (!greeting_queue_open(&c->greet))
+			break;
 		/* Careful: the next only once the one in flight is confirmed. */
 		if (careful && confirm_pending(&c->confirm))
 			break;
@@ -245,8 +175,12 @@ static void
 written(struct upstream_step *s)
 {
 	struct upstream_core *c = s->c;
+	uint64_t before = c->confirm.written;
 
 	confirm_written(&c->confirm, s->in->sent_seq);
+	/* A message went (not only a ping): no heartbeat is needed yet. */
+	if (c->confirm.written != before)
+		greeting_wrote(&c->greet, s->in->now);
 	if (s->in->unsent ||
 	    confirm_wants_ping(&c->confirm, s->in->now, false) ||
 	    resend_careful(&c->resend, &c->confirm))
@@ -292,6 +226,12 @@ received(struct upstream_step *s)
 	/* Once we fail the connection, what still comes is not our business. */
 	if (!wsock_carrying(&c->sock))
 		return;
+	/* An answer to the on-open messages: the queue may go. */
+	if (!greeting_queue_open(&c->greet) && c->greet.phase == GREET_WAITING) {
+		greeting_heard(&c->greet);
+		if (s->in->unsent)
+			s->out->actions |= UACT_WANT_WRITE;
+	}
 	s->out->actions |= UACT_COUNT_RX;
 	c->rx_bytes += s->in->len;
 	if (c->rx_bytes > c->p.max_message_bytes) {
@@ -364,7 +304,7 @@ dispatch(struct upstream_step *s)
 		upstream_drive(s, EV_CONNECT, "start");
 		break;
 	case UEV_TICK:
-		tick(s);
+		upstream_tick(s);
 		break;
 	case UEV_RESOLVED:
 		resolved(s);
@@ -449,6 +389,8 @@ upstream_core_step(struct upstream_core *c, const struct upstream_input *in,
 	deadlines_set(&c->timers, DL_HEARTBEAT, heartbeat_next(&c->live));
 	deadlines_set(&c->timers, DL_CONFIRM, upstream_core_wants_data(c) ?
 		      confirm_next(&c->confirm) : 0);
+	deadlines_set(&c->timers, DL_GREETING, upstream_core_wants_data(c) ?
+		      greeting_next(&c->greet) : 0);
 	out->deadline = upstream_core_deadline(c);
 }
 
@@ -457,12 +399,16 @@ upstream_core_init(struct upstream_core *c, const struct upstream_params *p)
 {
 	memset(c, 0, sizeof(*c));
 	c->p = *p;
+	greeting_init(&c->greet, p->on_open_count, p->on_open_wait_ms,
+		      p->heartbeat_interval_ms);
 }
 
 void
 upstream_core_set_params(struct upstream_core *c, const struct upstream_params *p)
 {
 	c->p = *p;
+	greeting_set(&c->greet, p->on_open_count, p->on_open_wait_ms,
+		     p->heartbeat_interval_ms);
 }
 
 uint64_t

@@ -24,5 +24,9 @@ upstream_params_from(const struct config *cfg, struct upstream_params *p)
 		.max_message_bytes = cfg->max_message_bytes,
 		.slow_codes = cfg->slow_retry_codes,
 		.tls = cfg->url.tls,
+		.on_open_count = (uint32_t)cfg->on_open.count,
+		.on_open_wait_ms = cfg->on_open_wait_ms,
+		.heartbeat_interval_ms = cfg->heartbeat_message != NULL ?
+					 cfg->heartbeat_interval_ms : 0,
 	};
 }

@@ -127,8 +127,10 @@ release_timers(struct upstream_step *s, unsigned a)
 		upstream_clear_deadline(s, DL_CLOSE);
 		upstream_clear_deadline(s, DL_CLOSE_CONFIRM);
 	}
-	if (a & ACT_CANCEL_PING_TIMERS)
+	if (a & ACT_CANCEL_PING_TIMERS) {
 		heartbeat_stop(&s->c->live);
+		greeting_stop(&s->c->greet);
+	}
 }
 
 /* The connection opened: send what waits, or, stopping, head out. */
@@ -138,8 +140,9 @@ start_sending(struct upstream_step *s)
 	struct upstream_core *c = s->c;
 
 	confirm_start(&c->confirm, c->p.confirm_interval_ms, s->in->sent_seq);
+	greeting_start(&c->greet, s->in->now);
 	s->out->actions |= UACT_CONNECTED;
-	if (s->in->unsent)
+	if (s->in->unsent || greeting_hello_due(&c->greet))
 		s->out->actions |= UACT_WANT_WRITE;
 	else if (c->fsm.stopping && s->in->queue_empty)
 		follow_up(s, EV_QUEUE_DRAINED, "queue empty");

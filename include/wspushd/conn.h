@@ -120,6 +120,23 @@ void conn_snapshot(const struct conn *c, struct conn_snapshot *out);
  * keep it cheap, it is on the path of every message.
  */
 void conn_set_activity(struct conn *c, void (*fn)(void *), void *arg);
+/* One piece of a message from the server (conn_set_inbound). */
+struct conn_fragment {
+	const void *data;
+	size_t len;
+	bool first, final;	/* of its message */
+	bool binary;		/* the message is binary, else text */
+};
+
+/*
+ * fn(arg, f) sees every piece of every data message the server sends,
+ * in order, as it is read (control frames never); valid only during the
+ * call.  A message the server never finishes (its connection is lost,
+ * or failed for being too big) is followed by a first piece of the next.
+ */
+void conn_set_inbound(struct conn *c,
+		      void (*fn)(void *arg, const struct conn_fragment *f),
+		      void *arg);
 /* fn(arg) runs on the loop after every state change (and on a drop). */
 void conn_set_observer(struct conn *c, void (*fn)(void *arg), void *arg);
 size_t conn_queued(const struct conn *c);

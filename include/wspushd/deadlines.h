@@ -25,6 +25,8 @@ enum deadline_kind {
 	DL_FIN,			/* the wait for the server's FIN */
 	DL_CONFIRM,		/* a ping to confirm what was written */
 	DL_CLOSE_CONFIRM,	/* our Close stops waiting for confirmation */
+	DL_GREETING,		/* the wait for the server's answer, or the
+				   next application heartbeat */
 	DL_COUNT
 };
 

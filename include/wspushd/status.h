@@ -29,6 +29,8 @@ struct conn_stats {
 	uint64_t resent;	/* written, unconfirmed when the connection was
 				   lost: sent again */
 	uint64_t sent_bytes;	/* payload bytes of the frames written */
+	uint64_t on_open_sent;	/* on-open messages written */
+	uint64_t heartbeats_sent;	/* application heartbeats written */
 	int64_t last_sent_at;	/* wall clock, s, of the last write; 0 none */
 	int64_t last_confirmed_at;	/* ... of the last confirmation; 0 none */
 };

@@ -46,6 +46,9 @@ void upstream_socket_says(struct upstream_step *s, unsigned wsock_actions,
 /* One life-cycle event, and what fsm.h asks for, in its order. */
 void upstream_drive(struct upstream_step *s, enum fsm_event ev, const char *why);
 
+/* UEV_TICK: the deadlines due, each as what it stands for (upstream_tick.c). */
+void upstream_tick(struct upstream_step *s);
+
 /* The follow-up events the step caused, in order. */
 void upstream_follow_ups(struct upstream_step *s);
 

@@ -14,6 +14,7 @@
 #include "wspushd/confirm.h"
 #include "wspushd/deadlines.h"
 #include "wspushd/fsm.h"
+#include "wspushd/greeting.h"
 #include "wspushd/resend.h"
 #include "wspushd/heartbeat.h"
 #include "wspushd/retry.h"
@@ -84,6 +85,9 @@ enum upstream_action {
 	UACT_RETRY	    = 1u << 21,	/* next attempt in out.retry_in_ms */
 	UACT_REFUSED	    = 1u << 22,	/* a connect refused in this state */
 	UACT_EXIT	    = 1u << 23,	/* shutdown complete */
+	UACT_WRITE_HELLO    = 1u << 25,	/* write the on-open messages, first */
+	UACT_WRITE_BEAT	    = 1u << 26,	/* write the application heartbeat,
+					   before any data */
 };
 
 /* What the configuration says; conn.c fills it from [upstream]. */
@@ -103,6 +107,9 @@ struct upstream_params {
 	uint64_t max_message_bytes;	/* of one server message */
 	struct close_code_set slow_codes;	/* wait backoff_max after these */
 	bool tls;			/* wss: for naming a timed-out phase */
+	uint32_t on_open_count;		/* messages said first (greeting.h) */
+	uint64_t on_open_wait_ms;	/* then the queue waits for an answer */
+	uint64_t heartbeat_interval_ms;	/* application heartbeat; 0: off */
 };
 
 /* The whole machine.  Give it its parameters with upstream_core_init(). */
@@ -111,10 +118,13 @@ struct upstream_core {
 	struct fsm fsm;			/* life cycle and failures */
 	struct wsock sock;		/* the one socket */
 	struct heartbeat live;		/* pings and the pong deadline */
+	struct greeting greet;		/* on-open messages, the wait for the
+					   server's answer, heartbeats */
 	struct confirm confirm;		/* what the server has read */
 	struct resend resend;		/* after a loss: one at a time */
-	struct deadlines timers;	/* every deadline (DL_HEARTBEAT and
-					   DL_CONFIRM mirror live's, confirm's) */
+	struct deadlines timers;	/* every deadline (DL_HEARTBEAT,
+					   DL_CONFIRM and DL_GREETING mirror
+					   live's, confirm's and greet's) */
 	struct retry retry;		/* the floor the server asked for */
 	uint64_t drain_by;		/* while stopping: the drain's end */
 	uint64_t close_confirm_by;	/* our Close waits for confirmation

@@ -41,6 +41,8 @@ snap(void)
 	s.stats.connects = 3;
 	s.stats.rx_floods = 1;
 	s.stats.sent_bytes = 1203400;
+	s.stats.on_open_sent = 6;
+	s.stats.heartbeats_sent = 2;
 	s.stats.last_sent_at = 1764000000;
 	s.stats.last_confirmed_at = 1763999999;
 	s.since = 1763990000;
@@ -111,6 +113,14 @@ static const char expected[] =
 	"frames and headers faster than 40 KiB/s and was read at a bounded rate.\n"
 	"# TYPE wspushd_upstream_floods_total counter\n"
 	"wspushd_upstream_floods_total 1\n"
+	"# HELP wspushd_on_open_messages_sent_total On-open messages written ([upstream] "
+	"on_open, at the start of every connection).\n"
+	"# TYPE wspushd_on_open_messages_sent_total counter\n"
+	"wspushd_on_open_messages_sent_total 6\n"
+	"# HELP wspushd_heartbeats_sent_total Application heartbeats written ([upstream] "
+	"heartbeat_message).\n"
+	"# TYPE wspushd_heartbeats_sent_total counter\n"
+	"wspushd_heartbeats_sent_total 2\n"
 	"# HELP wspushd_connection_state Upstream connection state: 0 idle, "
 	"1 connecting, 2 open, 3 closing.\n"
 	"# TYPE wspushd_connection_state gauge\n"
@@ -479,7 +489,9 @@ test_every_line_valid(void **state)
 		"wspushd_queue_bytes", "wspushd_queue_max_messages",
 		"wspushd_queue_max_bytes",
 		"wspushd_connection_attempts_total", "wspushd_connections_total",
-		"wspushd_upstream_floods_total", "wspushd_connection_state",
+		"wspushd_upstream_floods_total",
+		"wspushd_on_open_messages_sent_total",
+		"wspushd_heartbeats_sent_total", "wspushd_connection_state",
 		"wspushd_connection_state_since_timestamp_seconds",
 		"wspushd_connection_state_info",
 		"wspushd_redis_subscribed", "wspushd_status_write_errors_total",
