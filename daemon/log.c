@@ -3,8 +3,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "wspushd/log.h"
 
@@ -28,6 +32,20 @@ bool
 log_enabled(int prio)
 {
 	return prio <= log_level;
+}
+
+const char *
+log_error_prefix(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return "";
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino ? "<3>" : "";
 }
 
 void

@@ -370,7 +370,7 @@ check_config(const struct config *cfg)
 
 	/* Running needs its lock files; say now if it could not. */
 	if (lockfile_check_dir(daemon_runtime_dir(cfg), err, sizeof(err)) < 0) {
-		fprintf(stderr, "wspushd: %s\n", err);
+		fprintf(stderr, "%swspushd: %s\n", log_error_prefix(), err);
 		return WSPUSHD_EX_CANTCREAT;
 	}
 	printf("configuration OK\n");
@@ -430,9 +430,11 @@ main(int argc, char **argv)
 	}
 	if (rc < 0) {
 		for (size_t k = 0; k < diag.count; k++)
-			fprintf(stderr, "%s\n", diag.lines[k]);
-		fprintf(stderr, "wspushd: %zu error(s) in the configuration%s\n",
-			diag.count, from_command_line(&diag) ? "; try --help" : "");
+			fprintf(stderr, "%s%s\n", log_error_prefix(),
+				diag.lines[k]);
+		fprintf(stderr, "%swspushd: %zu error(s) in the configuration%s\n",
+			log_error_prefix(), diag.count,
+			from_command_line(&diag) ? "; try --help" : "");
 		rc = WSPUSHD_EX_CONFIG;
 		goto out;
 	}

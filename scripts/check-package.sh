@@ -134,21 +134,23 @@ check_installed() {
 		bad "wspushd --version, expected wspushd ${version%-*}: $out"
 	fi
 
-	# --check-config exactly as the unit's ExecStartPre= runs it: as an
-	# unprivileged user standing in for DynamicUser=, with the runtime
-	# directory that RuntimeDirectory=wspushd gives it (systemd makes and
-	# removes it; so does this check, on its own /run).
+	# The unit's ExecStart= with --check-config: the shipped file is one
+	# the daemon would start with.  As an unprivileged user standing in
+	# for DynamicUser=, with the runtime directory that
+	# RuntimeDirectory=wspushd gives it (systemd makes and removes it; so
+	# does this check, on its own /run).
 	local pre
-	pre=$(sed -n 's/^ExecStartPre=//p' "$unit_dir/wspushd.service" 2>/dev/null || true)
-	[ -n "$pre" ] || pre="(no ExecStartPre= in $unit_dir/wspushd.service)"
+	pre=$(sed -n 's/^ExecStart=//p' "$unit_dir/wspushd.service" 2>/dev/null || true)
+	[ -n "$pre" ] && pre="$pre --check-config" ||
+		pre="(no ExecStart= in $unit_dir/wspushd.service)"
 	install -d -m 0700 -o nobody -g nogroup /run/wspushd
 	# The line has no quoting, so word splitting is what systemd does too.
 	# shellcheck disable=SC2086
 	if out=$(RUNTIME_DIRECTORY=/run/wspushd \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups $pre 2>&1); then
-		ok "ExecStartPre=$pre: $out"
+		ok "$pre: $out"
 	else
-		bad "ExecStartPre=$pre fails on the shipped configuration: $out"
+		bad "$pre fails on the shipped configuration: $out"
 	fi
 	rm -rf /run/wspushd
 

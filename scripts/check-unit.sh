@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Check what "cmake --install" ships besides the binary: the systemd unit
+# Check what "cmake --install" ships besides the binary: the systemd units
 # and the man page.
 #
-#   - the install tree has the binary, the example configuration, the unit
-#     and the man page where they belong;
+#   - the install tree has the binary, the example configuration, the unit,
+#     the template unit and the man page where they belong;
 #   - the unit's ExecStart= and ExecStartPre= name the installed files, and
 #     the --check-config it runs before every start passes on the example;
-#   - systemd-analyze verify has nothing to say about the unit;
-#   - systemd-analyze security rates its sandbox 2.0 or lower ("OK");
+#   - the template's ExecStart= reads the instance's file beside the
+#     example, and it runs no ExecStartPre= (see wspushd@.service.in);
+#   - systemd-analyze verify has nothing to say about either unit;
+#   - systemd-analyze security rates each sandbox 2.0 or lower ("OK");
 #   - the man page renders without a warning and documents every option
 #     of --help and every key of the example configuration.
 #
@@ -45,11 +47,12 @@ fi
 bin=$prefix/bin/wspushd
 conf=$prefix/etc/wspushd/wspushd.conf
 unit=$prefix/lib/systemd/system/wspushd.service
+tmpl=$prefix/lib/systemd/system/wspushd@.service
 page=$prefix/share/man/man8/wspushd.8
 
 # --- install layout -------------------------------------------------------
 layout_ok=1
-for f in "$bin" "$conf" "$unit" "$page"; do
+for f in "$bin" "$conf" "$unit" "$tmpl" "$page"; do
 	[ -f "$f" ] || { bad "not installed: ${f#"$prefix"/}"; layout_ok=0; }
 done
 [ -x "$bin" ] || { bad "not executable: ${bin#"$prefix"/}"; layout_ok=0; }
@@ -58,7 +61,7 @@ if [ "$layout_ok" -eq 0 ]; then
 	echo "check-unit: $passed passed, $failed failed"
 	exit 1
 fi
-ok "installed: bin/wspushd etc/wspushd/wspushd.conf lib/systemd/system/wspushd.service share/man/man8/wspushd.8"
+ok "installed: bin/wspushd etc/wspushd/wspushd.conf lib/systemd/system/wspushd.service lib/systemd/system/wspushd@.service share/man/man8/wspushd.8"
 
 # --- the unit runs what was installed -------------------------------------
 # A unit whose paths drift from the install rules would fail only on a
@@ -73,42 +76,64 @@ fi
 # Run the pre-start check exactly as systemd would (the line has no
 # quoting, so word splitting is what systemd does with it too).
 # shellcheck disable=SC2086
-if out=$($pre 2>&1); then
+if [ -z "$pre" ]; then
+	ok "no ExecStartPre="
+elif out=$($pre 2>&1); then
 	ok "ExecStartPre passes on the example configuration: $out"
 else
 	bad "ExecStartPre=$pre failed on the example configuration:"
 	printf '%s\n' "$out" >&2
 fi
 
+# wspushd@NAME reads NAME.conf beside the example.  No ExecStartPre=:
+# systemd would restart a failing one forever (RestartPreventExitStatus=
+# sees only the main process's status).
+start=$(sed -n 's/^ExecStart=//p' "$tmpl")
+if [ "$start" = "$bin -c $prefix/etc/wspushd/%i.conf" ]; then
+	ok "template: ExecStart=$start"
+else
+	bad "template: ExecStart=$start, expected $bin -c $prefix/etc/wspushd/%i.conf"
+fi
+if grep -q '^ExecStartPre=' "$tmpl"; then
+	bad "template: ExecStartPre= would be restarted forever when it fails"
+else
+	ok "template: no ExecStartPre="
+fi
+
 # --- systemd-analyze verify -----------------------------------------------
 # verify exits 0 after warnings such as an unknown key, so any output at
 # all is a failure.  Documentation=man:wspushd(8) is checked with man(1):
-# MANPATH points it at the page just installed.
-if out=$(MANPATH=$prefix/share/man systemd-analyze verify "$unit" 2>&1) &&
-	[ -z "$out" ]; then
-	ok "systemd-analyze verify: clean"
-else
-	bad "systemd-analyze verify:"
-	printf '%s\n' "$out" >&2
-fi
+# MANPATH points it at the page just installed.  A template is verified
+# as an instance of it (wspushd@i.service).
+for u in "$unit" "$tmpl"; do
+	if out=$(MANPATH=$prefix/share/man systemd-analyze verify "$u" 2>&1) &&
+		[ -z "$out" ]; then
+		ok "systemd-analyze verify ${u##*/}: clean"
+	else
+		bad "systemd-analyze verify ${u##*/}:"
+		printf '%s\n' "$out" >&2
+	fi
+done
 
 # --- systemd-analyze security ---------------------------------------------
 # --offline rates the unit file itself, without a running manager.
-report=$(systemd-analyze security --offline=true --no-pager "$unit" 2>&1) || true
-score=$(printf '%s\n' "$report" |
-	sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9.]*\).*/\1/p')
-if [ -z "$score" ]; then
-	bad "systemd-analyze security gave no exposure level:"
-	printf '%s\n' "$report" >&2
-else
+for u in "$unit" "$tmpl"; do
+	report=$(systemd-analyze security --offline=true --no-pager "$u" 2>&1) || true
+	score=$(printf '%s\n' "$report" |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9.]*\).*/\1/p')
+	if [ -z "$score" ]; then
+		bad "systemd-analyze security ${u##*/} gave no exposure level:"
+		printf '%s\n' "$report" >&2
+		continue
+	fi
 	# The settings that still cost something: rows that end in a number.
 	printf '%s\n' "$report" | awk '$NF ~ /^[0-9]+\.[0-9]+$/ { print "check-unit:   " $0 }'
 	if awk -v s="$score" -v m="$max_exposure" 'BEGIN { exit !(s <= m) }'; then
-		ok "exposure level $score (at most $max_exposure)"
+		ok "${u##*/}: exposure level $score (at most $max_exposure)"
 	else
-		bad "exposure level $score, above $max_exposure"
+		bad "${u##*/}: exposure level $score, above $max_exposure"
 	fi
-fi
+done
 
 # --- man page -------------------------------------------------------------
 # groff's warnings (unknown macros, bad escapes, lines that cannot be

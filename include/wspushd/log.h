@@ -31,6 +31,12 @@ void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(print
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Where lines go; stderr unless a test redirects it. */
+/*
+ * "<3>" when stderr is the journal (systemd's JOURNAL_STREAM names it), so
+ * that lines written before the logger runs (configuration errors) are
+ * filed as errors; "" on a terminal, where the prefix is noise.
+ */
+const char *log_error_prefix(void);
 void log_set_sink(void (*sink)(int prio, const char *line, void *arg), void *arg);
 
 /*

@@ -31,7 +31,9 @@ def test(ctx):
     r = ctx.redis().start()
     dead_end = ctx.faults(default="no-pong").start()
     w = ctx.ws(record_on_read=True).start()
-    a = ctx.daemon(config_text(dead_end.url(), r.port,
+    # A's status hash lapses soon after its crash: the key is B's then
+    # (the hash belongs to one instance at a time).
+    a = ctx.daemon(config_text(dead_end.url(), r.port, status={"ttl": "1s"},
                                redis={"consumer": "a", "claim_idle": "1h"}),
                    ["--stream", STREAM]).start()
     wait_until(lambda: pending_of(r, "a") is not None, 15, "A's consumer group")
