@@ -125,7 +125,23 @@ def why_unavailable():
     return None
 
 
-def _boot_script(root):
+# The namespace's own tmpfs goes over these: a tree the test needs there
+# (a checkout in /tmp) is carried across.
+SHADOWED = ("/tmp", "/var/tmp")
+CARRIED = "/var/lib/wspushd-test-carried"   # in the overlay of /var
+
+
+def _carried(keep):
+    """The directories of keep that a tmpfs of SHADOWED would hide."""
+    out = []
+    for path in keep:
+        real = os.path.realpath(path)
+        if any(real == s or real.startswith(s + "/") for s in SHADOWED):
+            out.append(real)
+    return out
+
+
+def _boot_script(root, keep=()):
     """The shell run as the namespace's PID 1 before it becomes systemd."""
     q = shlex.quote
     lines = ["set -e"]
@@ -133,6 +149,12 @@ def _boot_script(root):
         lines.append("mount -t overlay overlay -o lowerdir=/%s,upperdir=%s,workdir=%s /%s"
                      % (d, q(os.path.join(root, d + ".upper")),
                         q(os.path.join(root, d + ".work")), d))
+    # Bound aside (into the overlay of /var, never the host's) before
+    # the tmpfs hides them, and back in place after.
+    carried = _carried(keep)
+    for i, path in enumerate(carried):
+        lines += ["mkdir -p %s/%d" % (CARRIED, i),
+                  "mount --rbind %s %s/%d" % (q(path), CARRIED, i)]
     lines += [
         "mount -t tmpfs -o mode=1777 tmpfs /dev/shm",
         "mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts /dev/pts",
@@ -150,6 +172,9 @@ def _boot_script(root):
         # unshare made every mount private first.
         "mount --make-rshared /",
     ]
+    for i, path in enumerate(carried):
+        lines += ["mkdir -p %s" % q(path),
+                  "mount --rbind %s/%d %s" % (CARRIED, i, q(path))]
     for unit in MASKED:
         lines.append("ln -s /dev/null /etc/systemd/system/%s" % unit)
     lines += [
@@ -163,8 +188,9 @@ class Namespace:
     """One booted systemd.  root: a fresh directory of the test's own, on
     a file system that can hold overlay upper layers (not tmpfs /tmp)."""
 
-    def __init__(self, root):
+    def __init__(self, root, keep=()):
         self.root = root
+        self.keep = list(keep)     # trees the namespace must see where they are
         self.unshare = None
         self.pid = None            # the namespace's PID 1, as the host sees it
         self.cgroup = None
@@ -193,7 +219,7 @@ class Namespace:
 
         argv = ["unshare", "--fork", "--pid", "--mount", "--net", "--uts", "--ipc",
                 "--cgroup", "--mount-proc", "--propagation", "private",
-                "--kill-child=SIGKILL", "/bin/sh", "-c", _boot_script(self.root)]
+                "--kill-child=SIGKILL", "/bin/sh", "-c", _boot_script(self.root, self.keep)]
         self.unshare = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                         preexec_fn=in_child, close_fds=True)
         deadline = time.monotonic() + timeout

@@ -125,7 +125,8 @@ def outside(build):
     namespace.sweep(parent)
     root = tempfile.mkdtemp(prefix="run-%d-" % os.getpid(), dir=parent)
     keep = bool(os.environ.get("WSPUSHD_TEST_KEEP"))
-    ns = namespace.Namespace(os.path.join(root, "ns"))
+    # The checkout and the build, wherever they are (/tmp included).
+    ns = namespace.Namespace(os.path.join(root, "ns"), keep=(ROOT, build))
     os.makedirs(ns.root)
     rc = 1
     t0 = time.monotonic()
