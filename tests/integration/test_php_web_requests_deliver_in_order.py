@@ -19,8 +19,6 @@ the channel ws:out and the stream ws:out.
 PHP runs as it would in production, never under WSPUSHD_TEST_WRAPPER.
 """
 import os
-import shutil
-import subprocess
 import sys
 import time
 import urllib.error
@@ -30,23 +28,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ROOT, RedisError, TestFailure, check, check_sequence, config_text,
                      free_port, log, main, publish_sentinel, tail, tcp_sockets, utf8_kind,
                      wait_connected, wait_until)
+from test_php_examples_publish_status_and_xadd import PHP, require_php
 
-PHP = shutil.which("php") or "/usr/bin/php"
 WEB = os.path.join(ROOT, "docs", "examples", "php", "web")
 CHANNEL = STREAM = "ws:out"
 N = 500
-
-
-def require_php():
-    """php-cli and php-redis are test dependencies (scripts/deps.sh)."""
-    hint = "install php-cli and php-redis (scripts/deps.sh lists them)"
-    if not os.access(PHP, os.X_OK):
-        raise TestFailure("php is missing: %s" % hint)
-    p = subprocess.run([PHP, "-r", "echo phpversion('redis');"], stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=30)
-    version = p.stdout.decode(errors="replace").strip()
-    check(p.returncode == 0 and version, "php has no redis extension: %s" % hint)
-    log("%s with php-redis %s" % (PHP, version))
 
 
 def post(port, path, body):
