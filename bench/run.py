@@ -7,9 +7,17 @@ the sink alone (the ceiling), then runs wspushd and the reference bridge
 the ratios and the targets.
 
     bench/run.py --build build [--quick | --smoke] [--json FILE] [--only wspushd|reference]
+    bench/run.py --build build --inbound [--inbound-rate N] [--inbound-to channel|stream]
 
 --quick runs a tenth of the messages; --smoke a thousandth, with no
 targets checked: a test that the benchmark itself still works.
+
+--inbound runs one comparison instead of the table: wspushd relaying
+3,000,000 messages of 100 B while the sink talks back at a steady rate
+(20,000 messages of 100 B a second), with [inbound] off and on (PUBLISH,
+or XADD), in turns, a fresh daemon each run; the ratio of the best rates
+must be at least 0.90.  Then, with nothing going out, the daemon's CPU
+per message taken from the sink, [inbound] off and on.
 
 Figures that survive a noisy machine are CPU seconds from /proc
 (user + system) per million messages; rates and latencies are what this
@@ -17,10 +25,12 @@ machine did in this run.
 """
 import argparse
 import json
+import urllib.request
 import os
 import platform
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -177,7 +187,7 @@ class Bridge:
     """wspushd or the reference bridge, subscribed and connected."""
 
     def __init__(self, kind, build, tmp, redis, sink, channels,
-                 delivery="at-least-once", streams=()):
+                 delivery="at-least-once", streams=(), extra=""):
         self.kind = kind
         url = "ws://127.0.0.1:%d/bench" % sink.port
         if kind == "wspushd":
@@ -189,6 +199,7 @@ class Bridge:
                                                             for s in streams),
                                             channels="".join("channel = %s\n" % c
                                                              for c in channels)))
+                f.write(extra)
             argv = [os.path.join(build, "wspushd"), "-c", conf]
         else:
             argv = [sys.executable, os.path.join(HERE, "ref_bridge.py"),
@@ -354,13 +365,15 @@ def publisher_alone(redis, n):
     return n / (time.monotonic() - t0)
 
 
-def throughput(redis, sink, bridge, size, n):
+def throughput(redis, sink, bridge, size, n, exact=False):
+    """exact: n is a whole number of pipelines, so it is what was
+    published (the bridge PUBLISHes too, with [inbound] on)."""
     sink.ask("reset")
     calls0 = redis.publish_calls()
     cpu0 = cpu_seconds(bridge.pid)
     t0 = time.monotonic_ns()
     publish(redis, n, size)
-    published = redis.publish_calls() - calls0
+    published = n if exact else redis.publish_calls() - calls0
 
     # redis-benchmark rounds the count up to whole pipelines.
     n = published
@@ -482,6 +495,130 @@ def queued(redis, sink, bridge, n1, n2):
     out["drain_ns"] = (cpu_seconds(bridge.pid) - cpu2) / n2 * 1e9
     out["rss_idle"] = rss0
     return out
+
+
+# ---- [inbound]: the price of taking the server's messages ----------------
+
+def inbound_metrics(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("wspushd_inbound_"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def inbound_run(args, tmp, redis, sink, on, n):
+    """One outbound run of n x 100 B while the sink talks; [inbound] on
+    or off; a fresh daemon."""
+    port = free_port()
+    extra = "[metrics]\nlisten = 127.0.0.1:%d\n" % port
+    if on:
+        extra += ("[inbound]\n%s = bench:in\nmaxlen = 100000\n" % args.inbound_to)
+    b = Bridge("wspushd", args.build, tmp, redis, sink, [CHANNEL], extra=extra)
+    try:
+        sink.ask("talk %d 100" % args.inbound_rate)
+        time.sleep(0.5)     # the talk is steady before the run starts
+        m0 = inbound_metrics(port)
+        t0, rcpu0 = time.monotonic(), cpu_seconds(redis.proc.pid)
+        r = throughput(redis, sink, b, 100, n, exact=True)
+        dt, rcpu = time.monotonic() - t0, cpu_seconds(redis.proc.pid) - rcpu0
+        m1, st = inbound_metrics(port), sink.ask("stats")
+        sink.ask("talk 0 0")
+    finally:
+        b.stop()
+    fwd = "wspushd_inbound_forwarded_total"
+    r["talked_per_s"] = st["talked"] / dt      # throughput() reset the sink
+    r["redis_cpu_s_per_m"] = rcpu / n * 1e6
+    r["talk_skipped"] = st["talk_skipped"]
+    r["inbound_per_s"] = (m1.get(fwd, 0) - m0.get(fwd, 0)) / dt
+    r["inbound_dropped"] = sum(v for k, v in m1.items() if k.startswith(
+        "wspushd_inbound_dropped_total"))
+    return r
+
+
+def inbound_cpu(args, tmp, redis, sink, on, seconds):
+    """CPU-s of the daemon per 1M of the sink's messages, nothing going
+    out: what taking them costs (read and dropped, or sent to Redis)."""
+    port = free_port()
+    extra = "[metrics]\nlisten = 127.0.0.1:%d\n" % port
+    if on:
+        extra += "[inbound]\n%s = bench:in\nmaxlen = 100000\n" % args.inbound_to
+    b = Bridge("wspushd", args.build, tmp, redis, sink, [CHANNEL], extra=extra)
+    try:
+        sink.ask("talk %d 100" % args.inbound_rate)
+        time.sleep(0.5)
+        sink.ask("reset")
+        cpu0 = cpu_seconds(b.pid)
+        time.sleep(seconds)
+        cpu, talked = cpu_seconds(b.pid) - cpu0, sink.ask("stats")["talked"]
+        sink.ask("talk 0 0")
+    finally:
+        b.stop()
+    return cpu / max(talked, 1) * 1e6
+
+
+def inbound_compare(args):
+    """[inbound] off and on, in turns, a fresh daemon each time; the best
+    of each; the ratio of the outbound rates."""
+    scale = 1000 if args.smoke else 10 if args.quick else 1
+    # Runs of a few seconds each: a shorter one is mostly noise here.
+    n = 3000000 // scale
+    with tempfile.TemporaryDirectory(prefix="wspushd-bench-") as tmp:
+        redis = Redis(tmp)
+        sink = Sink(args.build)
+        runs = {False: [], True: []}
+        try:
+            # Is redis-benchmark exact (n whole pipelines)?  throughput() trusts it.
+            calls0 = redis.publish_calls()
+            publish(redis, n, 100, channel="nobody")
+            if redis.publish_calls() - calls0 != n:
+                raise BenchError("redis-benchmark published %d, not %d"
+                                 % (redis.publish_calls() - calls0, n))
+            for i in range(args.runs):
+                for on in (False, True):
+                    log("outbound %d x 100 B, the sink talking %d/s, [inbound] %s (run %d)"
+                        % (n, args.inbound_rate, "on" if on else "off", i + 1))
+                    runs[on].append(inbound_run(args, tmp, redis, sink, on, n))
+            seconds = 0.2 if args.smoke else 3
+            log("nothing out, the sink talking %d/s for %gs, [inbound] off then on"
+                % (args.inbound_rate, seconds))
+            taking = [inbound_cpu(args, tmp, redis, sink, on, seconds) for on in (False, True)]
+        finally:
+            sink.stop()
+            redis.stop()
+    off, on = best(runs[False]), best(runs[True])
+    ratio = on["msgs_per_s"] / off["msgs_per_s"]
+    median = (statistics.median(x["msgs_per_s"] for x in runs[True]) /
+              statistics.median(x["msgs_per_s"] for x in runs[False]))
+    print("machine: %s" % machine())
+    print("outbound 100 B while the upstream sends %s messages/s of 100 B back "
+          "(%d runs each, in turns, the best):" % (fmt(args.inbound_rate), args.runs))
+    for name, r in (("[inbound] off", off), ("[inbound] on (%s)" % args.inbound_to, on)):
+        print("  %-22s %s msgs/s out; CPU-s per 1M out: wspushd %s, redis-server %s; "
+              "the sink talked %s/s, Redis took %s/s"
+              % (name, fmt(r["msgs_per_s"]), fmt(r["cpu_s_per_m"]),
+                 fmt(min(x["redis_cpu_s_per_m"] for x in r["runs"])),
+                 fmt(max(x["talked_per_s"] for x in r["runs"])),
+                 fmt(max(x["inbound_per_s"] for x in r["runs"]))))
+    print("  every run, msgs/s out: off %s; on %s" % (
+        ", ".join(fmt(x["msgs_per_s"]) for x in runs[False]),
+        ", ".join(fmt(x["msgs_per_s"]) for x in runs[True])))
+    print("  ratio on/off, best: %.3f (target >= 0.90: %s); of the medians: %.3f"
+          % (ratio, "met" if ratio >= 0.90 else "NOT met", median))
+    print("nothing out, the sink talking: the daemon's CPU-s per 1M of its messages: "
+          "%s read and dropped ([inbound] off), %s into Redis (on)"
+          % (fmt(taking[0]), fmt(taking[1])))
+    lost = [x for x in runs[False] + runs[True] if x["received"] < x["published"]]
+    dropped = sum(x["inbound_dropped"] for x in runs[True])
+    if dropped:
+        log("inbound dropped %d message(s) over the runs" % dropped)
+    if lost:
+        print("some messages were not accounted for", file=sys.stderr)
+        return 1
+    return 0 if ratio >= 0.90 or args.smoke else 1
 
 
 # ---- the run -------------------------------------------------------------
@@ -648,10 +785,18 @@ def main():
     ap.add_argument("--runs", type=int, default=3,
                     help="throughput runs per size; the best is reported")
     ap.add_argument("--json", help="also write the raw figures here")
+    ap.add_argument("--inbound", action="store_true",
+                    help="only compare outbound with [inbound] off and on")
+    ap.add_argument("--inbound-rate", type=int, default=20000,
+                    help="messages a second the sink sends back (--inbound)")
+    ap.add_argument("--inbound-to", choices=("channel", "stream"), default="channel",
+                    help="PUBLISH or XADD the sink's messages (--inbound)")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     if args.smoke:
         args.idle_seconds, args.runs = 1, 1
+    if args.inbound:
+        return inbound_compare(args)
     with tempfile.TemporaryDirectory(prefix="wspushd-bench-") as tmp:
         redis = Redis(tmp)
         sink = Sink(args.build)

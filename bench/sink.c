@@ -6,7 +6,13 @@
  *
  * Listens on 127.0.0.1 only, prints "port N" once listening, then answers
  * one JSON line on stdout for each command line read on stdin: stats,
- * reset, latency, pause, resume.  EOF on stdin ends it with status 0.
+ * reset, latency, pause, resume, talk.  EOF on stdin ends it with status 0.
+ *
+ * "talk RATE SIZE": the sink talks back too, as a chatty upstream does:
+ * from now on every open connection gets RATE binary messages of SIZE
+ * bytes a second (at most 65535), sent every millisecond as the clock
+ * says they are due; a connection that has 256 KiB unsent skips them
+ * (stats: talked, talk_skipped).  "talk 0 0" stops.
  *
  * One thread, one level-triggered epoll loop.  Payloads are never
  * unmasked in full: only the first HEAD_MAX bytes of each data message,
@@ -24,6 +30,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "bench_common.h"
@@ -38,6 +45,9 @@
 #define SAMPLES_MIN	65536
 #define SAMPLES_MAX	10000000
 #define MAX_EVENTS	64
+#define TALK_TICK_NS	1000000		/* a message batch every 1 ms */
+#define TALK_BACKLOG	(256 << 10)	/* unsent past this: skip a batch */
+#define TALK_SIZE_MAX	65535
 
 enum {
 	OP_CONT = 0x0, OP_TEXT = 0x1, OP_BINARY = 0x2,
@@ -75,7 +85,18 @@ struct conn {
 
 struct counters {
 	uint64_t	 messages, bytes, first_ns, last_ns, connections, errors;
+	uint64_t	 talked, talk_skipped;
 };
+
+/* "talk": what the sink sends back, and when. */
+static struct {
+	int		 fd;		/* the timerfd; -1: silent */
+	uint64_t	 rate;		/* messages a second */
+	uint64_t	 start_ns;
+	uint64_t	 due;		/* messages due since start_ns */
+	unsigned char	*batch;		/* frames back to back */
+	size_t		 framelen, max_frames;
+} talk = { .fd = -1 };
 
 static struct {
 	int		 epfd;
@@ -94,8 +115,8 @@ static struct {
 	int		 cmd_discard;	/* overlong line: skip to its end */
 } g = { .epfd = -1, .lfd = -1 };
 
-/* epoll tags for the two descriptors that are not connections. */
-static char tag_listen, tag_stdin;
+/* epoll tags for the descriptors that are not connections. */
+static char tag_listen, tag_stdin, tag_timer;
 
 static int
 ep_add(int fd, unsigned events, void *ptr)
@@ -662,15 +683,114 @@ print_latency(void)
 }
 
 static void
+talk_stop(void)
+{
+	if (talk.fd >= 0)
+		close(talk.fd);
+	talk.fd = -1;
+	free(talk.batch);
+	talk.batch = NULL;
+	g.stale = 1;
+}
+
+/* A frame of size bytes, as many as TALK_BACKLOG holds back to back. */
+static int
+talk_start(uint64_t rate, uint64_t size)
+{
+	struct itimerspec its = {
+		.it_interval.tv_nsec = TALK_TICK_NS, .it_value.tv_nsec = TALK_TICK_NS,
+	};
+	size_t hdr = size < 126 ? 2 : 4;
+
+	talk_stop();
+	if (rate == 0)
+		return 0;
+	talk.framelen = hdr + (size_t)size;
+	talk.max_frames = TALK_BACKLOG / talk.framelen;
+	talk.batch = malloc(talk.max_frames * talk.framelen);
+	if (talk.batch == NULL)
+		return -1;
+	for (size_t i = 0; i < talk.max_frames; i++) {
+		unsigned char *f = talk.batch + i * talk.framelen;
+
+		f[0] = 0x80 | OP_BINARY;
+		if (hdr == 2) {
+			f[1] = (unsigned char)size;
+		} else {
+			f[1] = 126;
+			f[2] = (unsigned char)(size >> 8);
+			f[3] = (unsigned char)size;
+		}
+		memset(f + hdr, 'r', (size_t)size);
+	}
+	talk.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (talk.fd < 0 || timerfd_settime(talk.fd, 0, &its, NULL) < 0 ||
+	    ep_add(talk.fd, EPOLLIN, &tag_timer) < 0) {
+		talk_stop();
+		return -1;
+	}
+	talk.rate = rate;
+	talk.start_ns = monotonic_ns();
+	talk.due = 0;
+	return 0;
+}
+
+/* The messages the clock says are due, to every open connection. */
+static void
+talk_tick(void)
+{
+	uint64_t ticks, due, n;
+	struct conn *c, *next;
+
+	if (read(talk.fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	due = (uint64_t)((unsigned __int128)(monotonic_ns() - talk.start_ns) *
+			 talk.rate / 1000000000u);
+	n = due - talk.due;
+	talk.due = due;
+	for (c = g.conns; c != NULL; c = next) {
+		uint64_t m = n < talk.max_frames ? n : talk.max_frames;
+
+		next = c->next;
+		if (c->req != NULL || c->closing)
+			continue;
+		if (c->outlen - c->outoff > TALK_BACKLOG)
+			m = 0;
+		g.st.talk_skipped += n - m;
+		if (m > 0 && out_send(c, talk.batch, (size_t)m * talk.framelen) == 0)
+			g.st.talked += m;
+	}
+}
+
+/* "talk RATE SIZE" */
+static void
+talk_command(const char *args)
+{
+	char a[32], b[32];
+	uint64_t rate, size;
+
+	if (sscanf(args, "%31s %31s", a, b) != 2 || parse_u64(a, &rate) < 0 ||
+	    parse_u64(b, &size) < 0 || size > TALK_SIZE_MAX || rate > 100000000) {
+		printf("{\"error\":\"usage: talk RATE SIZE (SIZE at most 65535)\"}\n");
+		return;
+	}
+	if (talk_start(rate, size) < 0)
+		printf("{\"error\":\"cannot talk: %s\"}\n", strerror(errno));
+	else
+		printf("{\"ok\":true}\n");
+}
+
+static void
 command(const char *cmd)
 {
 	if (strcmp(cmd, "stats") == 0) {
 		printf("{\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64
 		       ",\"first_ns\":%" PRIu64 ",\"last_ns\":%" PRIu64
 		       ",\"connections\":%" PRIu64 ",\"open\":%" PRIu64
-		       ",\"errors\":%" PRIu64 "}\n", g.st.messages, g.st.bytes,
-		       g.st.first_ns, g.st.last_ns, g.st.connections, g.open,
-		       g.st.errors);
+		       ",\"errors\":%" PRIu64 ",\"talked\":%" PRIu64
+		       ",\"talk_skipped\":%" PRIu64 "}\n", g.st.messages,
+		       g.st.bytes, g.st.first_ns, g.st.last_ns, g.st.connections,
+		       g.open, g.st.errors, g.st.talked, g.st.talk_skipped);
 	} else if (strcmp(cmd, "reset") == 0) {
 		memset(&g.st, 0, sizeof(g.st));
 		g.nsamples = 0;
@@ -680,6 +800,8 @@ command(const char *cmd)
 	} else if (strcmp(cmd, "pause") == 0) {
 		close_all();
 		printf("{\"ok\":true}\n");
+	} else if (strncmp(cmd, "talk ", 5) == 0) {
+		talk_command(cmd + 5);
 	} else if (strcmp(cmd, "resume") == 0) {
 		if (g.lfd < 0 && listen_open(g.port) < 0)
 			printf("{\"error\":\"cannot listen again\"}\n");
@@ -789,6 +911,8 @@ run(void)
 					return r < 0 ? 1 : 0;
 			} else if (p == &tag_listen) {
 				accept_conns();
+			} else if (p == &tag_timer) {
+				talk_tick();
 			} else {
 				conn_event(p, evs[i].events);
 			}
@@ -843,6 +967,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = run();
+	talk_stop();
 	close_all();
 	close(g.epfd);
 	free(g.samples);

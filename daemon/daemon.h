@@ -15,6 +15,7 @@ struct config;
 struct conn;
 struct dns;
 struct fleet;
+struct inbound;
 struct lockfile;
 struct metrics;
 struct notify;
@@ -32,6 +33,7 @@ struct daemon {
 	struct redis_sub *redis;
 	struct stream_in *streams;	/* NULL without [redis] stream */
 	struct fleet *fleet;		/* NULL without [fleet] lease_key */
+	struct inbound *inbound;	/* the server's messages, into Redis */
 	bool redis_up;			/* subscribed (or standing by, connected) */
 	struct signals *signals;
 	struct notify *notify;

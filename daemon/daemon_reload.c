@@ -10,6 +10,7 @@
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
+#include "wspushd/inbound.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/log.h"
 #include "wspushd/loop.h"
@@ -152,6 +153,7 @@ reload_apply(struct daemon *d, struct config *next,
 		status_pub_reconfigure(d->status, next);
 	}
 	sub_counts_set(&d->report.subs, &next->channels, &next->patterns);
+	inbound_reconfigure(d->inbound, next);
 	config_destroy(old);
 	log_info("configuration reloaded%s%s%s",
 		 plan->upstream ? "; upstream reconnecting" : "",

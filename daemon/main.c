@@ -17,6 +17,7 @@
 #include "wspushd/conn.h"
 #include "wspushd/dns.h"
 #include "wspushd/fleet.h"
+#include "wspushd/inbound.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/log.h"
 #include "wspushd/loop.h"
@@ -114,8 +115,10 @@ on_redis_change(void *arg, bool subscribed)
 	struct daemon *d = arg;
 
 	/* Ready means: configured, and messages can come in. */
-	if (subscribed)
+	if (subscribed) {
 		notify_ready(d->notify);
+		inbound_redis_up(d->inbound);
+	}
 	d->redis_up = subscribed;
 	stream_in_redis(d->streams, reading(d));
 	update_status(d);
@@ -245,6 +248,7 @@ start_modules(struct daemon *d)
 	d->report.redis = d->redis;
 	d->report.streams = d->streams;
 	d->report.fleet = d->fleet;
+	d->report.inbound = d->inbound = inbound_new(d->conn, d->redis, d->cfg);
 	sub_counts_set(&d->report.subs, &d->cfg->channels, &d->cfg->patterns);
 	d->status = status_pub_new(d->ctx, d->redis, d->cfg, report_snapshot,
 				   &d->report);
@@ -348,6 +352,7 @@ teardown(struct daemon *d)
 	notify_free(d->notify);
 	metrics_free(d->metrics);
 	status_pub_free(d->status);
+	inbound_free(d->inbound);
 	stream_in_flush(d->streams);
 	redis_sub_free(d->redis);
 	fleet_free(d->fleet);

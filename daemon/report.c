@@ -8,6 +8,7 @@
 #include "wspushd/fsm.h"
 #include "wspushd/fleet.h"
 #include "wspushd/fleet_report.h"
+#include "wspushd/inbound.h"
 #include "wspushd/log.h"
 #include "wspushd/metrics_text.h"
 #include "wspushd/redis_sub.h"
@@ -71,7 +72,10 @@ tail(char *buf, size_t len, size_t used, size_t *room)
 	return len > 0 ? buf + put : NULL;
 }
 
-/* Redis' counts, the reloads, the status key; then each subscription's. */
+/*
+ * Redis' counts, the reloads, the status key; each subscription's; the
+ * server's messages into Redis.
+ */
 static size_t
 report_more(struct report *r, char *buf, size_t len, size_t used)
 {
@@ -93,7 +97,9 @@ report_more(struct report *r, char *buf, size_t len, size_t used)
 	at = tail(buf, len, used, &room);
 	more = metrics_render_extra(&x, at, room);
 	at = tail(buf, len, used + more, &room);
-	return more + sub_counts_metrics(&r->subs, at, room);
+	more += sub_counts_metrics(&r->subs, at, room);
+	at = tail(buf, len, used + more, &room);
+	return more + inbound_metrics(r->inbound, at, room);
 }
 
 size_t

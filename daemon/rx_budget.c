@@ -54,6 +54,12 @@ rx_budget_check(struct rx_budget *b, uint64_t now_ms, uint64_t received,
 	}
 	if (now_ms - b->window_start_ms < RX_WINDOW_MS)
 		return RX_READ;
+	/*
+	 * What still waits in the socket is nobody's overhead yet: it is
+	 * judged once read.  (A server that sends data faster than it is
+	 * read would otherwise look like a flood.)
+	 */
+	received = received > pending ? received - pending : 0;
 	/* Counters only grow; a smaller one (a new socket) starts afresh. */
 	got = received >= b->received_at_start ? received - b->received_at_start : 0;
 	useful = data >= b->data_at_start ? data - b->data_at_start : 0;

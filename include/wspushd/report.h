@@ -16,6 +16,7 @@
 struct conn;
 struct conn_snapshot;
 struct fleet;
+struct inbound;
 struct redis_sub;
 struct stream_in;
 
@@ -31,6 +32,7 @@ struct report {
 	struct redis_sub *redis;
 	struct stream_in *streams;	/* NULL: none */
 	struct fleet *fleet;		/* NULL: no lease */
+	struct inbound *inbound;	/* the server's messages into Redis */
 	uint64_t started_ms;		/* monotonic, for the uptime */
 	struct sub_counts subs;		/* messages per subscription */
 	struct reload_counts reloads;

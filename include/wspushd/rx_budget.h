@@ -7,7 +7,10 @@
  * kept the daemon at 100% CPU for as long as it lasted.  Data messages
  * are bounded elsewhere (max_message_size); this bounds the rest: frame
  * headers and control frames, "overhead", measured from outside as the
- * socket's received bytes minus the data payload lws handed us.
+ * bytes read from the socket (received, less what still waits in it)
+ * minus the data payload lws handed us.  Bytes still waiting are judged
+ * once read: a server that sends data faster than the loop reads it is
+ * no flood.
  *
  * Over a window of RX_WINDOW_MS, more than RX_OVERHEAD_BUDGET bytes of
  * overhead puts the connection in throttled mode: the glue stops reading

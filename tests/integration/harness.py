@@ -771,7 +771,7 @@ class WsServer:
 
     def __init__(self, ctx, name="ws", port=None, pause_file=None, max_hex=None,
                  cert=None, key=None, client_ca=None, host="127.0.0.1",
-                 record_on_read=False):
+                 record_on_read=False, send_dir=None):
         self.ctx = ctx
         self.name = name
         self.host = host          # any loopback address: 127.0.0.2 is "another host"
@@ -786,6 +786,8 @@ class WsServer:
         self.cert = cert
         self.key = key
         self.client_ca = client_ca
+        # The server talks too: it plays the scripts that appear here.
+        self.send_dir = send_dir
         self.out = os.path.join(ctx.mkdir(name), "events.jsonl")
         self.log = EventLog(self.out)
         self.proc = None
@@ -807,6 +809,8 @@ class WsServer:
             argv += ["--record-on-read"]
         if self.max_hex is not None:
             argv += ["--max-hex", str(self.max_hex)]
+        if self.send_dir:
+            argv += ["--send-dir", self.send_dir]
         return start_listening_server(self, "the ws recorder", RECORDER, argv, host=self.host)
 
     def kill(self):

@@ -31,6 +31,28 @@ certificate's common name or null}.
 connections (TCP back-pressure then builds up in the client), which lets a
 test hold messages inside the client's queue.
 
+--send-dir DIR: the server also talks.  Every file DIR/NAME.jsonl that
+appears (write it elsewhere and rename it in) is a script, played in name
+order on the newest open connection, as fast as the connection takes it,
+then renamed NAME.jsonl.done.  Each line is one of:
+
+  {"text": "..."}                  a text message
+  {"hex": "00ff..."}               a binary message
+  {"frags": ["..", ".."]}          a text message in these fragments (the
+                                   library ends it with an empty one)
+  {"frags_hex": ["00", "ff"]}      a binary message in fragments
+  {"ping": "..."}                  a Ping frame (payloads must differ)
+  {"gen": {"count": N, "size": S, "prefix": P}}
+                                   N text messages: P, the number i (from
+                                   0) as %08d, then "." up to S characters
+
+Once the last frame has left the server's buffers for the socket:
+
+  {"ev": "sent", "conn": "123-1", "script": "NAME.jsonl", "messages": 5,
+   "pings": 1}
+
+("error" is added when the connection closed before the end).
+
 SIGTERM or SIGINT: stop listening, close open connections with 1001 (the
 websockets library does that), write "stopped", exit 0.
 """
@@ -51,6 +73,7 @@ import websockets
 class Recorder:
     def __init__(self, path, max_hex, pause_file, on_read=False):
         self.f = open(path, "a", encoding="ascii")
+        self.sender = None         # --send-dir's
         self.on_read = on_read
         self.max_hex = max_hex
         self.pause_file = pause_file
@@ -112,6 +135,8 @@ class Recorder:
 
     async def handler(self, ws):
         conn = self.opened(ws)
+        if self.sender is not None:
+            self.sender.current = ws
         try:
             while True:
                 await self.paused()
@@ -129,8 +154,80 @@ class Recorder:
                 await asyncio.wait_for(ws.wait_closed(), 10)
             except Exception:
                 pass
+            if self.sender is not None and self.sender.current is ws:
+                self.sender.current = None
             self.write(ev="close", conn=conn, code=ws.close_code,
                        reason=ws.close_reason)
+
+
+def script_frames(path):
+    """The (kind, payload) of each line of a --send-dir script, in order:
+    kind "msg" (payload: str, bytes, or a list of either: fragments) or
+    "ping" (payload: bytes)."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            op = json.loads(line)
+            if "text" in op:
+                yield "msg", op["text"]
+            elif "hex" in op:
+                yield "msg", bytes.fromhex(op["hex"])
+            elif "frags" in op:
+                yield "msg", list(op["frags"])
+            elif "frags_hex" in op:
+                yield "msg", [bytes.fromhex(h) for h in op["frags_hex"]]
+            elif "ping" in op:
+                yield "ping", op["ping"].encode("utf-8")
+            elif "gen" in op:
+                g = op["gen"]
+                for i in range(g["count"]):
+                    yield "msg", ("%s%08d" % (g.get("prefix", ""), i)).ljust(g.get("size", 0), ".")
+            else:
+                raise ValueError("%s: no such line: %r" % (path, line[:80]))
+
+
+class Sender:
+    """--send-dir: plays the scripts that appear there on the newest open
+    connection (see the module's docstring)."""
+
+    def __init__(self, rec, directory):
+        self.rec = rec
+        self.dir = directory
+        self.current = None        # the newest open connection
+
+    async def run(self):
+        while True:
+            await asyncio.sleep(0.02)
+            ws = self.current
+            if ws is None or not ws.open:
+                continue
+            for name in sorted(n for n in os.listdir(self.dir) if n.endswith(".jsonl")):
+                await self.play(ws, name)
+
+    async def play(self, ws, name):
+        path = os.path.join(self.dir, name)
+        messages = pings = 0
+        error = None
+        try:
+            for kind, payload in script_frames(path):
+                if kind == "ping":
+                    await ws.ping(payload)     # the Pong is lws' business
+                    pings += 1
+                else:
+                    await ws.send(payload)
+                    messages += 1
+            # "sent" means on its way: out of the library's buffers.
+            for _ in range(3000):
+                if ws.transport.get_write_buffer_size() == 0:
+                    break
+                await asyncio.sleep(0.01)
+        except websockets.ConnectionClosed as e:
+            error = "connection closed: %s" % e
+        os.rename(path, path + ".done")
+        extra = {"error": error} if error else {}
+        self.rec.write(ev="sent", conn=getattr(ws, "recorder_conn", None), script=name,
+                       messages=messages, pings=pings, **extra)
 
 
 class ReadRecordingProtocol(websockets.WebSocketServerProtocol):
@@ -155,6 +252,8 @@ async def main():
     ap.add_argument("--max-hex", type=int, default=1 << 20,
                     help="record the payload as hex up to this many bytes")
     ap.add_argument("--pause-file", default=None)
+    ap.add_argument("--send-dir", default=None,
+                    help="play the message scripts that appear in this directory")
     ap.add_argument("--record-on-read", action="store_true",
                     help="record a message when the protocol reads it, before a "
                     "Ping after it is answered, not when the handler gets it")
@@ -192,7 +291,12 @@ async def main():
                                 reuse_address=True, ssl=tls,
                                 create_protocol=protocol):
         rec.write(ev="listening", pid=os.getpid(), host=args.host, port=args.port)
+        if args.send_dir:
+            rec.sender = Sender(rec, args.send_dir)
+            sending = asyncio.ensure_future(rec.sender.run())
         await stop
+        if args.send_dir:
+            sending.cancel()
     rec.write(ev="stopped", pid=os.getpid())
 
 

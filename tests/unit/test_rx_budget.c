@@ -34,13 +34,40 @@ test_data_never_counts_as_overhead(void **state)
 	/* 100 MB of data in a window, with its allowance: read on. */
 	assert_int_equal(rx_budget_check(&b, RX_WINDOW_MS, 100000000, 100000000, 5000,
 					 &over), RX_READ);
-	/* The budget itself is fine too. */
+	/* The budget itself is fine too (the 5000 waiting were data). */
 	assert_int_equal(rx_budget_check(&b, 2 * RX_WINDOW_MS,
-					 100000000 + RX_OVERHEAD_BUDGET, 100000000, 0,
+					 100000000 + RX_OVERHEAD_BUDGET, 100005000, 0,
 					 &over), RX_READ);
 	/* Before the window ends, nothing is judged. */
 	assert_int_equal(rx_budget_check(&b, 2 * RX_WINDOW_MS + 1, 900000000, 100000000,
 					 0, &over), RX_READ);
+}
+
+/*
+ * A server that sends data faster than the loop reads it: what waits in
+ * the socket at the window's end is not overhead (it was, before: 40 MB
+ * of 1 KiB messages then crawled in at the throttled rate).  It is
+ * judged once read, as the data it is.
+ */
+static void
+test_data_waiting_in_the_socket_is_not_overhead(void **state)
+{
+	struct rx_budget b;
+	uint64_t over = 0, t = RX_WINDOW_MS;
+
+	(void)state;
+	rx_budget_start(&b, 0, 0, 0);
+	assert_int_equal(rx_budget_check(&b, t, 10000000, 1000000, 9000000, &over),
+			 RX_READ);
+	assert_int_equal(rx_budget_check(&b, 2 * t, 20000000, 12000000, 8000000, &over),
+			 RX_READ);
+	assert_int_equal(rx_budget_check(&b, 3 * t, 20000000, 20000000, 0, &over),
+			 RX_READ);
+	assert_false(b.throttled);
+	/* Control frames, once read, still count. */
+	assert_int_equal(rx_budget_check(&b, 4 * t, 20000000 + RX_OVERHEAD_BUDGET + 1 +
+					 3000, 20000000, 3000, &over), RX_FLOOD);
+	assert_int_equal(over, RX_OVERHEAD_BUDGET + 1);
 }
 
 static void
@@ -51,8 +78,8 @@ test_a_control_flood_throttles_until_the_socket_is_empty(void **state)
 
 	(void)state;
 	rx_budget_start(&b, 0, 0, 0);
-	assert_int_equal(rx_budget_check(&b, t, RX_OVERHEAD_BUDGET + 1, 0, 65536, &over),
-			 RX_FLOOD);
+	assert_int_equal(rx_budget_check(&b, t, RX_OVERHEAD_BUDGET + 1 + 65536, 0, 65536,
+					 &over), RX_FLOOD);
 	assert_int_equal(over, RX_OVERHEAD_BUDGET + 1);
 	assert_true(b.throttled);
 	/* A burst of turns that leave bytes behind, then a pause; again. */
@@ -108,6 +135,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_due_only_once_a_window_unless_throttled),
 		cmocka_unit_test(test_data_never_counts_as_overhead),
+		cmocka_unit_test(test_data_waiting_in_the_socket_is_not_overhead),
 		cmocka_unit_test(test_a_control_flood_throttles_until_the_socket_is_empty),
 		cmocka_unit_test(test_a_failing_connection_is_throttled_at_once),
 		cmocka_unit_test(test_counters_that_go_back_start_afresh),
