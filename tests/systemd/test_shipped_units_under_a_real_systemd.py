@@ -20,7 +20,7 @@ run inside it on loopback.  Then, with the units exactly as installed
  3. "systemctl stop": the upstream sees Close 1001; Result=success, exit
     status 0 (as ExecStopPost= hears them, from a drop-in: a stopped unit
     is unloaded at once, and "systemctl show" then has only defaults);
-    /run/wspushd is gone.
+    its lock file is gone, /run/wspushd kept for the relays sharing it.
  4. A broken configuration file fails the start, says file:line in the
     journal as an error (PRIORITY 3) and is not restarted (no loop every
     RestartSec=), for wspushd.service and for an instance of the template.
@@ -40,7 +40,10 @@ run inside it on loopback.  Then, with the units exactly as installed
     instance duplicating orders' relay exits 75 naming orders' pid
     (PRIORITY 3) and is not restarted, also after another instance
     stopped (the lock directory is preserved); once orders stops, its
-    lock file is gone and the duplicate starts and delivers.
+    lock file is gone and the duplicate starts and delivers.  The
+    directory is /run/wspushd, shared with wspushd.service: it and an
+    instance relaying the same input to the same upstream refuse each
+    other (75), in either order.
 
 Every step that fails is reported, and the other scenarios still run.
 Needs root and CAP_SYS_ADMIN; without them (or without the tools) it
@@ -452,12 +455,17 @@ class Scenarios:
         check(post == ["stop-post: success exited 0"],
               "the stop should end in Result=success, exit status 0: %s" % post)
         check(prop("wspushd", "ActiveState") == "inactive", "not inactive after the stop")
-        check(not os.path.lexists("/run/wspushd"), "/run/wspushd outlived the stop")
+        # Preserved for the relays that share it; the daemon took its lock
+        # file with it.
+        check(os.path.isdir("/run/wspushd") and
+              not [f for f in os.listdir("/run/wspushd") if f.endswith(".lock")],
+              "/run/wspushd should stay, without the stopped daemon's lock file: %r"
+              % (os.listdir("/run/wspushd") if os.path.isdir("/run/wspushd") else None))
         for e in daemon_lines("wspushd", pid):
             check(not re.match(r"<\d>", e["MESSAGE"]), "a line kept its prefix: %r" % e["MESSAGE"])
             check(e.get("PRIORITY") in ("3", "4", "5", "6", "7"), "PRIORITY %s: %r"
                   % (e.get("PRIORITY"), e["MESSAGE"]))
-        log("ok: stop: Close 1001, Result=success, status 0, /run/wspushd removed")
+        log("ok: stop: Close 1001, Result=success, status 0, its lock file removed")
 
     def check_sandbox(self, pid, rundir):
         st = proc_status(pid)
@@ -631,7 +639,7 @@ class Scenarios:
     # -- 8: the template --------------------------------------------------------
     def template(self):
         r, inst = self.redis, self.inst
-        rundir = "/run/wspushd-instances"
+        rundir = "/run/wspushd"
         wa, wb = self.ctx.ws().start(), self.ctx.ws().start()
 
         def conf(name, w, channel):
@@ -655,7 +663,7 @@ class Scenarios:
         # Preserved with DynamicUser=: behind a root-only directory, so a
         # recycled UID cannot reach it.
         private = os.stat("/run/private")
-        check(os.path.islink(rundir) and os.readlink(rundir) == "private/wspushd-instances"
+        check(os.path.islink(rundir) and os.readlink(rundir) == "private/wspushd"
               and private.st_uid == 0 and private.st_mode & 0o777 == 0o700,
               "%s should be a symlink into /run/private (root, 0700): %s -> %s, %o %d"
               % (rundir, rundir, os.path.islink(rundir) and os.readlink(rundir),
@@ -715,6 +723,25 @@ class Scenarios:
         check_sequence(self.wait_messages(wa, 50, 1), [("text", b"relayed by dup")], "dup")
         log("ok: once wspushd@orders stopped its lock file is gone, wspushd@dup (pid %d) "
             "starts and delivers" % pd)
+
+        # wspushd.service shares the directory: relaying what wspushd@dup
+        # relays, it is refused too, and the other way round.
+        saved = open(inst.conf).read()
+        write_file(inst.conf, open(inst.instance_conf("dup")).read())
+        p = systemctl("start", "wspushd", check_rc=False)
+        st = props("wspushd", "Result", "ExecMainStatus", "NRestarts")
+        check(p.returncode != 0 and st == {"Result": "exit-code", "ExecMainStatus": "75",
+                                           "NRestarts": "0"},
+              "wspushd.service beside wspushd@dup relaying the same: %s" % st)
+        systemctl("reset-failed", "wspushd")
+        systemctl("stop", "wspushd@dup")
+        systemctl("start", "wspushd")
+        ps = main_pid("wspushd")
+        refused(ps)
+        systemctl("stop", "wspushd")
+        write_file(inst.conf, saved)
+        log("ok: wspushd.service and an instance relaying the same input to the same "
+            "upstream refuse each other (75), in either order")
         for name in ("orders", "chat", "dup"):
             os.unlink(inst.instance_conf(name))
 
