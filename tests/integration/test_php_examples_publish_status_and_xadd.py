@@ -114,16 +114,17 @@ def pending(r):
 
 def check_readme_quotes_examples():
     """Each example's block between its "// --- example ---" and
-    "// --- end ---" lines appears in README.md as a php block."""
+    "// --- end ---" lines appears in README.md as a php block (replies.php
+    is run by a test of its own)."""
     with open(os.path.join(ROOT, "README.md")) as f:
         readme = f.read()
-    for name in ("publish.php", "status.php", "xadd.php"):
+    for name in ("publish.php", "status.php", "xadd.php", "replies.php"):
         with open(os.path.join(EXAMPLES, name)) as f:
             m = re.search(r"(?ms)^// --- example ---\n(.*?)^// --- end ---$", f.read())
         check(m is not None, "%s has no marked example block" % name)
         check("```php\n" + m.group(1) + "```\n" in readme,
               "README.md does not quote %s's example block verbatim" % name)
-    log("README.md quotes the three examples verbatim")
+    log("README.md quotes the four examples verbatim")
 
 
 def test(ctx):
