@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -39,6 +40,33 @@ test_on_open_messages(void **state)
 	assert_string_equal(r.cfg.on_open.items[2], "@handle");
 	assert_int_equal(r.cfg.on_open_type, MESSAGE_TEXT);
 	assert_int_equal(r.cfg.on_open_wait_ms, 300);
+	run_free(&r);
+}
+
+/* "@NAME", a bare name, is the credential of that name (LoadCredential=). */
+static void
+test_on_open_credential(void **state)
+{
+	char env[256];
+	const char *path;
+	struct run r;
+
+	(void)state;
+	make_dir("creds");
+	write_file("creds/upstream-login", "{\"op\":\"login\",\"key\":\"k3y\"}\n");
+	path = write_file("t.conf", GOOD_UPSTREAM GOOD_REDIS "[upstream]\n"
+			  "on_open = @upstream-login\n");
+	load(&r, "-c", path, NULL);
+	assert_int_equal(r.rc, -1);
+	assert_null(strstr(r.text, "k3y"));
+	run_free(&r);
+	snprintf(env, sizeof(env), "%s/creds", tmpdir);
+	setenv("CREDENTIALS_DIRECTORY", env, 1);
+	load(&r, "-c", path, NULL);
+	assert_string_equal(r.text, "");
+	assert_int_equal(r.cfg.on_open.count, 1);
+	assert_string_equal(r.cfg.on_open.items[0],
+			    "{\"op\":\"login\",\"key\":\"k3y\"}");
 	run_free(&r);
 }
 
@@ -165,6 +193,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_on_open_messages),
+		T(test_on_open_credential),
 		T(test_on_open_secret_errors),
 		T(test_on_open_type),
 		T(test_heartbeat),
