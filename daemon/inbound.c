@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <hiredis/hiredis.h>
+#include <libwebsockets.h>
 
 #include "wspushd/config.h"
 #include "wspushd/conn.h"
@@ -23,6 +24,14 @@
 #define SUMMARY_MS 10000
 
 /*
+ * After the command connection went with commands in flight, what waits
+ * is sent again this much later: it would otherwise wait for the next
+ * message or reply, which a quiet server may never give, and at once
+ * would be a busy loop while Redis is away.
+ */
+#define RETRY_MS 500
+
+/*
  * A command in flight: what its reply settles.  Its privdata, so it
  * lives until the reply, even past the inbound that sent it, which then
  * has disowned it (owner NULL).
@@ -35,6 +44,8 @@ struct sent {
 };
 
 struct inbound {
+	lws_sorted_usec_list_t retry;	/* see RETRY_MS */
+	struct lws_context *ctx;
 	struct conn *conn;
 	struct redis_cmd *cmd;
 	const struct config *cfg;
@@ -67,6 +78,12 @@ unlink_sent(struct inbound *in, struct sent *s)
 
 static void flush(struct inbound *in);
 
+static void
+retry_fired(lws_sorted_usec_list_t *sul)
+{
+	flush(lws_container_of(sul, struct inbound, retry));
+}
+
 /* Redis' answer, counted and, when it is an error, said (once). */
 static void
 settle(struct inbound *in, const struct sent *s, const redisReply *r)
@@ -78,6 +95,8 @@ settle(struct inbound *in, const struct sent *s, const redisReply *r)
 		log_repeated(&in->lost_log, LOG_WARNING, "inbound: the connection "
 			     "to Redis went with the server's messages in "
 			     "flight; they may or may not have been applied");
+		lws_sul_schedule(in->ctx, 0, &in->retry, retry_fired,
+				 (lws_usec_t)RETRY_MS * LWS_US_PER_MS);
 		return;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
@@ -252,10 +271,12 @@ inbound_reconfigure(struct inbound *in, const struct config *cfg)
 }
 
 struct inbound *
-inbound_new(struct conn *conn, struct redis_sub *rs, const struct config *cfg)
+inbound_new(struct lws_context *ctx, struct conn *conn, struct redis_sub *rs,
+	    const struct config *cfg)
 {
 	struct inbound *in = xcalloc(1, sizeof(*in));
 
+	in->ctx = ctx;
 	in->conn = conn;
 	in->cmd = redis_sub_commands(rs);
 	inbound_queue_init(&in->q, cfg->inbound_max_pending,
@@ -295,6 +316,7 @@ inbound_free(struct inbound *in)
 	if (in == NULL)
 		return;
 	conn_set_inbound(in->conn, NULL, NULL);
+	lws_sul_cancel(&in->retry);
 	for (struct sent *s = in->flying; s != NULL; s = s->next)
 		s->owner = NULL;
 	while ((it = inbound_queue_head(&in->q)) != NULL) {

@@ -248,7 +248,8 @@ start_modules(struct daemon *d)
 	d->report.redis = d->redis;
 	d->report.streams = d->streams;
 	d->report.fleet = d->fleet;
-	d->report.inbound = d->inbound = inbound_new(d->conn, d->redis, d->cfg);
+	d->report.inbound = d->inbound = inbound_new(d->ctx, d->conn, d->redis,
+							      d->cfg);
 	sub_counts_set(&d->report.subs, &d->cfg->channels, &d->cfg->patterns);
 	d->status = status_pub_new(d->ctx, d->redis, d->cfg, report_snapshot,
 				   &d->report);

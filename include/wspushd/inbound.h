@@ -13,7 +13,8 @@
  *
  * Commands are pipelined (INBOUND_WINDOW in flight).  While Redis is
  * down the messages wait, within [inbound]'s bounds, and go when it is
- * back: inbound_redis_up(), or the next reply, or the next message.
+ * back: inbound_redis_up(), or the next reply, or the next message, or,
+ * when only the command connection went, half a second later.
  *
  * Lifetimes: conn and rs must outlive it.  A reply may come after it is
  * freed (at exit it goes before the Redis connections, whose pending
@@ -27,12 +28,13 @@
 
 struct config;
 struct conn;
+struct lws_context;
 struct inbound;
 struct redis_sub;
 
 /* Made whether [inbound] is on or not, so a reload can switch it. */
-struct inbound *inbound_new(struct conn *conn, struct redis_sub *rs,
-			    const struct config *cfg);
+struct inbound *inbound_new(struct lws_context *ctx, struct conn *conn,
+			    struct redis_sub *rs, const struct config *cfg);
 /*
  * A reload: cfg (which must outlive the next call) says from now on
  * where the next messages go, and the bounds they meet.  Messages that
