@@ -146,9 +146,12 @@ reload_apply(struct daemon *d, struct config *next,
 		log_warnx("reload: [fleet] lease_key, lease_ttl and instance apply "
 			  "at the next start; still competing as the daemon started");
 	if (plan->status) {
-		status_pub_free(d->status);
+		struct status_pub *was = d->status;
+
 		d->status = status_pub_new(d->ctx, d->redis, next, report_snapshot,
 					   &d->report);
+		status_pub_take_over(d->status, was);
+		status_pub_free(was);
 	} else {
 		status_pub_reconfigure(d->status, next);
 	}

@@ -69,14 +69,15 @@ greeting_hello_written(struct greeting *g, uint64_t now)
 		after_hello(g, now);
 }
 
-void
+bool
 greeting_heard(struct greeting *g)
 {
 	/* Only an answer to what we said: not one that came before it. */
-	if (g->phase == GREET_WAITING) {
-		g->phase = GREET_READY;
-		g->wait_until = 0;
-	}
+	if (g->phase != GREET_WAITING)
+		return false;
+	g->phase = GREET_READY;
+	g->wait_until = 0;
+	return true;
 }
 
 bool

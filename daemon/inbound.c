@@ -1,9 +1,7 @@
 /*
  * inbound.c - see inbound.h.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include <hiredis/hiredis.h>
@@ -84,6 +82,13 @@ retry_fired(lws_sorted_usec_list_t *sul)
 	flush(lws_container_of(sul, struct inbound, retry));
 }
 
+static void
+retry_soon(struct inbound *in)
+{
+	lws_sul_schedule(in->ctx, 0, &in->retry, retry_fired,
+			 (lws_usec_t)RETRY_MS * LWS_US_PER_MS);
+}
+
 /* Redis' answer, counted and, when it is an error, said (once). */
 static void
 settle(struct inbound *in, const struct sent *s, const redisReply *r)
@@ -95,8 +100,7 @@ settle(struct inbound *in, const struct sent *s, const redisReply *r)
 		log_repeated(&in->lost_log, LOG_WARNING, "inbound: the connection "
 			     "to Redis went with the server's messages in "
 			     "flight; they may or may not have been applied");
-		lws_sul_schedule(in->ctx, 0, &in->retry, retry_fired,
-				 (lws_usec_t)RETRY_MS * LWS_US_PER_MS);
+		retry_soon(in);
 		return;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
@@ -173,8 +177,11 @@ flush(struct inbound *in)
 
 	while ((it = inbound_queue_next(&in->q)) != NULL) {
 		if (send_one(in, it->tag, it->data, it->len, it->binary,
-			     it->at_ms) < 0)
-			return;		/* Redis is down: kept for later */
+			     it->at_ms) < 0) {
+			/* Redis cannot take it now: kept, and tried again. */
+			retry_soon(in);
+			return;
+		}
 		inbound_dest_unref(it->tag);
 		inbound_queue_next_sent(&in->q);
 	}
@@ -196,11 +203,13 @@ take(struct inbound *in, const struct inbound_piece *m)
 	}
 	/* The common case: nothing waits, so no copy of our own. */
 	if (inbound_queue_direct(&in->q)) {
-		if (send_one(in, in->dest, m->data, m->len, m->binary, at) == 0)
+		if (send_one(in, in->dest, m->data, m->len, m->binary, at) == 0) {
 			inbound_queue_sent(&in->q, m->len);
-		else
-			inbound_queue_push(&in->q, m->data, m->len, m->binary,
-					   at, inbound_dest_ref(in->dest));
+			return;
+		}
+		inbound_queue_push(&in->q, m->data, m->len, m->binary, at,
+				   inbound_dest_ref(in->dest));
+		retry_soon(in);
 		return;
 	}
 	inbound_queue_push(&in->q, m->data, m->len, m->binary, at,

@@ -20,6 +20,9 @@ gather(struct inbound_msg *m, const void *data, size_t len, size_t max)
 
 		while (cap < m->len + len && cap < max)
 			cap = cap > max / 2 ? max : cap * 2;
+		/* Whatever max says, the buffer holds what is put in it. */
+		if (cap < m->len + len)
+			cap = m->len + len;
 		m->buf = xreallocarray(m->buf, cap, 1);
 		m->cap = cap;
 	}
@@ -53,7 +56,8 @@ inbound_msg_add(struct inbound_msg *m, const struct inbound_piece *p,
 			m->state = INMSG_IDLE;
 		return INMSG_MORE;
 	}
-	if (p->len > max - m->len)
+	/* max may have shrunk (a reload) below what is already gathered. */
+	if (m->len > max || p->len > max - m->len)
 		return too_big(m, p);
 	if (p->first && p->final) {
 		/* In one piece: handed back where it lies. */

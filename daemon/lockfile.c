@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "wspushd/fnv.h"
 #include "wspushd/lockfile.h"
 #include "wspushd/relay_id.h"
 #include "wspushd/xalloc.h"
@@ -27,17 +28,11 @@ struct lockfile {
 	off_t *offsets;		/* the bytes we hold */
 };
 
-/* FNV-1a: a stable short name, not a security hash. */
+/* A stable short name for a string (fnv.h). */
 static uint64_t
-fnv1a(const char *s)
+name_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return fnv1a(FNV1A_INIT, s, strlen(s));
 }
 
 static int
@@ -82,7 +77,7 @@ open_file(const char *dir, const struct relay_id *id, char **path,
 		return r;
 	}
 	*path = xasprintf("%s/wspushd-%016llx.lock", dir,
-			  (unsigned long long)fnv1a(id->upstream));
+			  (unsigned long long)name_hash(id->upstream));
 	fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
@@ -103,7 +98,7 @@ lock_inputs(int fd, const char *path, const struct relay_id *id, off_t *offs,
 	    const struct lockfile *keep, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < id->inputs.count; i++) {
-		offs[i] = (off_t)(fnv1a(id->inputs.items[i]) & OFFSET_MASK);
+		offs[i] = (off_t)(name_hash(id->inputs.items[i]) & OFFSET_MASK);
 		if (lock_byte(fd, F_WRLCK, offs[i], 1) == 0)
 			continue;
 		int r = -errno;
@@ -217,7 +212,7 @@ lockfile_update(struct lockfile **lfp, const char *dir,
 {
 	struct lockfile *old = *lfp, *next;
 	char *path = xasprintf("%s/wspushd-%016llx.lock", dir,
-			       (unsigned long long)fnv1a(id->upstream));
+			       (unsigned long long)name_hash(id->upstream));
 	/* The same file must go through the same descriptor: closing any
 	 * descriptor of a file drops every record lock we hold in it. */
 	bool same = old != NULL && strcmp(path, old->path) == 0;

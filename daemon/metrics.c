@@ -49,7 +49,6 @@ struct metrics {
 	struct lws_vhost *vh;		/* NULL once lws freed it */
 	struct listener *listener;	/* NULL after metrics_free */
 	struct metrics_source src;	/* render NULL after metrics_free */
-	void *arg;
 	unsigned clients;		/* connections open now */
 	bool released;			/* metrics_free() ran: the vhost owns us */
 	char where[INET6_ADDRSTRLEN + 8];	/* "127.0.0.1:9477", "[::1]:9477" */

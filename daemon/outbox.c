@@ -141,6 +141,7 @@ outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes, int runs,
 	     bool keep)
 {
 	struct queue_run run;
+	bool wrote = false;
 
 	/*
 	 * The queue holds finished frames, so a run of them goes out in one
@@ -164,8 +165,10 @@ outbox_write(struct outbox *o, struct lws *wsi, size_t run_bytes, int runs,
 			queue_consume(&o->queue, &run);
 		o->stats->sent += run.count;
 		o->stats->sent_bytes += run.payload;
-		o->stats->last_sent_at = (int64_t)time(NULL);
+		wrote = true;
 	}
+	if (wrote)
+		o->stats->last_sent_at = (int64_t)time(NULL);
 	if (o->queue.count == 0)
 		/* The backlog is gone: report drops that were only counted. */
 		log_repeat_reset(&o->drop_log, LOG_WARNING);

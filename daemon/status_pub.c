@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "wspushd/config.h"
+#include "wspushd/fnv.h"
 #include "wspushd/log.h"
 #include "wspushd/redis_cmd.h"
 #include "wspushd/redis_sub.h"
@@ -98,8 +99,13 @@ struct status_pub {
 	char last_state[16];			/* last state published */
 	char last_error[200];			/* the last one seen, kept */
 	time_t last_error_at;
-	struct conn_stats written;		/* the counters last written */
-	size_t written_queued;
+	/*
+	 * The counters as the last refresh saw them, written or not (a
+	 * standby, or Redis down, writes nothing; they must not keep it
+	 * awake every second).
+	 */
+	struct conn_stats seen;
+	size_t seen_queued;
 	uint64_t written_at;			/* monotonic ms; 0: never */
 	bool soon;				/* the quick refresh is armed */
 };
@@ -246,8 +252,6 @@ write_hash(struct status_pub *p, const struct conn_snapshot *s)
 	/* Redis down: nothing to do; the next change or refresh writes it. */
 	if (send_write(p, WRITE_HASH, n, argv, NULL) < 0)
 		return;
-	p->written = s->stats;
-	p->written_queued = s->queued;
 	p->written_at = monotonic_ms();
 }
 
@@ -316,8 +320,10 @@ refresh_fired(lws_sorted_usec_list_t *sul)
 	bool moved;
 
 	p->snapshot(p->arg, &s);
-	moved = memcmp(&s.stats, &p->written, sizeof(s.stats)) != 0 ||
-		s.queued != p->written_queued;
+	moved = memcmp(&s.stats, &p->seen, sizeof(s.stats)) != 0 ||
+		s.queued != p->seen_queued;
+	p->seen = s.stats;
+	p->seen_queued = s.queued;
 	if (moved || now >= p->written_at + every)
 		status_pub_update(p);
 	/* Moved: look again soon, the flow may go on; else at the TTL's third. */
@@ -345,15 +351,14 @@ static void
 owner_of(const struct config *cfg, const char *host, char *out, size_t len)
 {
 	struct relay_id id;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV1A_INIT;
 
 	relay_id_build(cfg, &id);
 	for (size_t i = 0; i <= id.inputs.count; i++) {
 		const char *t = i == 0 ? id.upstream : id.inputs.items[i - 1];
 
-		for (; *t != '\0'; t++)
-			h = (h ^ (unsigned char)*t) * 0x100000001b3ull;
-		h = (h ^ '\n') * 0x100000001b3ull;
+		/* Each name ends with its NUL: "a"+"bc" is not "ab"+"c". */
+		h = fnv1a(h, t, strlen(t) + 1);
 	}
 	relay_id_free(&id);
 	snprintf(out, len, "%s/%016llx", host, (unsigned long long)h);
@@ -382,6 +387,19 @@ status_pub_new(struct lws_context *ctx, struct redis_sub *rs,
 	owner_of(cfg, p->host, p->owner, sizeof(p->owner));
 	refresh_in(p, cfg->status_ttl_ms / 3, false);
 	return p;
+}
+
+void
+status_pub_take_over(struct status_pub *p, const struct status_pub *old)
+{
+	if (p == NULL || old == NULL)
+		return;
+	/* The hash the old one wrote stays ours, whatever the new inputs. */
+	if (strcmp(old->owner, p->owner) != 0)
+		memcpy(p->prev_owner, old->owner, sizeof(p->prev_owner));
+	memcpy(p->last_state, old->last_state, sizeof(p->last_state));
+	memcpy(p->last_error, old->last_error, sizeof(p->last_error));
+	p->last_error_at = old->last_error_at;
 }
 
 void

@@ -4,19 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wspushd/fnv.h"
 #include "wspushd/sub_counts.h"
 #include "wspushd/textbuf.h"
 #include "wspushd/xalloc.h"
 
-/* FNV-1a, with the kind mixed in: a channel and a pattern may share a name. */
+/* The kind mixed in: a channel and a pattern may share a name. */
 static size_t
 slot_of(bool pattern, const char *name, size_t len)
 {
-	uint32_t h = pattern ? 0x050c5d1fu : 0x811c9dc5u;
+	unsigned char kind = pattern;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)name[i]) * 16777619u;
-	return h & (SUB_COUNTS_SLOTS - 1);
+	return fnv1a(fnv1a(FNV1A_INIT, &kind, 1), name, len) &
+	       (SUB_COUNTS_SLOTS - 1);
 }
 
 /* The item for the name, or NULL; linear probing over a table never full. */

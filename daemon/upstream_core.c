@@ -227,11 +227,8 @@ received(struct upstream_step *s)
 	if (!wsock_carrying(&c->sock))
 		return;
 	/* An answer to the on-open messages: the queue may go. */
-	if (!greeting_queue_open(&c->greet) && c->greet.phase == GREET_WAITING) {
-		greeting_heard(&c->greet);
-		if (s->in->unsent)
-			s->out->actions |= UACT_WANT_WRITE;
-	}
+	if (greeting_heard(&c->greet) && s->in->unsent)
+		s->out->actions |= UACT_WANT_WRITE;
 	s->out->actions |= UACT_COUNT_RX;
 	c->rx_bytes += s->in->len;
 	if (c->rx_bytes > c->p.max_message_bytes) {

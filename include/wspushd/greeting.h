@@ -66,8 +66,8 @@ void greeting_stop(struct greeting *g);
 bool greeting_hello_due(const struct greeting *g);
 /* They were written at now. */
 void greeting_hello_written(struct greeting *g, uint64_t now);
-/* The server sent a message: an awaited answer has come. */
-void greeting_heard(struct greeting *g);
+/* The server sent a message: true if it was the awaited answer. */
+bool greeting_heard(struct greeting *g);
 /* Whether queued messages may be written. */
 bool greeting_queue_open(const struct greeting *g);
 /* Queued messages were written at now: the heartbeat starts over. */

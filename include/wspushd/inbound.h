@@ -13,8 +13,9 @@
  *
  * Commands are pipelined (INBOUND_WINDOW in flight).  While Redis is
  * down the messages wait, within [inbound]'s bounds, and go when it is
- * back: inbound_redis_up(), or the next reply, or the next message, or,
- * when only the command connection went, half a second later.
+ * back: inbound_redis_up(), or the next reply, or the next message, and
+ * at the latest half a second after a send failed or a command was lost
+ * with its connection.
  *
  * Lifetimes: conn and rs must outlive it.  A reply may come after it is
  * freed (at exit it goes before the Redis connections, whose pending

@@ -41,6 +41,11 @@ void status_pub_reconfigure(struct status_pub *p, const struct config *cfg);
  * Before lws_context_destroy().  May come before the Redis connections
  * are freed: replies still pending do not refer to p.
  */
+/*
+ * A reload replaced old by p: p keeps what old knew (the hash it owned,
+ * the last state published, the last error).  Either may be NULL.
+ */
+void status_pub_take_over(struct status_pub *p, const struct status_pub *old);
 void status_pub_free(struct status_pub *p);
 
 /* Something changed: write the hash, and publish if the state did. */

@@ -13,7 +13,8 @@ upstream, with the default [status] key on one Redis, ttl = 60s:
    through B has arrived and B's metrics show its writes were due.
    `--status` with B's configuration prints A's report, whole.
 2. A restarted with the same configuration is the same owner: the new
-   process writes at once, long before the TTL would free the key.
+   process writes at once, long before the TTL would free the key; a
+   reload that changes [status] and the inputs keeps it its own.
 3. The hash expires (PEXPIRE by the test, as if A had died a minute
    ago): B takes the key at its next write, logs that it is its own
    again, and the conflict gauge goes back to 0.
@@ -92,6 +93,23 @@ def test(ctx):
     ttl_left = r.call("PTTL", KEY)
     log("restarted A (pid %d) wrote at once; the hash had %d ms of its TTL left"
         % (a2.pid, ttl_left))
+
+    # A reload that changes [status] and the inputs at once: the hash A
+    # wrote is still its own (no conflict with itself), kept up to date.
+    with open(a2.config_path) as f:
+        text = f.read()
+    a2.rewrite_config(text.replace("ttl = 60s", "ttl = 50s").replace(
+        "[redis]\n", "[redis]\nchannel = orders2\n", 1))
+    a2.proc.signal(signal.SIGHUP)
+    wait_until(lambda: r.subscribed(["orders", "orders2"], []), 15, "A's new channel")
+    check(r.publish_many([("orders2", b"o2")]) == [1], "A subscribed to orders2")
+    wait_until(lambda: hash_(r).get("received") == "1" and
+               hash_(r).get("pid") == str(a2.pid), 15,
+               lambda: "the reloaded A to count its message in the hash: %r" % hash_(r))
+    wait_metric(a_port, "wspushd_status_key_conflict", 0)
+    check("holds the status of another" not in a2.log_text(),
+          "after the reload A took its own hash for another's:\n%s" % a2.log_text()[-1500:])
+    log("A reloaded with new inputs and [status]: still the hash's owner")
 
     # 3. The key expires: B takes it, says so once, the gauge clears.
     a2.stop()

@@ -44,7 +44,7 @@ test_hello_on_every_connection(void **state)
 		assert_true(greeting_hello_due(&g));
 		assert_false(greeting_queue_open(&g));
 		/* A server's welcome before our login opens nothing. */
-		greeting_heard(&g);
+		assert_false(greeting_heard(&g));
 		assert_false(greeting_queue_open(&g));
 		greeting_hello_written(&g, 1001 + (uint64_t)conn * 100);
 		assert_false(greeting_hello_due(&g));
@@ -69,11 +69,11 @@ test_wait_ends_with_the_answer(void **state)
 	assert_false(greeting_queue_open(&g));
 	assert_int_equal(greeting_next(&g), 1310);
 	assert_int_equal(greeting_tick(&g, 1200), GREETING_NOTHING);
-	greeting_heard(&g);
+	assert_true(greeting_heard(&g));
 	assert_true(greeting_queue_open(&g));
 	assert_int_equal(greeting_next(&g), 0);
 	/* A second answer changes nothing. */
-	greeting_heard(&g);
+	assert_false(greeting_heard(&g));
 	assert_true(greeting_queue_open(&g));
 }
 
