@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "wspushd/upstream_core.h"
+#include "upstream_feed.h"
 
 #define T0 1000		/* when each machine was brought to its state */
 #define T1 1100		/* when the input of a table row arrives */
@@ -35,22 +36,6 @@ params(void)
 	};
 
 	return p;
-}
-
-/*
- * The input the glue would build.  The output comes back by value: a
- * reason the core wrote itself is read from out.text, not out.why.
- */
-static struct upstream_output
-feed(struct upstream_core *c, struct upstream_input in)
-{
-	struct upstream_output out;
-
-	if (in.why == NULL)
-		in.why = "because";
-	upstream_core_step(c, &in, &out);
-	assert_int_equal(out.deadline, upstream_core_deadline(c));
-	return out;
 }
 
 static struct upstream_output

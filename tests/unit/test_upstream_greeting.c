@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "wspushd/upstream_core.h"
+#include "upstream_feed.h"
 
 static struct upstream_params
 params(uint32_t hellos, uint64_t wait_ms, uint64_t beat_ms)
@@ -34,18 +35,6 @@ params(uint32_t hellos, uint64_t wait_ms, uint64_t beat_ms)
 	};
 
 	return p;
-}
-
-static struct upstream_output
-feed(struct upstream_core *c, struct upstream_input in)
-{
-	struct upstream_output out;
-
-	if (in.why == NULL)
-		in.why = "because";
-	upstream_core_step(c, &in, &out);
-	assert_int_equal(out.deadline, upstream_core_deadline(c));
-	return out;
 }
 
 /* An event, with messages waiting (unsent) or not. */
