@@ -4,8 +4,8 @@
 #
 #   - the install tree has the binary, the example configuration, the unit,
 #     the template unit and the man page where they belong;
-#   - the unit's ExecStart= and ExecStartPre= name the installed files, and
-#     the --check-config it runs before every start passes on the example;
+#   - the unit's ExecStart= names the installed files, and it runs no
+#     ExecStartPre= (see wspushd.service.in);
 #   - the template's ExecStart= reads the instance's file beside the
 #     example, and it runs no ExecStartPre= (see wspushd@.service.in);
 #   - systemd-analyze verify has nothing to say about either unit;
